@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The CLI runs from the compiled output; `npm ci` builds it through the `prepare` script.
+try {
+  await import("../dist/cli/main.js");
+} catch (err) {
+  if (err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes("dist/cli/main.js")) {
+    console.error("sessiondoc: not built yet — run `npm run build` (or `npm ci`) in the project folder first");
+    process.exit(1);
+  }
+  throw err;
+}

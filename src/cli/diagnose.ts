@@ -1,0 +1,109 @@
+import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { userInfo } from "node:os";
+import type { AnswerEvent, EvidenceEvent } from "../engine/context.js";
+import type { Definitions } from "../engine/definitions.js";
+import { createEngine, type AnswerSource } from "../engine/engine.js";
+import type { Progress } from "../engine/probe-runner.js";
+import { answerProblem, questionNode } from "../engine/route.js";
+import { evidenceFromLog, MAX_LOG_BYTES } from "../evidence/logs.js";
+import type { Logger } from "../log.js";
+import type { Targets } from "../probes/types.js";
+import { redactUrl } from "../redact.js";
+import { buildReport } from "../report/build.js";
+import { renderText } from "../report/text.js";
+import { MemoryStore } from "../store/memory.js";
+import { promptAnswer } from "./prompt.js";
+import { UsageError } from "./usage.js";
+
+export type DiagnoseOptions = {
+  flow: string;
+  url?: string;
+  node?: string[];
+  redis?: string;
+  sessionPath?: string;
+  checkPath?: string;
+  healthPath?: string;
+  evidence?: string[];
+  answer?: string[];
+  probeTimeout?: number;
+  nonInteractive?: boolean;
+  json?: boolean;
+};
+
+export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Logger): Promise<void> {
+  const loaded = defs.flows.get(opts.flow);
+  if (!loaded) throw new UsageError(`--flow: no flow "${opts.flow}" (flows: ${[...defs.flows.keys()].join(", ")})`);
+  const presets = parseAnswers(opts.answer ?? [], (id) => questionNode(loaded.flow, id));
+  const evidence = (opts.evidence ?? []).map(readEvidence);
+  const targets: Targets = {
+    url: opts.url,
+    nodes: opts.node ?? [],
+    redis: opts.redis,
+    sessionPath: opts.sessionPath,
+    checkPath: opts.checkPath,
+    healthPath: opts.healthPath,
+  };
+  const interactive = !opts.nonInteractive && process.stdin.isTTY === true;
+  const by = safeUser();
+  const answers: AnswerSource = (q) =>
+    presets.get(q.id) ?? (interactive ? promptAnswer(q, by) : { type: "ANSWER", question: q.id, value: null, source: "default" });
+
+  const engine = createEngine({ ...defs, store: new MemoryStore(), log, probeTimeoutMs: opts.probeTimeout ? opts.probeTimeout * 1000 : undefined });
+  const step = await engine.start(
+    { flowId: opts.flow, evidence, target: describeTargets(targets) },
+    { targets, onProgress: process.stderr.isTTY ? showProgress : undefined },
+    answers,
+  );
+  const report = buildReport(step.record, loaded.flow, defs.catalogue);
+  process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
+}
+
+function parseAnswers(raw: string[], question: (id: string) => ReturnType<typeof questionNode>): Map<string, AnswerEvent> {
+  const answers = new Map<string, AnswerEvent>();
+  for (const item of raw) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--answer needs ID=VALUE (e.g. --answer architecture=external-store), got "${item}"`);
+    const id = item.slice(0, eq);
+    const value = item.slice(eq + 1);
+    const node = question(id);
+    if (!node) throw new UsageError(`--answer: no question "${id}" in this flow (see \`sessiondoc flows show\`)`);
+    const problem = answerProblem(node, value === "unknown" ? null : value);
+    if (problem) throw new UsageError(`--answer ${id}: ${problem}`);
+    answers.set(id, { type: "ANSWER", question: id, value: value === "unknown" ? null : value, source: "user", by: "cli" });
+  }
+  return answers;
+}
+
+function readEvidence(file: string): EvidenceEvent {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_LOG_BYTES) {
+      throw new UsageError(`--evidence ${file}: larger than ${MAX_LOG_BYTES / 1024 / 1024} MB; pass the relevant excerpt`);
+    }
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--evidence ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const ref = basename(file);
+  return { type: "EVIDENCE", ref, items: evidenceFromLog(text, ref), by: "cli" };
+}
+
+function describeTargets(t: Targets): string | undefined {
+  const parts = [t.url, ...t.nodes, t.redis].filter((x): x is string => Boolean(x)).map(redactUrl);
+  return parts.length ? parts.join(" ") : undefined;
+}
+
+function showProgress(p: Progress): void {
+  if (p.kind === "probe-started") process.stderr.write(`… ${p.probe}\n`);
+  else process.stderr.write(`${p.run.status === "ok" ? "✓" : "•"} ${p.run.probe}: ${p.run.status} in ${p.run.durationMs} ms, ${p.run.findings.length} findings\n`);
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "terminal";
+  }
+}

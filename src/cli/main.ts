@@ -1,0 +1,96 @@
+import { Command, CommanderError, Option } from "commander";
+import { loadCatalogue } from "../catalogue/load.js";
+import { DataFileError } from "../data/load-yaml.js";
+import { loadDefinitions } from "../engine/definitions.js";
+import { createLogger } from "../log.js";
+import { redactText } from "../redact.js";
+import { renderCauses } from "./causes.js";
+import { diagnose } from "./diagnose.js";
+import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
+import { collect, httpUrl, positiveSeconds, redisUrl, UsageError, urlPath } from "./usage.js";
+
+const DEFAULT_FLOW = "session-replication";
+
+function diagnoseCommand(cmd: Command): Command {
+  return cmd
+    .option("--url <url>", "the app's public URL, through the load balancer", httpUrl("--url"))
+    .option("--node <url>", "a backend node's direct URL (repeatable)", collect(httpUrl("--node")))
+    .option("--redis <url>", "the session store: redis://[user:pass@]host:port[/db] or rediss://", redisUrl)
+    .option("--session-path <path>", "GET path that creates a session and sets the session cookie", urlPath("--session-path"))
+    .option("--check-path <path>", "GET path that answers differently with a valid session", urlPath("--check-path"))
+    .option("--health-path <path>", "the nodes' health check path", urlPath("--health-path"))
+    .option("--evidence <file>", "a log or stack trace to match against known errors (repeatable)", collect(String))
+    .option("--answer <id=value>", "answer a question up front; see `sessiondoc flows show` (repeatable)", collect(String))
+    .option("--flow <id>", "the flow to walk", DEFAULT_FLOW)
+    .option("--probe-timeout <seconds>", "time limit for each probe", positiveSeconds("--probe-timeout"))
+    .option("--non-interactive", "never prompt: unanswered questions count as unknown")
+    .option("--json", "print the report as one JSON document")
+    .action(async (opts) => {
+      const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
+      await diagnose(opts, loadDefinitions(), log);
+    });
+}
+
+export function buildProgram(): Command {
+  const program = new Command("sessiondoc")
+    .description("Diagnose web-session replication problems: lost logins, vanishing carts, CSRF errors")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.split("\n")[0]!.trim() + "\n") });
+
+  diagnoseCommand(program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"));
+
+  const flows = program.command("flows").description("work with flow files");
+  flows
+    .command("check [files...]")
+    .description("validate flow files (default: every file in flows/)")
+    .action((files: string[]) => checkFlows(files));
+  flows.command("schema").description("print the JSON Schema of flow files").action(printFlowSchema);
+  flows
+    .command("show [id]")
+    .description("list a flow's questions and the values --answer accepts")
+    .action((id: string | undefined) => {
+      const defs = loadDefinitions();
+      const loaded = defs.flows.get(id ?? DEFAULT_FLOW);
+      if (!loaded) throw new UsageError(`no flow "${id}" (flows: ${[...defs.flows.keys()].join(", ")})`);
+      process.stdout.write(`${describeFlow(loaded.flow)}\n`);
+    });
+
+  program
+    .command("causes")
+    .description("list the cause catalogue")
+    .addOption(new Option("--json", "as JSON"))
+    .action((opts: { json?: boolean }) => {
+      process.stdout.write(`${renderCauses(loadCatalogue(), Boolean(opts.json))}\n`);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is a usage error (already printed).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code === "commander.invalidArgument") {
+      process.stderr.write(`sessiondoc: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+    if (err instanceof DataFileError) {
+      process.stderr.write(`sessiondoc: invalid definitions\n${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof Error && err.name === "ExitPromptError") {
+      process.stderr.write("sessiondoc: interrupted\n");
+      return 130;
+    }
+    process.stderr.write(`sessiondoc: ${redactText(err instanceof Error ? err.message : String(err))}\n`);
+    if (process.env.LOG_LEVEL === "debug" && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,27 @@
+import { input, select } from "@inquirer/prompts";
+import type { AnswerEvent } from "../engine/context.js";
+import type { PendingQuestion } from "../engine/engine.js";
+import { answerProblem } from "../engine/route.js";
+
+const UNKNOWN = "\u0000unknown";
+
+/** Asks one question in the terminal; "I don't know" is always offered and counts as unknown. */
+export async function promptAnswer({ id, node }: PendingQuestion, by: string): Promise<AnswerEvent> {
+  const message = node.help ? `${node.text}\n  (${node.help})` : node.text;
+  let value: string | null;
+  if (node.choices) {
+    const picked = await select({
+      message,
+      choices: [...node.choices.map((c) => ({ name: c.label, value: c.value })), { name: "I don't know", value: UNKNOWN }],
+      pageSize: 12,
+    });
+    value = picked === UNKNOWN ? null : picked;
+  } else {
+    const typed = await input({
+      message: `${message} (leave empty if unknown)`,
+      validate: (v) => (v.trim() === "" ? true : (answerProblem(node, v.trim()) ?? true)),
+    });
+    value = typed.trim() === "" ? null : typed.trim();
+  }
+  return { type: "ANSWER", question: id, value, source: "user", by };
+}

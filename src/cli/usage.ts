@@ -1,0 +1,55 @@
+/** A mistake in how the command was called: reported in one line, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export function httpUrl(flag: string) {
+  return (value: string): string => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`${flag} needs a URL such as https://app.example.com/, got "${value}"`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new UsageError(`${flag} must be an http:// or https:// URL, got ${url.protocol}//…`);
+    }
+    return url.toString();
+  };
+}
+
+export function redisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--redis needs a URL such as redis://[user:pass@]host:6379/0, got "${value.replace(/:[^@]*@/, ":***@")}"`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new UsageError(`--redis must be a redis:// or rediss:// URL, got ${url.protocol}//…`);
+  }
+  if (!url.hostname) throw new UsageError("--redis needs a host, e.g. redis://localhost:6379");
+  if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
+    throw new UsageError(`--redis database must be a number (redis://host:6379/0), got "${url.pathname.slice(1)}"`);
+  }
+  return value;
+}
+
+export function urlPath(flag: string) {
+  return (value: string): string => {
+    if (!value.startsWith("/")) throw new UsageError(`${flag} must be a path starting with "/", got "${value}"`);
+    return value;
+  };
+}
+
+export function collect<T>(parse: (v: string) => T) {
+  return (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
+}
+
+export function positiveSeconds(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a number of seconds above 0, got "${value}"`);
+    return n;
+  };
+}

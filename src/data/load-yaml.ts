@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+
+export type PathSegment = string | number;
+
+export type DataProblem = { file: string; path: PathSegment[]; line?: number; message: string };
+
+/** Raised for data files that cannot be used; every problem names the file, the path inside it and what is wrong. */
+export class DataFileError extends Error {
+  constructor(readonly problems: DataProblem[]) {
+    super(problems.map(formatProblem).join("\n"));
+    this.name = "DataFileError";
+  }
+}
+
+export function formatPath(path: PathSegment[]): string {
+  if (path.length === 0) return "(top level)";
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+export function formatProblem(p: DataProblem): string {
+  const where = p.line ? `${p.file}:${p.line}` : p.file;
+  return `${where}: ${formatPath(p.path)}: ${p.message}`;
+}
+
+/** A parsed YAML file that can locate any path inside it, for error messages. */
+export type YamlSource = { file: string; data: unknown; lineOf(path: PathSegment[]): number | undefined };
+
+export function readYaml(file: string): YamlSource {
+  const display = displayName(file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new DataFileError([{ file: display, path: [], message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? err})` }]);
+  }
+  return parseYaml(text, display);
+}
+
+export function parseYaml(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new DataFileError(
+      doc.errors.map((e) => ({
+        file,
+        path: [],
+        line: e.linePos?.[0]?.line,
+        message: `invalid YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
+      })),
+    );
+  }
+  return { file, data: doc.toJS(), lineOf: (path) => lineOf(doc, lineCounter, path) };
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: PathSegment[]): number | undefined {
+  // Walk up until a node exists: a missing key is reported at its parent.
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === "object" && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** Validates parsed YAML against a zod schema, turning every issue into a located problem. */
+export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S): z.infer<S> {
+  const result = schema.safeParse(source.data);
+  if (result.success) return result.data;
+  throw new DataFileError(
+    result.error.issues.map((issue) => {
+      const path = issue.path.filter((p): p is PathSegment => typeof p !== "symbol");
+      return { file: source.file, path, line: source.lineOf(path), message: issue.message };
+    }),
+  );
+}
+
+function displayName(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
+}

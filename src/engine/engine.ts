@@ -1,0 +1,189 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom } from "xstate";
+import type { Catalogue } from "../catalogue/schema.js";
+import type { LoadedFlow } from "../flows/load.js";
+import type { QuestionNode } from "../flows/schema.js";
+import type { ProbeRegistry, Targets } from "../probes/types.js";
+import type { DiagnosisStore } from "../store/types.js";
+import type { AnswerEvent, DiagnosisContext, EvidenceEvent, KnownFact } from "./context.js";
+import { compileFlow } from "./machine.js";
+import { makeProbeRunner, type Progress } from "./probe-runner.js";
+import { DiagnosisRecord, isDone } from "./record.js";
+import { answerProblem, questionNode } from "./route.js";
+
+export type EngineOptions = {
+  flows: ReadonlyMap<string, LoadedFlow>;
+  catalogue: Catalogue;
+  probes: ProbeRegistry;
+  store: DiagnosisStore;
+  log: Logger;
+  probeTimeoutMs?: number;
+};
+
+/** What the door needs for one step: where probes may look, and who to tell about progress. */
+export type StepOptions = { targets: Targets; onProgress?: (p: Progress) => void };
+
+export type PendingQuestion = { id: string; node: QuestionNode };
+
+export type Step = { record: DiagnosisRecord; pending: PendingQuestion | null };
+
+/** Answers a question or returns undefined to stop and wait (for a click, a prompt, another process). */
+export type AnswerSource = (q: PendingQuestion) => Promise<AnswerEvent | undefined> | AnswerEvent | undefined;
+
+export class DiagnosisError extends Error {
+  constructor(
+    readonly code: "not-found" | "unknown-flow" | "stale-question" | "invalid-answer" | "finished",
+    message: string,
+  ) {
+    super(message);
+    this.name = "DiagnosisError";
+  }
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(opts: EngineOptions) {
+  const causeIds = opts.catalogue.causes.map((c) => c.id);
+
+  const flowFor = (flowId: string): LoadedFlow => {
+    const loaded = opts.flows.get(flowId);
+    if (!loaded) throw new DiagnosisError("unknown-flow", `flow "${flowId}" is not loaded (flows: ${[...opts.flows.keys()].join(", ")})`);
+    return loaded;
+  };
+
+  const machineFor = (loaded: LoadedFlow, step: StepOptions): AnyStateMachine =>
+    compileFlow(loaded.flow, {
+      probes: opts.probes,
+      causeIds,
+      runProbe: makeProbeRunner({ registry: opts.probes, targets: step.targets, log: opts.log, onProgress: step.onProgress, timeoutMs: opts.probeTimeoutMs }),
+    });
+
+  const pendingOf = (loaded: LoadedFlow, snapshot: { status: string; value: unknown }): PendingQuestion | null => {
+    if (snapshot.status !== "active" || typeof snapshot.value !== "string") return null;
+    const node = questionNode(loaded.flow, snapshot.value);
+    return node ? { id: snapshot.value, node } : null;
+  };
+
+  /** Runs the actor until it waits for an answer that `answers` does not give, or the flow ends. */
+  async function drive(loaded: LoadedFlow, actor: AnyActorRef, answers?: AnswerSource): Promise<SnapshotFrom<AnyStateMachine>> {
+    for (;;) {
+      const snapshot = await waitFor(actor, (s) => s.status !== "active" || pendingOf(loaded, s) !== null, { timeout: Infinity });
+      if (snapshot.status === "error") throw snapshot.error;
+      const pending = pendingOf(loaded, snapshot);
+      if (!pending) return snapshot;
+      const answer = await answers?.(pending);
+      if (!answer) return snapshot;
+      actor.send(answer);
+    }
+  }
+
+  function started(machine: AnyStateMachine, init: { snapshot?: unknown; facts?: DiagnosisContext["facts"] }): AnyActorRef {
+    const actor = createActor(machine, init.snapshot ? { snapshot: init.snapshot as never } : { input: { facts: init.facts ?? {} } });
+    // Without an error observer an actor error would be thrown globally; drive() reports it instead.
+    actor.subscribe({ error: () => {} });
+    actor.start();
+    return actor;
+  }
+
+  async function save(loaded: LoadedFlow, actor: AnyActorRef, base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">): Promise<Step> {
+    const snapshot = actor.getPersistedSnapshot();
+    actor.stop();
+    const record = DiagnosisRecord.parse({
+      ...base,
+      flow: { id: loaded.flow.id, version: loaded.version },
+      snapshot,
+      updatedAt: new Date().toISOString(),
+    });
+    await opts.store.put(record);
+    return { record, pending: pendingOf(loaded, record.snapshot) };
+  }
+
+  /**
+   * Restores a diagnosis. A record from an older version of its flow cannot take the new machine's snapshot, so it
+   * is replayed instead: the same known facts, the user's answers and pasted evidence, with probes run again.
+   */
+  async function restore(record: DiagnosisRecord, step: StepOptions): Promise<{ loaded: LoadedFlow; actor: AnyActorRef }> {
+    const loaded = flowFor(record.flow.id);
+    const machine = machineFor(loaded, step);
+    if (record.flow.version === loaded.version) return { loaded, actor: started(machine, { snapshot: record.snapshot }) };
+
+    const old = record.snapshot.context;
+    const beforehand = Object.fromEntries(Object.entries(old.facts).filter(([, f]) => f.from === "configuration"));
+    const actor = started(machine, { facts: beforehand });
+    for (const ref of new Set(old.evidence.filter((e) => e.source === "log").map((e) => e.ref))) {
+      actor.send({ type: "EVIDENCE", ref, items: old.evidence.filter((e) => e.source === "log" && e.ref === ref) });
+    }
+    const answered = new Map(old.transcript.flatMap((t) => (t.kind === "question" && t.source === "user" ? [[t.question, t] as const] : [])));
+    await drive(loaded, actor, ({ id, node }) => {
+      const t = answered.get(id);
+      if (!t || answerProblem(node, t.answer) !== null) return undefined;
+      return { type: "ANSWER", question: id, value: t.answer, source: "user", ...(t.by ? { by: t.by } : {}) };
+    });
+    actor.send({ type: "NOTE", text: `The flow changed since this diagnosis started (${record.flow.version} → ${loaded.version}); answers and evidence were replayed.` });
+    opts.log.info({ diagnosis: record.id, from: record.flow.version, to: loaded.version }, "diagnosis replayed on a newer flow");
+    return { loaded, actor };
+  }
+
+  async function load(id: string): Promise<DiagnosisRecord> {
+    const record = await opts.store.get(id);
+    if (!record) throw new DiagnosisError("not-found", `no diagnosis "${id}" (it may have expired)`);
+    return record;
+  }
+
+  return {
+    flows: opts.flows,
+
+    /** Starts a diagnosis and runs it to its first question (or to its end when `answers` answers everything). */
+    async start(
+      input: {
+        flowId: string;
+        /** Facts known beforehand (from configuration); their questions are not asked. */
+        facts?: Record<string, string>;
+        evidence?: EvidenceEvent[];
+        target?: string;
+        meta?: Record<string, string>;
+      },
+      step: StepOptions,
+      answers?: AnswerSource,
+    ): Promise<Step> {
+      const loaded = flowFor(input.flowId);
+      const facts = Object.fromEntries(
+        Object.entries(input.facts ?? {}).map(([k, value]) => [k, { value, source: "default", from: "configuration" } satisfies KnownFact]),
+      );
+      const actor = started(machineFor(loaded, step), { facts });
+      for (const e of input.evidence ?? []) actor.send(e);
+      await drive(loaded, actor, answers);
+      const now = new Date().toISOString();
+      return save(loaded, actor, { id: randomUUID(), target: input.target, meta: input.meta ?? {}, createdAt: now });
+    },
+
+    /** Continues a stored diagnosis: applies `event` (if any) then runs until the next unanswered question. */
+    async continue(id: string, step: StepOptions, event?: AnswerEvent | EvidenceEvent, answers?: AnswerSource): Promise<Step> {
+      const record = await load(id);
+      if (event?.type === "ANSWER" && isDone(record)) throw new DiagnosisError("finished", "this diagnosis has already finished");
+      const { loaded, actor } = await restore(record, step);
+      if (event?.type === "ANSWER") {
+        const pending = pendingOf(loaded, actor.getSnapshot());
+        if (!pending || pending.id !== event.question) {
+          actor.stop();
+          const now = pending ? ` (it is now at "${pending.id}")` : "";
+          throw new DiagnosisError("stale-question", `question "${event.question}" is no longer waiting for an answer${now}`);
+        }
+        const problem = answerProblem(pending.node, event.value);
+        if (problem) {
+          actor.stop();
+          throw new DiagnosisError("invalid-answer", problem);
+        }
+      }
+      if (event) actor.send(event);
+      await drive(loaded, actor, answers);
+      return save(loaded, actor, record);
+    },
+
+    async get(id: string): Promise<Step> {
+      const record = await load(id);
+      return { record, pending: pendingOf(flowFor(record.flow.id), record.snapshot) };
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
+import type { Flow, QuestionNode } from "../flows/schema.js";
+import type { ProbeSpec } from "../probes/types.js";
+import {
+  emptyContext,
+  type AnswerEvent,
+  type DiagnosisContext,
+  type DiagnosisEvent,
+  type Evidence,
+  type KnownFact,
+  type NoteEvent,
+  type ProbeRun,
+  type TranscriptEntry,
+} from "./context.js";
+import { rankCauses, settled } from "./rank.js";
+import { answerProblem, causesOf, factOf, factValues, holds, route, targetsOf, type Facts } from "./route.js";
+
+export type ProbeInput = { node: string; probe: string; params: Record<string, unknown> };
+export type ProbeRunOutput = ProbeRun & { facts: Facts };
+export type RunProbe = (input: ProbeInput, facts: Facts, signal: AbortSignal) => Promise<ProbeRunOutput>;
+
+export type CompileOptions = {
+  probes: ReadonlyMap<string, ProbeSpec>;
+  causeIds: readonly string[];
+  runProbe: RunProbe;
+  /** Exploring every path needs every question asked; real diagnoses skip the ones that no longer separate. */
+  skipSettledQuestions?: boolean;
+  now?: () => Date;
+};
+
+type NodeParams = { node: string };
+type RouteParams = { node: string; to: string };
+
+/**
+ * Compiles a validated flow into an XState machine. Behaviour is named once here (guards, actions, one actor per
+ * probe) and the flow's nodes refer to it by name, so the machine itself is plain data, and so is its snapshot.
+ */
+export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
+  const now = () => (opts.now?.() ?? new Date()).toISOString();
+  const question = (id: string) => flow.nodes[id] as QuestionNode;
+  const routable = (id: string) => flow.nodes[id] as Exclude<Flow["nodes"][string], { kind: "conclusion" }>;
+  const isAnswerTo = (event: DiagnosisEvent, id: string): event is AnswerEvent =>
+    event.type === "ANSWER" && event.question === id && answerProblem(question(id), event.value) === null;
+
+  const actors = Object.fromEntries(
+    [...opts.probes.keys()].map((name) => [
+      name,
+      fromPromise<ProbeRunOutput, ProbeInput & { facts: Facts }>(({ input, signal }) =>
+        opts.runProbe({ node: input.node, probe: input.probe, params: input.params }, input.facts, signal),
+      ),
+    ]),
+  );
+
+  const answerEvidence = (id: string, value: string | null, facts: Facts): Evidence[] => {
+    const q = question(id);
+    const choice = q.choices?.find((c) => c.value === value);
+    const effects = (choice?.evidence ?? []).filter((e) => !e.when || holds(e.when, facts)).map(({ cause, weight }) => ({ cause, weight }));
+    if (!choice || effects.length === 0) return [];
+    return [{ id: `answer:${id}`, source: "answer", ref: id, summary: `${q.text} — ${choice.label}`, effects }];
+  };
+
+  const machineSetup = setup({
+    types: {} as { context: DiagnosisContext; events: DiagnosisEvent; input: { facts?: DiagnosisContext["facts"] } },
+    actors,
+    guards: {
+      answerRoutesTo: ({ context, event }, { node, to }: RouteParams) => {
+        if (!isAnswerTo(event, node)) return false;
+        const facts = { ...factValues(context) };
+        if (event.value !== null) facts[factOf(node, question(node))] = event.value;
+        return route(question(node), facts, event.value) === to;
+      },
+      knownRoutesTo: ({ context }, { node, to }: RouteParams) => {
+        const known = context.facts[factOf(node, question(node))];
+        return known !== undefined && route(question(node), factValues(context), known.value) === to;
+      },
+      settledRoutesTo: ({ context }, { node, to }: RouteParams) =>
+        opts.skipSettledQuestions !== false &&
+        settled(rankCauses(context.evidence, opts.causeIds), causesOf(question(node))) &&
+        route(question(node), factValues(context), null) === to,
+      probeRoutesTo: ({ context, event }, { node, to }: RouteParams) => {
+        const output = (event as unknown as { output: ProbeRunOutput }).output;
+        return route(routable(node), { ...factValues(context), ...output.facts }) === to;
+      },
+    },
+    actions: {
+      recordAnswer: assign(({ context, event }, { node }: NodeParams) => {
+        const e = event as AnswerEvent;
+        const fact = factOf(node, question(node));
+        const source = e.source;
+        const facts = e.value === null ? context.facts : { ...context.facts, [fact]: { value: e.value, source, from: node } as KnownFact };
+        const entry: TranscriptEntry = { kind: "question", at: now(), question: node, answer: e.value, source, ...(e.by ? { by: e.by } : {}) };
+        return {
+          facts,
+          evidence: [...context.evidence.filter((x) => x.id !== `answer:${node}`), ...answerEvidence(node, e.value, factValues({ facts }))],
+          transcript: [...context.transcript, entry],
+        };
+      }),
+      recordKnownAnswer: assign(({ context }, { node }: NodeParams) => {
+        const known = context.facts[factOf(node, question(node))]!;
+        const entry: TranscriptEntry = {
+          kind: "question",
+          at: now(),
+          question: node,
+          answer: String(known.value),
+          source: known.source,
+          skipped: known.source === "probe" ? "answered-by-probe" : "known-beforehand",
+        };
+        // A probe's findings carry their own evidence; an answer given beforehand counts like one given now.
+        const evidence = known.source === "probe" ? [] : answerEvidence(node, String(known.value), factValues(context));
+        return { transcript: [...context.transcript, entry], evidence: [...context.evidence, ...evidence] };
+      }),
+      recordSettled: assign(({ context }, { node }: NodeParams) => ({
+        transcript: [
+          ...context.transcript,
+          { kind: "question", at: now(), question: node, answer: null, source: "default", skipped: "no-longer-separates" } as TranscriptEntry,
+        ],
+      })),
+      recordProbe: assign(({ context, event }) => {
+        const { facts, ...run } = (event as unknown as { output: ProbeRunOutput }).output;
+        const newFacts = Object.fromEntries(
+          Object.entries(facts).map(([k, value]) => [k, { value, source: "probe", from: run.node } as KnownFact]),
+        );
+        const evidence: Evidence[] = run.findings
+          .filter((f) => f.effects.length > 0)
+          .map((f) => ({ id: `probe:${run.node}:${f.id}`, source: "probe", ref: run.node, summary: f.summary, effects: f.effects }));
+        return {
+          facts: { ...context.facts, ...newFacts },
+          evidence: [...context.evidence, ...evidence],
+          probes: [...context.probes, run],
+          transcript: [...context.transcript, { kind: "probe", at: now(), node: run.node, probe: run.probe, status: run.status } as TranscriptEntry],
+        };
+      }),
+      recordEvidence: assign(({ context, event }) => {
+        const e = event as Extract<DiagnosisEvent, { type: "EVIDENCE" }>;
+        const entry: TranscriptEntry = { kind: "evidence", at: now(), ref: e.ref, count: e.items.length, ...(e.by ? { by: e.by } : {}) };
+        return { evidence: [...context.evidence, ...e.items], transcript: [...context.transcript, entry] };
+      }),
+      recordNote: assign(({ context, event }) => ({
+        transcript: [...context.transcript, { kind: "note", at: now(), text: (event as NoteEvent).text } as TranscriptEntry],
+      })),
+    },
+  });
+
+  const states: Record<string, object> = {};
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    const meta = { kind: node.kind };
+    if (node.kind === "conclusion") {
+      states[id] = { type: "final", meta };
+      continue;
+    }
+    const targets = targetsOf(node);
+    const routes = (guard: string, action: string) =>
+      targets.map((to) => ({ guard: { type: guard, params: { node: id, to } }, target: to, actions: { type: action, params: { node: id } } }));
+    if (node.kind === "question") {
+      states[id] = {
+        meta,
+        always: [...routes("knownRoutesTo", "recordKnownAnswer"), ...routes("settledRoutesTo", "recordSettled")],
+        on: { ANSWER: routes("answerRoutesTo", "recordAnswer") },
+      };
+    } else {
+      const invokeId = `probe:${id}`;
+      states[id] = {
+        meta,
+        invoke: {
+          id: invokeId,
+          src: node.probe,
+          input: ({ context }: { context: DiagnosisContext }) => ({ node: id, probe: node.probe, params: node.params, facts: factValues(context) }),
+          onDone: routes("probeRoutesTo", "recordProbe"),
+        },
+      };
+    }
+  }
+
+  const config = {
+    id: flow.id,
+    context: ({ input }: { input: { facts?: DiagnosisContext["facts"] } }) => emptyContext(input.facts),
+    initial: flow.start,
+    on: { EVIDENCE: { actions: "recordEvidence" }, NOTE: { actions: "recordNote" } },
+    states,
+  };
+  // The config is built from data, so its names are checked when the flow loads rather than by the compiler.
+  return machineSetup.createMachine(config as never) as unknown as AnyStateMachine;
+}

@@ -1,0 +1,62 @@
+import type { Condition, FactValue, Flow, FlowNode, QuestionNode } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
+import type { DiagnosisContext } from "./context.js";
+
+export type Facts = Readonly<Record<string, FactValue>>;
+
+export function factValues(ctx: Pick<DiagnosisContext, "facts">): Record<string, FactValue> {
+  return Object.fromEntries(Object.entries(ctx.facts).map(([k, f]) => [k, f.value]));
+}
+
+export function holds(cond: Condition, facts: Facts): boolean {
+  const v = facts[cond.fact];
+  if (cond.known !== undefined) return (v !== undefined) === cond.known;
+  if (v === undefined) return false;
+  if (cond.equals !== undefined) return v === cond.equals;
+  if (cond.in !== undefined) return cond.in.includes(v);
+  if (cond.above !== undefined) return typeof v === "number" && v > cond.above;
+  if (cond.below !== undefined) return typeof v === "number" && v < cond.below;
+  return false;
+}
+
+/** Where a node leads once its fact (if any) is settled: the chosen choice's `next`, the first matching branch, else `next`. */
+export function route(node: Exclude<FlowNode, { kind: "conclusion" }>, facts: Facts, answer?: FactValue | null): string {
+  if (node.kind === "question" && answer != null) {
+    const chosen = node.choices?.find((c) => c.value === answer);
+    if (chosen?.next) return chosen.next;
+  }
+  return node.branches?.find((b) => holds(b.when, facts))?.next ?? node.next;
+}
+
+/** Every node a node can lead to, for compiling one guarded transition per target. */
+export function targetsOf(node: Exclude<FlowNode, { kind: "conclusion" }>): string[] {
+  const targets = new Set<string>();
+  if (node.kind === "question") node.choices?.forEach((c) => c.next && targets.add(c.next));
+  node.branches?.forEach((b) => targets.add(b.next));
+  targets.add(node.next);
+  return [...targets];
+}
+
+/** Null when the answer is acceptable, else what is wrong with it. `null` (unknown) is always acceptable. */
+export function answerProblem(node: QuestionNode, value: string | null): string | null {
+  if (value === null) return null;
+  if (node.choices) {
+    return node.choices.some((c) => c.value === value)
+      ? null
+      : `"${value}" is not a choice; choose one of: ${node.choices.map((c) => c.value).join(", ")}`;
+  }
+  const input = node.input!;
+  return new RegExp(input.pattern).test(value) ? null : `"${value}" is not a valid answer: ${input.hint}`;
+}
+
+export function questionNode(flow: Flow, id: string): QuestionNode | undefined {
+  const node = flow.nodes[id];
+  return node?.kind === "question" ? node : undefined;
+}
+
+/** The causes a question's answers speak to: the causes it can still separate. */
+export function causesOf(node: QuestionNode): Set<string> {
+  return new Set((node.choices ?? []).flatMap((c) => c.evidence.map((e) => e.cause)));
+}
+
+export { factOf };

@@ -1,0 +1,35 @@
+import type { Evidence } from "../engine/context.js";
+import { redactText } from "../redact.js";
+import { SIGNATURES, type Signature } from "./signatures.js";
+
+/** Pasted text beyond this is not read: a log excerpt, not a whole log file. */
+export const MAX_LOG_BYTES = 5 * 1024 * 1024;
+const EXCERPT = 160;
+
+/**
+ * Matches log or stack-trace text against the known signatures. Each signature found becomes one evidence item
+ * naming its first matching line (redacted) and how often it occurred.
+ */
+export function evidenceFromLog(text: string, ref: string, signatures: readonly Signature[] = SIGNATURES): Evidence[] {
+  const lines = text.slice(0, MAX_LOG_BYTES).split(/\r?\n/);
+  const hits = new Map<Signature, { line: number; text: string; count: number }>();
+  lines.forEach((line, i) => {
+    for (const sig of signatures) {
+      if (!sig.pattern.test(line)) continue;
+      const hit = hits.get(sig);
+      if (hit) hit.count++;
+      else hits.set(sig, { line: i + 1, text: line.trim(), count: 1 });
+    }
+  });
+  return [...hits].map(([sig, hit]) => {
+    const excerpt = redactText(hit.text.length > EXCERPT ? `${hit.text.slice(0, EXCERPT)}…` : hit.text);
+    const times = hit.count > 1 ? ` (${hit.count} lines)` : "";
+    return {
+      id: `log:${ref}:${sig.id}`,
+      source: "log",
+      ref,
+      summary: `${sig.title} — ${ref} line ${hit.line}${times}: ${excerpt}`,
+      effects: sig.effects,
+    };
+  });
+}

@@ -1,0 +1,97 @@
+import type { DataProblem, PathSegment, YamlSource } from "../data/load-yaml.js";
+import type { ProbeSpec } from "../probes/types.js";
+import type { Condition, Flow, FlowNode } from "./schema.js";
+import { edgesOf } from "./graph.js";
+
+export type FlowContext = {
+  probes: ReadonlyMap<string, ProbeSpec>;
+  causes: ReadonlySet<string>;
+};
+
+/** Checks what the schema cannot: names that must exist, and a graph in which every path ends in a conclusion. */
+export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf">, ctx: FlowContext): DataProblem[] {
+  const problems: DataProblem[] = [];
+  const problem = (path: PathSegment[], message: string) =>
+    problems.push({ file: source.file, path, line: source.lineOf(path), message });
+  const ids = Object.keys(flow.nodes);
+  const known = `known nodes: ${ids.join(", ")}`;
+
+  if (!flow.nodes[flow.start]) problem(["start"], `start node "${flow.start}" does not exist (${known})`);
+
+  const facts = producedFacts(flow, ctx.probes);
+  const checkCondition = (cond: Condition, path: PathSegment[]) => {
+    if (!facts.has(cond.fact)) problem([...path, "fact"], `fact "${cond.fact}" is never set by a question or probe of this flow`);
+  };
+
+  for (const [nodeId, node] of Object.entries(flow.nodes)) {
+    const at = ["nodes", nodeId];
+    for (const edge of edgesOf(node)) {
+      if (!flow.nodes[edge.to]) problem([...at, ...edge.path], `target "${edge.to}" does not exist (${known})`);
+      if (edge.to === nodeId) problem([...at, ...edge.path], `node "${nodeId}" leads to itself`);
+    }
+    node.kind !== "conclusion" && node.branches?.forEach((b, i) => checkCondition(b.when, [...at, "branches", i, "when"]));
+    if (node.kind === "probe" && !ctx.probes.has(node.probe)) {
+      problem([...at, "probe"], `unknown probe "${node.probe}" (known probes: ${[...ctx.probes.keys()].join(", ") || "none"})`);
+    }
+    if (node.kind === "question") {
+      const seen = new Set<string>();
+      node.choices?.forEach((choice, i) => {
+        if (seen.has(choice.value)) problem([...at, "choices", i, "value"], `duplicate choice value "${choice.value}"`);
+        seen.add(choice.value);
+        choice.evidence.forEach((effect, j) => {
+          const path = [...at, "choices", i, "evidence", j];
+          if (!ctx.causes.has(effect.cause)) problem([...path, "cause"], `unknown cause "${effect.cause}" (see \`sessiondoc causes\`)`);
+          if (effect.when) checkCondition(effect.when, [...path, "when"]);
+        });
+      });
+    }
+  }
+  // Graph checks need every target to exist. With `next` required on every non-conclusion node, an acyclic
+  // graph is one in which every path ends in a conclusion.
+  if (problems.length === 0) checkGraph(flow, problem);
+  return problems;
+}
+
+/** Unreachable nodes and cycles. */
+function checkGraph(flow: Flow, problem: (path: PathSegment[], message: string) => void): void {
+  const reachable = new Set<string>();
+  const stack = [flow.start];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    for (const e of edgesOf(flow.nodes[id]!)) stack.push(e.to);
+  }
+  for (const id of Object.keys(flow.nodes)) {
+    if (!reachable.has(id)) problem(["nodes", id], `node "${id}" cannot be reached from start "${flow.start}"`);
+  }
+
+  // Depth-first colouring finds cycles; flows are acyclic so that every path is finite.
+  const colour = new Map<string, "grey" | "black">();
+  const visit = (id: string, trail: string[]): void => {
+    colour.set(id, "grey");
+    for (const e of edgesOf(flow.nodes[id]!)) {
+      const c = colour.get(e.to);
+      if (c === "grey") {
+        const loop = [...trail.slice(trail.indexOf(e.to)), id, e.to].join(" → ");
+        problem(["nodes", id, ...e.path], `cycle: ${loop}; flows must not loop back`);
+      } else if (!c) visit(e.to, [...trail, id]);
+    }
+    colour.set(id, "black");
+  };
+  visit(flow.start, []);
+}
+
+/** Every fact some node of the flow can set. */
+export function producedFacts(flow: Flow, probes: ReadonlyMap<string, ProbeSpec>): Set<string> {
+  const facts = new Set<string>();
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.kind === "question") facts.add(factOf(id, node));
+    if (node.kind === "probe") for (const f of Object.keys(probes.get(node.probe)?.facts ?? {})) facts.add(f);
+  }
+  return facts;
+}
+
+export function factOf(id: string, node: Extract<FlowNode, { kind: "question" }>): string {
+  return node.fact ?? id;
+}

@@ -1,0 +1,8 @@
+import type { Probe, ProbeRegistry } from "./types.js";
+
+/** Every probe the engine can call by name. Flows may only name probes registered here. */
+export function probeRegistry(probes: Probe[] = []): ProbeRegistry {
+  return new Map(probes.map((p) => [p.name, p]));
+}
+
+export const defaultProbes: ProbeRegistry = probeRegistry([]);

@@ -1,0 +1,53 @@
+import type { Report } from "./schema.js";
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+const sign = (w: number) => (w > 0 ? "+" : "−");
+
+/** The report for a terminal: verdict, the likely causes in detail, the rest in one line each. */
+export function renderText(report: Report, opts: { detailed?: number } = {}): string {
+  const detailed = opts.detailed ?? 3;
+  const out: string[] = [];
+  out.push(`Verdict: ${report.verdict}`, report.summary, "");
+
+  const likely = report.causes.filter((c) => c.confidence > 0).slice(0, detailed);
+  likely.forEach((c, i) => {
+    out.push(`${i + 1}. ${c.title} [${c.id}] — ${pct(c.confidence)}`);
+    out.push(`   ${c.summary}`);
+    if (c.evidence.length) {
+      out.push("   Evidence:");
+      for (const e of c.evidence) out.push(`     ${sign(e.weight)} (${e.source}) ${e.summary}`);
+    }
+    if (report.verdict === "cause-found" && i === 0) {
+      out.push("   Fix:");
+      for (const f of c.fixes) out.push(`     • ${f}`);
+      for (const s of c.snippets) {
+        out.push(`   ${s.title} (${s.stack}):`);
+        for (const line of s.code.trimEnd().split("\n")) out.push(`       ${line}`);
+      }
+    }
+    out.push("");
+  });
+
+  const rest = report.causes.filter((c) => !likely.includes(c) && c.evidence.length > 0);
+  if (rest.length) {
+    out.push("Also examined:");
+    for (const c of rest) out.push(`   ${c.id} — ${pct(c.confidence)}${c.evidence.some((e) => e.weight < 0) ? " (evidence against)" : ""}`);
+    out.push("");
+  }
+
+  if (report.probes.length) {
+    out.push("Probes:");
+    for (const p of report.probes) {
+      out.push(`   ${p.id} ${p.status} (${p.durationMs} ms) ${p.target}${p.error ? ` — ${p.error}` : ""}`);
+      for (const f of p.findings) out.push(`     · ${f.summary}`);
+    }
+    out.push("");
+  }
+
+  const asked = report.questions.filter((q) => !q.skipped);
+  const skipped = report.questions.length - asked.length;
+  out.push(`Questions: ${asked.length} asked${skipped ? `, ${skipped} skipped (answered by probes or no longer needed)` : ""}.`);
+  for (const n of report.notes) out.push(`Note: ${n}`);
+  out.push(`Diagnosis ${report.diagnosis.id} (flow ${report.diagnosis.flow}@${report.diagnosis.flowVersion}).`);
+  return out.join("\n");
+}
