@@ -25,8 +25,10 @@ export function redactUrl(raw: string): string {
   try {
     const url = new URL(raw);
     if (url.password) url.password = MASK;
-    url.search = url.search ? "?…" : "";
-    return url.toString();
+    const query = url.search ? "?…" : "";
+    url.search = "";
+    url.hash = "";
+    return url.toString() + query;
   } catch {
     return redactText(raw);
   }

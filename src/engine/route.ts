@@ -1,5 +1,6 @@
 import type { Condition, FactValue, Flow, FlowNode, QuestionNode } from "../flows/schema.js";
 import { factOf } from "../flows/validate.js";
+import type { Edge } from "../flows/graph.js";
 import type { DiagnosisContext } from "./context.js";
 
 export type Facts = Readonly<Record<string, FactValue>>;
@@ -19,13 +20,18 @@ export function holds(cond: Condition, facts: Facts): boolean {
   return false;
 }
 
-/** Where a node leads once its fact (if any) is settled: the chosen choice's `next`, the first matching branch, else `next`. */
-export function route(node: Exclude<FlowNode, { kind: "conclusion" }>, facts: Facts, answer?: FactValue | null): string {
+/** Which edge a node leaves by once its fact (if any) is settled: the chosen choice's `next`, the first matching branch, else `next`. */
+export function routeEdge(node: Exclude<FlowNode, { kind: "conclusion" }>, facts: Facts, answer?: FactValue | null): Edge["via"] & { to: string } {
   if (node.kind === "question" && answer != null) {
     const chosen = node.choices?.find((c) => c.value === answer);
-    if (chosen?.next) return chosen.next;
+    if (chosen?.next) return { kind: "choice", value: chosen.value, to: chosen.next };
   }
-  return node.branches?.find((b) => holds(b.when, facts))?.next ?? node.next;
+  const index = node.branches?.findIndex((b) => holds(b.when, facts)) ?? -1;
+  return index >= 0 ? { kind: "branch", index, to: node.branches![index]!.next } : { kind: "next", to: node.next };
+}
+
+export function route(node: Exclude<FlowNode, { kind: "conclusion" }>, facts: Facts, answer?: FactValue | null): string {
+  return routeEdge(node, facts, answer).to;
 }
 
 /** Every node a node can lead to, for compiling one guarded transition per target. */

@@ -57,6 +57,7 @@ export const TextInput = z.strictObject({
       }
     }, "pattern is not a valid regular expression"),
   hint: text.describe("what a valid answer looks like, shown when an answer does not match"),
+  example: z.string().min(1).describe("a valid answer, used to exercise every path of the flow"),
 });
 export type TextInput = z.infer<typeof TextInput>;
 

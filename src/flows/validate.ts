@@ -34,6 +34,9 @@ export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf"
       problem([...at, "probe"], `unknown probe "${node.probe}" (known probes: ${[...ctx.probes.keys()].join(", ") || "none"})`);
     }
     if (node.kind === "question") {
+      if (node.input && !new RegExp(node.input.pattern).test(node.input.example)) {
+        problem([...at, "input", "example"], `example "${node.input.example}" does not match the pattern ${node.input.pattern}`);
+      }
       const seen = new Set<string>();
       node.choices?.forEach((choice, i) => {
         if (seen.has(choice.value)) problem([...at, "choices", i, "value"], `duplicate choice value "${choice.value}"`);

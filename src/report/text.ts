@@ -44,9 +44,15 @@ export function renderText(report: Report, opts: { detailed?: number } = {}): st
     out.push("");
   }
 
-  const asked = report.questions.filter((q) => !q.skipped);
-  const skipped = report.questions.length - asked.length;
-  out.push(`Questions: ${asked.length} asked${skipped ? `, ${skipped} skipped (answered by probes or no longer needed)` : ""}.`);
+  const count = (test: (q: Report["questions"][number]) => boolean) => report.questions.filter(test).length;
+  const tally = [
+    [count((q) => q.source === "user" && q.answer !== null), "answered"],
+    [count((q) => !q.skipped && q.answer === null), "left unknown"],
+    [count((q) => q.skipped === "answered-by-probe"), "answered by probes"],
+    [count((q) => q.skipped === "known-beforehand"), "known beforehand"],
+    [count((q) => q.skipped === "no-longer-separates"), "skipped as no longer needed"],
+  ].filter(([n]) => n) as Array<[number, string]>;
+  out.push(`Questions: ${tally.map(([n, what]) => `${n} ${what}`).join(", ") || "none"}.`);
   for (const n of report.notes) out.push(`Note: ${n}`);
   out.push(`Diagnosis ${report.diagnosis.id} (flow ${report.diagnosis.flow}@${report.diagnosis.flowVersion}).`);
   return out.join("\n");

@@ -1,0 +1,91 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CORE_CAUSE_IDS } from "../src/catalogue/schema.js";
+import { Report } from "../src/report/schema.js";
+import { root, sessiondoc } from "./helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sessiondoc-cli-"));
+
+describe("sessiondoc diagnose --non-interactive --json", () => {
+  it("keeps the shared CLI contract", () => {
+    const r = spawnSync("node", [join(root, "..", "shared", "contract", "check-cli.mjs")], { cwd: root, encoding: "utf8", timeout: 120_000 });
+    expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
+    expect(r.status).toBe(0);
+  });
+
+  it("prints a report that matches the report schema, with answers given up front", () => {
+    const r = sessiondoc(["diagnose", "--answer", "architecture=node-memory", "--answer", "lb-sticky=no", "--answer", "stack=unknown", "--non-interactive", "--json"]);
+    expect(r.code).toBe(0);
+    const report = Report.parse(r.json);
+    expect(report.verdict).toBe("cause-found");
+    expect(report.causes[0]!.id).toBe("lb-affinity");
+    expect(report.causes).toHaveLength(CORE_CAUSE_IDS.length);
+    expect(report.questions.find((q) => q.id === "lb-sticky")).toMatchObject({ answer: "no", source: "user" });
+    expect(report.questions.find((q) => q.id === "stack")).toMatchObject({ answer: null, source: "user" });
+  });
+
+  it("without --json prints a readable report with the fix", () => {
+    const trace = join(dir, "trace.log");
+    writeFileSync(trace, "Caused by: java.io.InvalidClassException: com.example.Cart; local class incompatible: stream classdesc serialVersionUID = 1\n");
+    const r = sessiondoc(["diagnose", "--evidence", trace, "--non-interactive"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Verdict: cause-found/);
+    expect(r.stdout).toContain("[serialization]");
+    expect(r.stdout).toContain("Fix:");
+    expect(r.stdout).toContain("trace.log line 1");
+  });
+
+  const usage: Array<[string, string[], RegExp]> = [
+    ["an unknown question in --answer", ["--answer", "favourite-colour=blue"], /no question "favourite-colour"/],
+    ["a value the question does not take", ["--answer", "architecture=mainframe"], /choose one of: node-memory/],
+    ["--answer without =", ["--answer", "architecture"], /needs ID=VALUE/],
+    ["a missing --evidence file", ["--evidence", join(dir, "nope.log")], /cannot read it \(ENOENT\)/],
+    ["a relative --check-path", ["--check-path", "me"], /must be a path starting with "\/"/],
+    ["an unknown flow", ["--flow", "nope"], /no flow "nope"/],
+    ["a --redis URL with a password, without echoing it", ["--redis", "http://u:topsecret@x"], /must be a redis:\/\/ or rediss:\/\/ URL/],
+  ];
+  for (const [name, args, message] of usage) {
+    it(`exits 2 with one line for ${name}`, () => {
+      const r = sessiondoc(["diagnose", ...args, "--non-interactive", "--json"]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).not.toContain("topsecret");
+    });
+  }
+});
+
+describe("sessiondoc flows", () => {
+  it("check accepts the shipped flows", () => {
+    const r = sessiondoc(["flows", "check"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok flows\/session-replication\.yaml: flow "session-replication" version [0-9a-f]{12}/);
+  });
+
+  it("check rejects a malformed flow with file, line, path and problem, and no stack trace", () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "id: bad\ntitle: Bad\nstart: q\nnodes:\n  q:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A }\n      - { value: b, label: B }\n    next: gone\n");
+    const r = sessiondoc(["flows", "check", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:11: nodes\.q\.next: target "gone" does not exist \(known nodes: q\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("show lists the ids and values that --answer takes", () => {
+    const r = sessiondoc(["flows", "show"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/architecture: Where do sessions live\?\n\s+node-memory/);
+  });
+});
+
+describe("sessiondoc causes", () => {
+  it("lists the twelve causes of the catalogue in order", () => {
+    const r = sessiondoc(["causes", "--json"]);
+    expect(r.code).toBe(0);
+    expect((r.json as Array<{ id: string }>).map((c) => c.id)).toEqual([...CORE_CAUSE_IDS]);
+  });
+});

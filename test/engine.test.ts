@@ -1,0 +1,211 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DiagnosisError } from "../src/engine/engine.js";
+import { evidenceFromLog } from "../src/evidence/logs.js";
+import { flowFiles } from "../src/flows/load.js";
+import { probeRegistry } from "../src/probes/index.js";
+import { MemoryStore } from "../src/store/memory.js";
+import { flowFromText } from "./helpers/definitions.js";
+import { answersFrom, comparable, engineWith, reportOf, shipped } from "./helpers/engine.js";
+import { hangs, reportsArchitecture, throws } from "./helpers/probes.js";
+
+const main = shipped.flows.get("session-replication")!;
+const withProbesFile = flowFiles(new URL("./fixtures/flows", import.meta.url).pathname).find((f) => f.endsWith("with-probes.yaml"))!;
+const withProbes = flowFromText(readFileSync(withProbesFile, "utf8"), undefined, "with-probes.yaml");
+const targets = { nodes: [], url: "http://app.test/" };
+
+describe("walking a flow", () => {
+  it("with nothing known, ends inconclusive with every question left to default", async () => {
+    const engine = engineWith();
+    const step = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom({}));
+    const report = reportOf(step, main);
+    expect(step.pending).toBeNull();
+    expect(report.verdict).toBe("inconclusive");
+    expect(report.causes.every((c) => c.confidence === 0)).toBe(true);
+    expect(report.questions.length).toBeGreaterThan(5);
+    expect(report.questions.every((q) => q.source === "default" && q.answer === null)).toBe(true);
+  });
+
+  it("names a cause from answers and stops asking once it is settled", async () => {
+    const engine = engineWith();
+    const step = await engine.start(
+      { flowId: main.flow.id },
+      { targets: { nodes: [] } },
+      answersFrom({ symptom: "random-logout", stack: "express", architecture: "node-memory", "lb-sticky": "no" }),
+    );
+    const report = reportOf(step, main);
+    expect(report.verdict).toBe("cause-found");
+    expect(report.causes[0]!.id).toBe("lb-affinity");
+    expect(report.causes[0]!.confidence).toBeGreaterThan(0.85);
+    const asked = report.questions.filter((q) => !q.skipped).map((q) => q.id);
+    expect(asked).toEqual(["symptom", "stack", "architecture", "lb-sticky"]);
+    expect(report.questions.filter((q) => q.skipped === "no-longer-separates").length).toBeGreaterThan(3);
+    // Snippets follow the team's stack: Express and infrastructure, not ASP.NET or Spring.
+    const stacks = new Set(report.causes[0]!.snippets.map((s) => s.stack));
+    expect(stacks.has("express")).toBe(true);
+    expect(stacks.has("spring-session")).toBe(false);
+  });
+
+  it("applies evidence only when its condition holds (no affinity is fine with a shared store)", async () => {
+    const engine = engineWith();
+    const step = await engine.start(
+      { flowId: main.flow.id },
+      { targets: { nodes: [] } },
+      answersFrom({ architecture: "external-store", "lb-sticky": "no" }),
+    );
+    const affinity = reportOf(step, main).causes.find((c) => c.id === "lb-affinity")!;
+    expect(affinity.confidence).toBe(0);
+    expect(affinity.evidence.map((e) => e.weight)).toEqual([-0.4]);
+  });
+
+  it("comes out no-fault-found when the checks clear the catalogue", async () => {
+    const engine = engineWith();
+    const healthy = {
+      architecture: "external-store", "lb-sticky": "yes", "affinity-holds": "yes", "lb-health": "no", "cookie-sent": "yes",
+      "id-regeneration": "no", "store-evictions": "no", "store-replica": "no", "serialization-errors": "no", "keys-shared": "yes",
+      "clock-sync": "yes", "ttl-vs-timeout": "no", "session-size": "no", "drain-test": "yes",
+    };
+    const report = reportOf(await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)), main);
+    expect(report.verdict).toBe("no-fault-found");
+    expect(report.causes[0]!.confidence).toBeLessThanOrEqual(0.25);
+  });
+
+  it("ranks a cause from a pasted stack trace and keeps its line, redacted", async () => {
+    const engine = engineWith();
+    const log = "2026-11-25 ERROR sid=Zx81kQ0pLmN2vB7cR4tY9wE3 failed\njava.io.NotSerializableException: com.example.Cart\n";
+    const step = await engine.start(
+      { flowId: main.flow.id, evidence: [{ type: "EVIDENCE", ref: "app.log", items: evidenceFromLog(log, "app.log") }] },
+      { targets: { nodes: [] } },
+      answersFrom({}),
+    );
+    const report = reportOf(step, main);
+    expect(report.causes[0]!.id).toBe("serialization");
+    expect(report.causes[0]!.evidence[0]!.summary).toContain("app.log line 2");
+    expect(JSON.stringify(report)).not.toContain("Zx81kQ0pLmN2vB7cR4tY9wE3");
+  });
+});
+
+describe("probes in a flow", () => {
+  it("skip the question a probe already answered, and keep the probe's evidence", async () => {
+    const engine = engineWith({ flows: [withProbes], probeTimeoutMs: 200 });
+    const step = await engine.start({ flowId: "with-probes" }, { targets }, answersFrom({ timeout: "30m" }));
+    const report = reportOf(step, withProbes);
+    const q = report.questions.find((x) => x.id === "architecture")!;
+    expect(q).toMatchObject({ answer: "external-store", source: "probe", skipped: "answered-by-probe" });
+    expect(report.questions.find((x) => x.id === "timeout")).toMatchObject({ answer: "30m", source: "user" });
+    expect(report.probes[0]).toMatchObject({ id: "test.architecture", status: "ok" });
+    expect(report.causes.find((c) => c.id === "lb-affinity")!.evidence[0]).toMatchObject({ source: "probe", weight: -0.5 });
+  });
+
+  it("branch on a probe's facts", async () => {
+    const flow = flowFromText(readFileSync(withProbesFile, "utf8").replace("architecture: external-store }", "architecture: node-memory }"));
+    const engine = engineWith({ flows: [flow], probeTimeoutMs: 200 });
+    const step = await engine.start({ flowId: "with-probes" }, { targets }, answersFrom({ sticky: "no" }));
+    const ids = reportOf(step, flow).questions.map((q) => q.id);
+    expect(ids).toEqual(["sticky"]);
+  });
+
+  it("are skipped with a reason when their target is not given, and the question is asked instead", async () => {
+    const engine = engineWith({ flows: [withProbes], probeTimeoutMs: 200 });
+    const step = await engine.start({ flowId: "with-probes" }, { targets: { nodes: [] } });
+    expect(step.pending?.id).toBe("architecture");
+    const run = step.record.snapshot.context.probes[0]!;
+    expect(run).toMatchObject({ status: "skipped", findings: [{ summary: "not run: needs --url" }] });
+  });
+
+  it("that hang are cut off by the timeout and the diagnosis carries on", async () => {
+    const engine = engineWith({ flows: [withProbes], probeTimeoutMs: 300 });
+    const started = Date.now();
+    const step = await engine.start({ flowId: "with-probes" }, { targets }, answersFrom({}));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const run = reportOf(step, withProbes).probes.find((p) => p.id === "test.hangs")!;
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/gave up/);
+    expect(step.record.snapshot.status).toBe("done");
+  });
+
+  it("that throw become a failed run whose message has no credentials", async () => {
+    const flow = flowFromText("id: t\ntitle: T\nstart: p\nnodes:\n  p: { kind: probe, probe: test.throws, next: end }\n  end: { kind: conclusion }\n");
+    const engine = engineWith({ flows: [flow], probes: probeRegistry([throws, hangs, reportsArchitecture]) });
+    const step = await engine.start({ flowId: "t" }, { targets: { nodes: [] } });
+    const run = step.record.snapshot.context.probes[0]!;
+    expect(run.status).toBe("failed");
+    expect(run.error).toContain("ECONNREFUSED");
+    expect(run.error).not.toContain("s3cretpass");
+  });
+});
+
+describe("answers from a door", () => {
+  it("are refused for a question that is no longer waiting, or with a value it does not take", async () => {
+    const engine = engineWith();
+    const first = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } });
+    expect(first.pending?.id).toBe("symptom");
+    const second = await engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "symptom", value: "csrf-errors", source: "user", by: "u1" });
+    expect(second.pending?.id).toBe("stack");
+
+    const stale = engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "symptom", value: "idle-logout", source: "user", by: "u2" });
+    await expect(stale).rejects.toMatchObject({ code: "stale-question" });
+    const invalid = engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "stack", value: "cobol", source: "user" });
+    await expect(invalid).rejects.toThrow(DiagnosisError);
+    await expect(invalid).rejects.toMatchObject({ code: "invalid-answer" });
+    // Neither refused answer changed the stored diagnosis.
+    expect((await engine.get(first.record.id)).pending?.id).toBe("stack");
+  });
+
+  it("can add pasted evidence mid-way, which settles questions it made moot", async () => {
+    const engine = engineWith();
+    const first = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } });
+    const items = evidenceFromLog("READONLY You can't write against a read only replica.", "paste");
+    const next = await engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "EVIDENCE", ref: "paste", items, by: "u1" });
+    const report = reportOf(next, main);
+    expect(report.causes[0]!.id).toBe("replication");
+    // The symptom no longer separates anything; the stack is still needed for the fix.
+    expect(report.questions).toMatchObject([{ id: "symptom", skipped: "no-longer-separates" }]);
+    expect(next.pending?.id).toBe("stack");
+  });
+});
+
+describe("a diagnosis saved mid-way", () => {
+  const answers = { symptom: "idle-logout", stack: "java-spring-session", architecture: "external-store", "lb-sticky": "yes", "affinity-holds": "yes" };
+
+  it("continues in a new engine exactly where it stopped", async () => {
+    const uninterrupted = await engineWith().start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(answers));
+
+    const store = new MemoryStore();
+    const first = engineWith({ store });
+    const partial = await first.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) => (q.id === "affinity-holds" ? undefined : answersFrom(answers)(q)));
+    expect(partial.pending?.id).toBe("affinity-holds");
+
+    const second = engineWith({ store });
+    const resumed = await second.continue(partial.record.id, { targets: { nodes: [] } }, undefined, answersFrom(answers));
+    expect(comparable(reportOf(resumed, main))).toEqual(comparable(reportOf(uninterrupted, main)));
+  });
+
+  it("from an older version of its flow is replayed on the new one, keeping answers and pasted logs", async () => {
+    const v1 = flowFromText(readFileSync(withProbesFile, "utf8"));
+    const store = new MemoryStore();
+    const log = evidenceFromLog("ERR max number of clients reached", "redis.log");
+    const partial = await engineWith({ flows: [v1], store }).start(
+      { flowId: "with-probes", evidence: [{ type: "EVIDENCE", ref: "redis.log", items: log }] },
+      { targets: { nodes: [] } },
+      (q) => (q.id === "architecture" ? { type: "ANSWER", question: q.id, value: "node-memory", source: "user", by: "u1" } : undefined),
+    );
+    expect(partial.pending?.id).toBe("sticky");
+
+    const v2 = flowFromText(readFileSync(withProbesFile, "utf8").replace("text: Sticky sessions on?", "text: Is stickiness enabled on the load balancer?"));
+    expect(v2.version).not.toBe(v1.version);
+    const resumed = await engineWith({ flows: [v2], store }).continue(partial.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "sticky", value: "no", source: "user", by: "u1" });
+    const report = reportOf(resumed, v2);
+    expect(report.diagnosis.flowVersion).toBe(v2.version);
+    expect(report.questions.find((q) => q.id === "architecture")).toMatchObject({ answer: "node-memory", source: "user" });
+    expect(report.questions.find((q) => q.id === "sticky")).toMatchObject({ text: "Is stickiness enabled on the load balancer?", answer: "no" });
+    expect(report.causes.map((c) => c.id).slice(0, 2).sort()).toEqual(["lb-affinity", "store-capacity"]);
+    expect(report.notes.join(" ")).toMatch(/flow changed/);
+  });
+
+  it("whose flow no longer exists gets a clear error", async () => {
+    const store = new MemoryStore();
+    const partial = await engineWith({ flows: [withProbes], store }).start({ flowId: "with-probes" }, { targets: { nodes: [] } });
+    await expect(engineWith({ store }).continue(partial.record.id, { targets: { nodes: [] } })).rejects.toMatchObject({ code: "unknown-flow" });
+  });
+});

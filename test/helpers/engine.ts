@@ -1,0 +1,32 @@
+import { loadDefinitions } from "../../src/engine/definitions.js";
+import { createEngine, type AnswerSource } from "../../src/engine/engine.js";
+import type { LoadedFlow } from "../../src/flows/load.js";
+import type { ProbeRegistry } from "../../src/probes/types.js";
+import { buildReport } from "../../src/report/build.js";
+import type { Report } from "../../src/report/schema.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import type { DiagnosisStore } from "../../src/store/types.js";
+import { catalogue, quietLog } from "./definitions.js";
+import { testProbes } from "./probes.js";
+
+export const shipped = loadDefinitions();
+
+export function engineWith(opts: { flows?: LoadedFlow[]; probes?: ProbeRegistry; store?: DiagnosisStore; probeTimeoutMs?: number } = {}) {
+  const flows = opts.flows ? new Map(opts.flows.map((f) => [f.flow.id, f])) : shipped.flows;
+  return createEngine({ flows, catalogue, probes: opts.probes ?? testProbes, store: opts.store ?? new MemoryStore(), log: quietLog, probeTimeoutMs: opts.probeTimeoutMs });
+}
+
+/** Answers from a table; questions not in it are left unknown, as `--non-interactive` does. */
+export function answersFrom(table: Record<string, string>): AnswerSource {
+  return (q) => ({ type: "ANSWER", question: q.id, value: table[q.id] ?? null, source: q.id in table ? "user" : "default", ...(q.id in table ? { by: "tester" } : {}) });
+}
+
+/** The report without what differs between runs (ids, timings). */
+export function comparable(report: Report) {
+  const { diagnosis, probes, ...rest } = report;
+  return { ...rest, flowVersion: diagnosis.flowVersion, probes: probes.map(({ durationMs: _, ...p }) => p) };
+}
+
+export function reportOf(step: { record: Parameters<typeof buildReport>[0] }, flow: LoadedFlow): Report {
+  return buildReport(step.record, flow.flow, catalogue);
+}
