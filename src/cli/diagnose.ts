@@ -21,6 +21,7 @@ export type DiagnoseOptions = {
   url?: string;
   node?: string[];
   redis?: string;
+  sessionPrefix?: string;
   sessionPath?: string;
   checkPath?: string;
   healthPath?: string;
@@ -40,6 +41,7 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     url: opts.url,
     nodes: opts.node ?? [],
     redis: opts.redis,
+    sessionPrefix: opts.sessionPrefix,
     sessionPath: opts.sessionPath,
     checkPath: opts.checkPath,
     healthPath: opts.healthPath,

@@ -15,7 +15,8 @@ function diagnoseCommand(cmd: Command): Command {
   return cmd
     .option("--url <url>", "the app's public URL, through the load balancer", httpUrl("--url"))
     .option("--node <url>", "a backend node's direct URL (repeatable)", collect(httpUrl("--node")))
-    .option("--redis <url>", "the session store: redis://[user:pass@]host:port[/db] or rediss://", redisUrl)
+    .option("--redis <url>", "the session store: redis://[user:pass@]host:port[/db], rediss://, redis+sentinel://, redis+cluster://", redisUrl)
+    .option("--session-prefix <prefix>", "the Redis key prefix of sessions, when not a known layout (e.g. ASP.NET Core's InstanceName)")
     .option("--session-path <path>", "GET path that creates a session and sets the session cookie", urlPath("--session-path"))
     .option("--check-path <path>", "GET path that answers differently with a valid session", urlPath("--check-path"))
     .option("--health-path <path>", "the nodes' health check path", urlPath("--health-path"))

@@ -1,3 +1,5 @@
+import { parseRedisTarget } from "../probes/redis/connection.js";
+
 /** A mistake in how the command was called: reported in one line, exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
@@ -19,18 +21,10 @@ export function httpUrl(flag: string) {
 }
 
 export function redisUrl(value: string): string {
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--redis needs a URL such as redis://[user:pass@]host:6379/0, got "${value.replace(/:[^@]*@/, ":***@")}"`);
-  }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new UsageError(`--redis must be a redis:// or rediss:// URL, got ${url.protocol}//…`);
-  }
-  if (!url.hostname) throw new UsageError("--redis needs a host, e.g. redis://localhost:6379");
-  if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
-    throw new UsageError(`--redis database must be a number (redis://host:6379/0), got "${url.pathname.slice(1)}"`);
+    parseRedisTarget(value);
+  } catch (err) {
+    throw new UsageError(`--redis: ${(err as Error).message}`);
   }
   return value;
 }

@@ -62,7 +62,7 @@ export function questionNode(flow: Flow, id: string): QuestionNode | undefined {
 
 /** The causes a question's answers speak to: the causes it can still separate. */
 export function causesOf(node: QuestionNode): Set<string> {
-  return new Set((node.choices ?? []).flatMap((c) => c.evidence.map((e) => e.cause)));
+  return new Set([...(node.choices ?? []).flatMap((c) => c.evidence.map((e) => e.cause)), ...(node.informs ?? [])]);
 }
 
 export { factOf };

@@ -72,6 +72,7 @@ export const QuestionNode = z
     text: text.max(300),
     help: text.max(1000).optional(),
     fact: z.string().min(1).optional().describe("the fact this question sets; defaults to the node id"),
+    informs: z.array(id).optional().describe("causes a text answer helps tell apart; the question is skipped once they are settled"),
     choices: z.array(Choice).min(2).max(25).optional(),
     input: TextInput.optional(),
     ...routing,

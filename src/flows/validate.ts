@@ -37,6 +37,9 @@ export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf"
       if (node.input && !new RegExp(node.input.pattern).test(node.input.example)) {
         problem([...at, "input", "example"], `example "${node.input.example}" does not match the pattern ${node.input.pattern}`);
       }
+      node.informs?.forEach((cause, i) => {
+        if (!ctx.causes.has(cause)) problem([...at, "informs", i], `unknown cause "${cause}" (see \`sessiondoc causes\`)`);
+      });
       const seen = new Set<string>();
       node.choices?.forEach((choice, i) => {
         if (seen.has(choice.value)) problem([...at, "choices", i, "value"], `duplicate choice value "${choice.value}"`);

@@ -1,3 +1,4 @@
+import { redisInfoProbe, redisSessionsProbe } from "./redis/index.js";
 import type { Probe, ProbeRegistry } from "./types.js";
 
 /** Every probe the engine can call by name. Flows may only name probes registered here. */
@@ -5,4 +6,4 @@ export function probeRegistry(probes: Probe[] = []): ProbeRegistry {
   return new Map(probes.map((p) => [p.name, p]));
 }
 
-export const defaultProbes: ProbeRegistry = probeRegistry([]);
+export const defaultProbes: ProbeRegistry = probeRegistry([redisInfoProbe, redisSessionsProbe]);

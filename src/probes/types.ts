@@ -10,6 +10,8 @@ export const Targets = z.strictObject({
   sessionPath: z.string().optional(),
   checkPath: z.string().optional(),
   healthPath: z.string().optional(),
+  /** Where session keys live in Redis when no known layout applies (ASP.NET Core's InstanceName, custom prefixes). */
+  sessionPrefix: z.string().optional(),
 });
 export type Targets = z.infer<typeof Targets>;
 export type TargetKind = "url" | "nodes" | "redis";

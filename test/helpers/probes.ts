@@ -1,5 +1,5 @@
 import type { Probe } from "../../src/probes/types.js";
-import { probeRegistry } from "../../src/probes/index.js";
+import { defaultProbes, probeRegistry } from "../../src/probes/index.js";
 
 /**
  * Probes for engine tests: they implement the real probe interface and report what their params say, so a
@@ -40,4 +40,5 @@ export const throws: Probe = {
   },
 };
 
-export const testProbes = probeRegistry([reportsArchitecture, hangs, throws]);
+/** The real probes plus the test probes, so fixture flows and the shipped flow load alike. */
+export const testProbes = probeRegistry([...defaultProbes.values(), reportsArchitecture, hangs, throws]);

@@ -1,0 +1,4 @@
+export { redisInfoProbe } from "./info-probe.js";
+export { redisSessionsProbe } from "./sessions-probe.js";
+export { sessionIdFromCookie, LAYOUTS } from "./layouts.js";
+export { parseRedisTarget } from "./connection.js";

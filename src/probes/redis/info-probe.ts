@@ -1,0 +1,217 @@
+import type { Finding, Probe, ProbeOutcome } from "../types.js";
+import type { FactValue } from "../../flows/schema.js";
+import { formatBytes, formatDuration } from "../../units.js";
+import { num, parseInfo, parseInfoList } from "./info.js";
+import type { ReadOnlyRedis } from "./read-only.js";
+import { withRedis } from "./run.js";
+
+/** Server-level health of the session store: memory and evictions, replication, persistence, clock, latency. */
+export const redisInfoProbe: Probe = {
+  name: "redis.info",
+  description: "Reads INFO, CONFIG GET, ROLE, TIME, LATENCY and SLOWLOG of the session store",
+  needs: ["redis"],
+  facts: {
+    "store-reachable": { description: "the store answered", values: [true, false] },
+    "store-evictions": { description: "the store is evicting or refusing writes for memory", values: ["yes", "no"] },
+    "store-replica": { description: "the store the app uses is a replica or cut off from its master", values: ["yes", "no"] },
+  },
+  run: (ctx) =>
+    withRedis(ctx, async (conn) => {
+      const redis = conn.primary;
+      const findings: Finding[] = [];
+      const facts: Record<string, FactValue> = { "store-reachable": true };
+
+      const clock = await measureClock(redis);
+      const info = parseInfo(String(await redis.call("INFO")));
+      const config = await readConfig(redis);
+      const role = await redis.try("ROLE");
+
+      findings.push({
+        id: "server",
+        summary: `Redis ${info.get("redis_version") ?? "?"} (${info.get("redis_mode") ?? "standalone"}), up ${formatDuration(num(info, "uptime_in_seconds") ?? 0)}, ${num(info, "connected_clients") ?? "?"} clients`,
+        data: { version: info.get("redis_version") ?? "", uptimeSeconds: num(info, "uptime_in_seconds") ?? 0 },
+        effects: [],
+      });
+      findings.push(...capacity(info, config, facts));
+      findings.push(...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display));
+      findings.push(...persistence(info));
+      findings.push(clockFinding(clock));
+      findings.push(...(await latency(redis)));
+      const unavailable = Object.entries(config.unavailable).map(([k]) => k);
+      if (!role.ok && role.unavailable) unavailable.push("ROLE");
+      if (unavailable.length) {
+        findings.push({ id: "restricted", summary: `not permitted or renamed here: ${unavailable.join(", ")}; read from INFO instead`, effects: [] });
+      }
+      const outcome: ProbeOutcome = { status: "ok", target: conn.target.display, findings, facts };
+      return outcome;
+    }),
+};
+
+type Config = { values: Record<string, string>; unavailable: Record<string, string> };
+
+/**
+ * CONFIG GET where permitted (maxmemory, maxmemory-policy, maxclients, min-replicas-*); managed services without
+ * CONFIG, and ACL users without it, fall back to the same fields in INFO.
+ */
+async function readConfig(redis: ReadOnlyRedis): Promise<Config> {
+  const reply = await redis.try("CONFIG", "GET", "*max*");
+  const config: Config = { values: {}, unavailable: {} };
+  if (!reply.ok) {
+    config.unavailable["CONFIG GET"] = reply.error;
+    return config;
+  }
+  const flat = reply.value as string[];
+  for (let i = 0; i + 1 < flat.length; i += 2) config.values[flat[i]!] = flat[i + 1]!;
+  const rest = await redis.try("CONFIG", "GET", "min-replicas-*");
+  if (rest.ok) {
+    const more = rest.value as string[];
+    for (let i = 0; i + 1 < more.length; i += 2) config.values[more[i]!] = more[i + 1]!;
+  }
+  return config;
+}
+
+function capacity(info: Map<string, string>, config: Config, facts: Record<string, FactValue>): Finding[] {
+  const used = num(info, "used_memory") ?? 0;
+  const max = Number(config.values["maxmemory"] ?? num(info, "maxmemory") ?? 0);
+  const policy = config.values["maxmemory-policy"] ?? info.get("maxmemory_policy") ?? "unknown";
+  const evicted = num(info, "evicted_keys") ?? 0;
+  const rejected = num(info, "rejected_connections") ?? 0;
+  const oomErrors = Number(parseInfoList(info.get("errorstat_OOM") ?? "count=0").count ?? 0);
+  const ratio = max > 0 ? used / max : 0;
+  const memory = `used_memory ${formatBytes(used)}${max > 0 ? ` of maxmemory ${formatBytes(max)} (${Math.round(ratio * 100)} %)` : " with no maxmemory limit"}, policy ${policy}`;
+  const data = { usedMemory: used, maxMemory: max, policy, evictedKeys: evicted, rejectedConnections: rejected, oomErrors };
+  const findings: Finding[] = [];
+
+  if (evicted > 0 && policy !== "noeviction") {
+    findings.push({
+      id: "evictions",
+      summary: `evicted_keys ${evicted} since the last restart: the store is deleting keys (sessions carry a TTL, so ${policy} can evict them); ${memory}`,
+      data,
+      effects: [{ cause: "store-capacity", weight: 0.8 }],
+    });
+    facts["store-evictions"] = "yes";
+  } else if (oomErrors > 0) {
+    findings.push({
+      id: "oom-errors",
+      summary: `${oomErrors} commands refused with "OOM command not allowed" since the last restart: session writes fail; ${memory}`,
+      data,
+      effects: [{ cause: "store-capacity", weight: 0.8 }],
+    });
+    facts["store-evictions"] = "yes";
+  } else if (policy === "noeviction" && max > 0 && ratio >= 0.85) {
+    findings.push({
+      id: "noeviction-full",
+      summary: `${memory}: near the limit with noeviction, writes will fail with "OOM command not allowed"`,
+      data,
+      effects: [{ cause: "store-capacity", weight: 0.6 }],
+    });
+  } else if (max > 0 && ratio >= 0.9) {
+    findings.push({ id: "memory-near-limit", summary: `${memory}: close to the limit, evictions will start`, data, effects: [{ cause: "store-capacity", weight: 0.4 }] });
+  } else {
+    findings.push({ id: "memory", summary: `no evictions; ${memory}`, data, effects: [{ cause: "store-capacity", weight: -0.6 }] });
+    facts["store-evictions"] = "no";
+  }
+  if (rejected > 0) {
+    findings.push({
+      id: "rejected-connections",
+      summary: `rejected_connections ${rejected}: clients were turned away (maxclients ${config.values["maxclients"] ?? num(info, "maxclients") ?? "?"}, ${num(info, "connected_clients") ?? "?"} connected)`,
+      data: { rejectedConnections: rejected },
+      effects: [{ cause: "store-capacity", weight: 0.4 }],
+    });
+  }
+  return findings;
+}
+
+function replication(info: Map<string, string>, role: unknown[] | undefined, config: Config, facts: Record<string, FactValue>, where: string): Finding[] {
+  const isReplica = role ? role[0] === "slave" || role[0] === "replica" : info.get("role") === "slave";
+  const findings: Finding[] = [];
+  if (info.get("loading") === "1") {
+    findings.push({ id: "loading", summary: "the store is loading its dataset after a restart (LOADING): reads and writes fail until it finishes", effects: [{ cause: "replication", weight: 0.45 }] });
+  }
+  if (isReplica) {
+    const master = `${info.get("master_host") ?? "?"}:${info.get("master_port") ?? "?"}`;
+    const link = info.get("master_link_status") ?? "unknown";
+    const down = num(info, "master_link_down_since_seconds");
+    const readOnly = info.get("slave_read_only") !== "0" && info.get("replica_read_only") !== "0";
+    const linkText = link === "up" ? `its link to master ${master} is up` : `its link to master ${master} is ${link}${down !== undefined && down >= 0 ? ` for ${formatDuration(down)}` : ""}`;
+    findings.push({
+      id: "store-is-replica",
+      summary: `${where} is a replica and ${linkText}: ${readOnly ? "session writes are refused (READONLY)" : "writes land on a replica and are lost on resync"}. Point the app at the current master (Sentinel or cluster discovery).`,
+      data: { role: "replica", masterLinkStatus: link, linkDownSeconds: down ?? -1 },
+      effects: [{ cause: "replication", weight: 0.85 }],
+    });
+    facts["store-replica"] = "yes";
+    return findings;
+  }
+  const replicas = [...info.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => parseInfoList(v));
+  const offset = num(info, "master_repl_offset") ?? 0;
+  const lagging = replicas.filter((r) => Number(r.lag ?? 0) > 10 || r.state !== "online");
+  const minReplicas = Number(config.values["min-replicas-to-write"] ?? 0);
+  const details = replicas.map((r) => `${r.ip}:${r.port} ${r.state} lag ${r.lag ?? "?"} s, ${Math.max(0, offset - Number(r.offset ?? offset))} bytes behind`).join("; ");
+  if (lagging.length > 0) {
+    findings.push({
+      id: "replica-lag",
+      summary: `master with ${replicas.length} replica(s), ${lagging.length} lagging or not online (${details}): a failover now loses recent session writes`,
+      data: { role: "master", replicas: replicas.length, lagging: lagging.length },
+      effects: [{ cause: "replication", weight: 0.4 }],
+    });
+  } else {
+    const safety = minReplicas > 0 ? `, min-replicas-to-write ${minReplicas}` : replicas.length > 0 ? ", writes do not wait for replicas (min-replicas-to-write 0)" : "";
+    findings.push({
+      id: "replication",
+      summary: replicas.length ? `master with ${replicas.length} replica(s) in sync (${details})${safety}` : "master with no replicas: a failure loses every session, but nothing is out of sync",
+      data: { role: "master", replicas: replicas.length, minReplicasToWrite: minReplicas },
+      effects: [{ cause: "replication", weight: replicas.length ? -0.5 : -0.3 }],
+    });
+  }
+  facts["store-replica"] = "no";
+  return findings;
+}
+
+function persistence(info: Map<string, string>): Finding[] {
+  const broken = [
+    info.get("rdb_last_bgsave_status") === "err" ? "the last RDB save failed" : "",
+    info.get("aof_enabled") === "1" && info.get("aof_last_write_status") === "err" ? "the last AOF write failed" : "",
+  ].filter(Boolean);
+  if (broken.length === 0) return [];
+  return [{ id: "persistence", summary: `${broken.join(" and ")}: with stop-writes-on-bgsave-error the store refuses writes (MISCONF)`, effects: [{ cause: "store-capacity", weight: 0.3 }] }];
+}
+
+type Clock = { offsetMs: number; errorMs: number };
+
+/** Redis TIME against the local clock, at the midpoint of the round trip: offset ± RTT/2. */
+async function measureClock(redis: ReadOnlyRedis): Promise<Clock> {
+  await redis.call("PING");
+  const sent = Date.now();
+  const [sec, usec] = (await redis.call("TIME")) as [string, string];
+  const received = Date.now();
+  const remote = Number(sec) * 1000 + Number(usec) / 1000;
+  return { offsetMs: Math.round(remote - (sent + received) / 2), errorMs: Math.ceil((received - sent) / 2) };
+}
+
+function clockFinding({ offsetMs, errorMs }: Clock): Finding {
+  const skew = Math.abs(offsetMs) - errorMs;
+  const text = `the store's clock is ${Math.abs(offsetMs)} ms ${offsetMs >= 0 ? "ahead of" : "behind"} this host's (± ${errorMs} ms)`;
+  const data = { offsetMs, errorMs };
+  if (skew > 60_000) return { id: "clock", summary: `${text}: far off; TTLs and expiry computed on different clocks disagree`, data, effects: [{ cause: "clock-skew", weight: 0.7 }] };
+  if (skew > 2_000) return { id: "clock", summary: `${text}: over the 2 s tolerance`, data, effects: [{ cause: "clock-skew", weight: 0.5 }] };
+  return { id: "clock", summary: text, data, effects: [] };
+}
+
+/** LATENCY LATEST (empty unless latency-monitor-threshold is set) and the slow log; arguments are never shown. */
+async function latency(redis: ReadOnlyRedis): Promise<Finding[]> {
+  const [events, slow] = await Promise.all([redis.try("LATENCY", "LATEST"), redis.try("SLOWLOG", "GET", 32)]);
+  const parts: string[] = [];
+  if (events.ok && Array.isArray(events.value) && events.value.length > 0) {
+    const worst = (events.value as unknown[][]).map((e) => `${e[0]} ${e[3]} ms`).join(", ");
+    parts.push(`latency spikes: ${worst}`);
+  }
+  if (slow.ok && Array.isArray(slow.value) && slow.value.length > 0) {
+    const entries = slow.value as unknown[][];
+    const maxMs = Math.max(...entries.map((e) => Number(e[2]) / 1000));
+    const commands = [...new Set(entries.map((e) => String((e[3] as unknown[])[0]).toUpperCase()))].slice(0, 5).join(", ");
+    parts.push(`${entries.length} slow-log entries (slowest ${Math.round(maxMs)} ms; ${commands})`);
+  }
+  if (parts.length === 0) return [];
+  return [{ id: "latency", summary: parts.join("; "), effects: [] }];
+}

@@ -1,0 +1,165 @@
+import type { FactValue } from "../../flows/schema.js";
+import { formatBytes, formatDuration, parseDuration } from "../../units.js";
+import type { Finding, Probe } from "../types.js";
+import { num, parseInfo } from "./info.js";
+import { customLayout, type Layout } from "./layouts.js";
+import { DEFAULT_LIMITS, discoverLayouts, percentile, sampleSessions, type SampleLimits, type SessionSample } from "./sample.js";
+import type { ReadOnlyRedis } from "./read-only.js";
+import { withRedis } from "./run.js";
+
+const LARGE = 100 * 1024;
+const SMALL = 20 * 1024;
+
+/**
+ * Samples the session keys (never their contents) to measure TTLs and sizes, and recognises which session store
+ * wrote them, which tells the app's stack and that sessions live in a shared store.
+ */
+export const redisSessionsProbe: Probe = {
+  name: "redis.sessions",
+  description: "Samples session keys with SCAN: layout, TTL distribution against the app's idle timeout, sizes",
+  needs: ["redis"],
+  facts: {
+    stack: { description: "the stack whose session store wrote the keys", values: ["express", "java-spring-session", "java-tomcat", "php", "other"] },
+    architecture: { description: "sessions live in a shared store", values: ["external-store"] },
+    "session-layout": { description: "the recognised session key layout", values: ["connect-redis", "spring-session", "phpredis", "redisson-tomcat", "django", "laravel", "custom"] },
+    "ttl-vs-timeout": { description: "store TTL shorter than the app's idle timeout", values: ["yes", "no"] },
+    "session-size": { description: "sessions over 100 KB", values: ["yes", "no"] },
+  },
+  run: (ctx) =>
+    withRedis(ctx, async (conn) => {
+      const limits: SampleLimits = { ...DEFAULT_LIMITS, ...pickLimits(ctx.params) };
+      const started = performance.now();
+      const findings: Finding[] = [];
+      const facts: Record<string, FactValue> = {};
+      const dbsize = Number(await conn.primary.call("DBSIZE"));
+      const prefix = ctx.targets.sessionPrefix ?? (typeof ctx.params.prefix === "string" ? ctx.params.prefix : undefined);
+
+      let layout: Layout | undefined;
+      let otherShare = 0;
+      const discovery = await discoverLayouts(conn.keyspaces, limits);
+      if (discovery.scanned > 0) otherShare = discovery.other / discovery.scanned;
+      if (prefix) layout = customLayout(prefix);
+      else layout = [...discovery.byLayout].sort((a, b) => b[1] - a[1])[0]?.[0];
+
+      if (!layout) {
+        findings.push({
+          id: "no-sessions",
+          summary: `no session keys of a known layout among the first ${discovery.scanned} of ${dbsize} keys; give the key prefix (--session-prefix) if sessions are stored under a custom one`,
+          data: { dbsize, scanned: discovery.scanned },
+          effects: [],
+        });
+        return { status: "partial", target: conn.target.display, findings, facts };
+      }
+
+      const sample = await sampleSessions(conn.keyspaces, layout, limits);
+      const scope = sample.complete ? `all ${sample.examined}` : `${sample.examined} sampled (stopped by the ${sample.stoppedBy})`;
+      findings.push({
+        id: "layout",
+        summary: `${scope} session keys of ${layout.store} (${layout.match}) among ${dbsize} keys`,
+        data: { layout: layout.id, examined: sample.examined, dbsize, scanCalls: sample.scanCalls, complete: sample.complete },
+        effects: [],
+      });
+      if (sample.examined > 0) {
+        facts.architecture = "external-store";
+        facts["session-layout"] = layout.id;
+        if (layout.id !== "custom") facts.stack = layout.stack;
+        findings.push(...ttlFindings(sample, ctx.facts["idle-timeout"], facts));
+        findings.push(...sizeFindings(sample, facts));
+        findings.push(...(await sharingFindings(conn.primary, otherShare, layout)));
+      }
+      if (sample.unavailable.length) {
+        findings.push({ id: "restricted", summary: `not permitted or renamed here: ${sample.unavailable.join(", ")}; those measurements are missing`, effects: [] });
+      }
+      findings.push({
+        id: "cost",
+        summary: `${conn.commandsSent()} commands, ${sample.scanCalls + discovery.scanCalls} SCAN calls, ${Math.round(performance.now() - started)} ms`,
+        data: { commands: conn.commandsSent(), elapsedMs: Math.round(performance.now() - started) },
+        effects: [],
+      });
+      return { status: sample.examined > 0 ? "ok" : "partial", target: conn.target.display, findings, facts };
+    }),
+};
+
+function pickLimits(params: Record<string, unknown>): Partial<SampleLimits> {
+  const out: Partial<SampleLimits> = {};
+  for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof SampleLimits>) {
+    if (typeof params[key] === "number") out[key] = params[key] as number;
+  }
+  return out;
+}
+
+function ttlFindings(sample: SessionSample, idleFact: FactValue | undefined, facts: Record<string, FactValue>): Finding[] {
+  const findings: Finding[] = [];
+  const n = sample.examined;
+  if (sample.withoutTtl > 0) {
+    findings.push({
+      id: "no-ttl",
+      summary: `${sample.withoutTtl} of ${n} session keys have no TTL: they never expire, and volatile-* eviction cannot remove them`,
+      data: { withoutTtl: sample.withoutTtl, examined: n },
+      effects: [{ cause: "ttl-mismatch", weight: 0.5 }],
+    });
+  }
+  if (sample.ttls.length === 0) return findings;
+  // Remaining TTL plus idle time is the lifetime the store gave a key when it was last written or touched.
+  const lifetime = percentile(sample.lifetimes.length ? sample.lifetimes : sample.ttls, 100)!;
+  const dist = `remaining TTL p50 ${formatDuration(percentile(sample.ttls, 50)!)}, max ${formatDuration(percentile(sample.ttls, 100)!)}; store lifetime about ${formatDuration(lifetime)}`;
+  const data = { ttlP50Seconds: Math.round(percentile(sample.ttls, 50)!), ttlMaxSeconds: Math.round(percentile(sample.ttls, 100)!), lifetimeSeconds: Math.round(lifetime) };
+  const idle = typeof idleFact === "string" ? parseDuration(idleFact) : typeof idleFact === "number" ? idleFact : undefined;
+  if (idle !== undefined) {
+    if (lifetime < idle * 0.9) {
+      findings.push({
+        id: "ttl-shorter-than-idle-timeout",
+        summary: `${dist}, but the app's idle timeout is ${formatDuration(idle)}: the store drops sessions after ${formatDuration(lifetime)} that the app still considers valid`,
+        data: { ...data, idleTimeoutSeconds: idle },
+        effects: [{ cause: "ttl-mismatch", weight: 0.85 }],
+      });
+      facts["ttl-vs-timeout"] = "yes";
+    } else {
+      findings.push({ id: "ttl", summary: `${dist}; the app's idle timeout is ${formatDuration(idle)}: they match`, data: { ...data, idleTimeoutSeconds: idle }, effects: [{ cause: "ttl-mismatch", weight: sample.withoutTtl ? -0.3 : -0.6 }] });
+      if (!sample.withoutTtl) facts["ttl-vs-timeout"] = "no";
+    }
+  } else if (lifetime < 600) {
+    findings.push({
+      id: "ttl-short",
+      summary: `${dist}: sessions live under 10 minutes in the store, shorter than usual idle timeouts (20–30 min); compare with the app's timeout`,
+      data,
+      effects: [{ cause: "ttl-mismatch", weight: 0.35 }],
+    });
+  } else {
+    findings.push({ id: "ttl", summary: `${dist} (the app's idle timeout is not known, so it was not compared)`, data, effects: [] });
+  }
+  return findings;
+}
+
+function sizeFindings(sample: SessionSample, facts: Record<string, FactValue>): Finding[] {
+  if (sample.sizes.length === 0) return [];
+  const p50 = percentile(sample.sizes, 50)!;
+  const p95 = percentile(sample.sizes, 95)!;
+  const max = percentile(sample.sizes, 100)!;
+  const large = sample.sizes.filter((s) => s > LARGE).length;
+  const text = `session size p50 ${formatBytes(p50)}, p95 ${formatBytes(p95)}, max ${formatBytes(max)}; ${large} over 100 KB`;
+  const data = { p50Bytes: p50, p95Bytes: p95, maxBytes: max, over100k: large, sampled: sample.sizes.length };
+  if (p95 > LARGE) {
+    facts["session-size"] = "yes";
+    return [{ id: "large-sessions", summary: `${text}: sessions this large slow every request and are first to go under memory pressure`, data, effects: [{ cause: "session-size", weight: 0.8 }] }];
+  }
+  if (large > 0) return [{ id: "some-large-sessions", summary: `${text}: a few sessions are very large`, data, effects: [{ cause: "session-size", weight: 0.4 }] }];
+  if (p95 < SMALL) facts["session-size"] = "no";
+  return [{ id: "sizes", summary: text, data, effects: p95 < SMALL ? [{ cause: "session-size", weight: -0.6 }] : [] }];
+}
+
+/** Sessions sharing an allkeys-* instance with other data are evicted along with it under memory pressure. */
+async function sharingFindings(primary: ReadOnlyRedis, otherShare: number, layout: Layout): Promise<Finding[]> {
+  const memory = parseInfo(String(await primary.call("INFO", "memory")));
+  const policy = memory.get("maxmemory_policy") ?? "";
+  const max = num(memory, "maxmemory") ?? 0;
+  if (!policy.startsWith("allkeys-") || max === 0 || otherShare < 0.2) return [];
+  return [
+    {
+      id: "shared-with-cache",
+      summary: `${Math.round(otherShare * 100)} % of scanned keys are not ${layout.store} sessions, under ${policy} with a ${formatBytes(max)} limit: sessions are evicted along with cache data`,
+      data: { otherShare: Math.round(otherShare * 100) / 100, policy },
+      effects: [{ cause: "store-capacity", weight: 0.35 }],
+    },
+  ];
+}
