@@ -44,7 +44,7 @@ async function timeProbe(probe, url) {
   const runs = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
-    const out = await probe.run({ targets: { nodes: [], redis: url }, params: {}, facts: { "idle-timeout": "30m" }, signal: AbortSignal.timeout(60_000), log });
+    const out = await probe.run({ targets: { nodes: [], redis: url }, params: {}, facts: { "idle-timeout": "30m" }, signal: AbortSignal.timeout(60_000), log, handoff: new Map() });
     const ms = performance.now() - started;
     const cost = out.findings.find((f) => f.id === "cost");
     runs.push({ ms, commands: cost?.data?.commands ?? "-" });

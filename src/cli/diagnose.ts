@@ -22,6 +22,10 @@ export type DiagnoseOptions = {
   node?: string[];
   redis?: string;
   sessionPrefix?: string;
+  sessionCookie?: string;
+  backendHeader?: string;
+  allow?: string[];
+  login?: Targets["login"];
   sessionPath?: string;
   checkPath?: string;
   healthPath?: string;
@@ -42,6 +46,10 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     nodes: opts.node ?? [],
     redis: opts.redis,
     sessionPrefix: opts.sessionPrefix,
+    sessionCookie: opts.sessionCookie,
+    backendHeader: opts.backendHeader,
+    allowlist: opts.allow,
+    login: opts.login,
     sessionPath: opts.sessionPath,
     checkPath: opts.checkPath,
     healthPath: opts.healthPath,

@@ -7,7 +7,7 @@ import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
 import { diagnose } from "./diagnose.js";
 import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
-import { collect, httpUrl, positiveSeconds, redisUrl, UsageError, urlPath } from "./usage.js";
+import { collect, httpUrl, loginSpec, positiveSeconds, redisUrl, UsageError, urlPath } from "./usage.js";
 
 const DEFAULT_FLOW = "session-replication";
 
@@ -20,6 +20,10 @@ function diagnoseCommand(cmd: Command): Command {
     .option("--session-path <path>", "GET path that creates a session and sets the session cookie", urlPath("--session-path"))
     .option("--check-path <path>", "GET path that answers differently with a valid session", urlPath("--check-path"))
     .option("--health-path <path>", "the nodes' health check path", urlPath("--health-path"))
+    .option("--login <spec>", "a login request instead of --session-path: 'POST /login user=${USER_VAR} password=${PASS_VAR}' (values from the environment)", loginSpec)
+    .option("--session-cookie <name>", "the session cookie's name, when not a well-known one")
+    .option("--backend-header <name>", "a response header naming the backend that answered (e.g. X-Served-By)")
+    .option("--allow <entry>", "a host, CIDR or URL prefix HTTP probes may reach (repeatable; default: the hosts of --url and --node)", collect(String))
     .option("--evidence <file>", "a log or stack trace to match against known errors (repeatable)", collect(String))
     .option("--answer <id=value>", "answer a question up front; see `sessiondoc flows show` (repeatable)", collect(String))
     .option("--flow <id>", "the flow to walk", DEFAULT_FLOW)

@@ -47,3 +47,19 @@ export function positiveSeconds(flag: string) {
     return n;
   };
 }
+
+/** "POST /login user=${U} password=${P}" or "POST /api/login json user=${U}": method, path, form or JSON fields. */
+export function loginSpec(value: string): { method: "GET" | "POST"; path: string; form?: Record<string, string>; json?: Record<string, string> } {
+  const [method, path, ...rest] = value.trim().split(/\s+/);
+  if ((method !== "GET" && method !== "POST") || !path?.startsWith("/")) {
+    throw new UsageError(`--login needs "POST /path field=\${ENV_VAR} …", got "${value.split(/\s+/).slice(0, 2).join(" ")} …"`);
+  }
+  const json = rest[0] === "json";
+  const fields: Record<string, string> = {};
+  for (const pair of json ? rest.slice(1) : rest) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--login fields are name=value, got "${pair.split("=")[0]}"`);
+    fields[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return json ? { method, path, json: fields } : { method, path, form: fields };
+}

@@ -19,7 +19,7 @@ type Snap = { status: string; value: unknown; context: DiagnosisContext };
 
 /**
  * Walks every path of a flow through its compiled machine with XState's pure `transition()`: every answer of every
- * question (and "unknown"), and every outcome of a probe that its branches test. Walks that reach a node with the
+ * question (and "unknown"), and every outcome of a probe for the facts any branch tests. Walks that reach a node with the
  * same routing facts continue identically, so each such node is expanded once.
  */
 export function exploreFlow(flow: Flow, probes: ReadonlyMap<string, ProbeSpec>, causeIds: readonly string[]): Exploration {
@@ -49,7 +49,7 @@ export function exploreFlow(flow: Flow, probes: ReadonlyMap<string, ProbeSpec>, 
       node.kind === "question"
         ? [...(node.choices?.map((c) => c.value) ?? [node.input!.example]), null].map((value) => ({ type: "ANSWER", question: at, value, source: "user" }))
         : node.kind === "probe"
-          ? probeOutcomes(node.branches?.map((b) => b.when.fact) ?? [], probes.get(node.probe)!).map((f) => probeDone(at, node.probe, f))
+          ? probeOutcomes(routingFacts, probes.get(node.probe)!).map((f) => probeDone(at, node.probe, f))
           : [];
     if (events.length === 0) return void result.stuck.push({ path, reason: `no way out of "${at}"` });
     for (const event of events) {
@@ -86,9 +86,9 @@ function walked(flow: Flow, snap: Snap, taken: Set<string>, stuck: Exploration["
   return path;
 }
 
-function probeOutcomes(facts: string[], spec: ProbeSpec): Array<Record<string, FactValue>> {
+function probeOutcomes(routingFacts: string[], spec: ProbeSpec): Array<Record<string, FactValue>> {
   let combos: Array<Record<string, FactValue>> = [{}];
-  for (const fact of new Set(facts)) {
+  for (const fact of routingFacts) {
     const values = spec.facts[fact]?.values ?? [];
     combos = combos.flatMap((c) => [c, ...values.map((v) => ({ ...c, [fact]: v }))]);
   }

@@ -9,10 +9,28 @@ export type Progress = { kind: "probe-started"; node: string; probe: string } | 
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
 
-const FLAGS: Record<TargetKind, string> = { url: "--url", nodes: "--node", redis: "--redis" };
+const FLAGS: Record<TargetKind, string> = {
+  url: "--url",
+  nodes: "--node",
+  redis: "--redis",
+  "session-path": "--session-path",
+  "check-path": "--check-path",
+  "health-path": "--health-path",
+};
 
 function hasTarget(targets: Targets, kind: TargetKind): boolean {
-  return kind === "nodes" ? targets.nodes.length > 0 : Boolean(targets[kind]);
+  switch (kind) {
+    case "nodes":
+      return targets.nodes.length > 0;
+    case "session-path":
+      return Boolean(targets.sessionPath || targets.login);
+    case "check-path":
+      return Boolean(targets.checkPath);
+    case "health-path":
+      return Boolean(targets.healthPath);
+    default:
+      return Boolean(targets[kind]);
+  }
 }
 
 /**
@@ -27,6 +45,7 @@ export function makeProbeRunner(opts: {
   timeoutMs?: number;
 }): RunProbe {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const handoff = new Map<string, unknown>();
   return async (input: ProbeInput, facts: Facts, signal: AbortSignal): Promise<ProbeRunOutput> => {
     const probe = opts.registry.get(input.probe)!;
     const started = performance.now();
@@ -40,7 +59,7 @@ export function makeProbeRunner(opts: {
     } else {
       try {
         const bounded = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-        outcome = ProbeOutcome.parse(await probe.run({ targets: opts.targets, params: input.params, facts, signal: bounded, log: opts.log }));
+        outcome = ProbeOutcome.parse(await probe.run({ targets: opts.targets, params: input.params, facts, signal: bounded, log: opts.log, handoff }));
       } catch (err) {
         error = redactText(err instanceof Error ? err.message : String(err));
         outcome = { status: "failed", target: "-", findings: [], facts: {} };

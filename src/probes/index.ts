@@ -1,4 +1,5 @@
-import { redisInfoProbe, redisSessionsProbe } from "./redis/index.js";
+import { httpClockProbe, httpContinuityProbe, httpHealthProbe, httpNodesProbe } from "./http/index.js";
+import { redisInfoProbe, redisLookupProbe, redisSessionsProbe } from "./redis/index.js";
 import type { Probe, ProbeRegistry } from "./types.js";
 
 /** Every probe the engine can call by name. Flows may only name probes registered here. */
@@ -6,4 +7,12 @@ export function probeRegistry(probes: Probe[] = []): ProbeRegistry {
   return new Map(probes.map((p) => [p.name, p]));
 }
 
-export const defaultProbes: ProbeRegistry = probeRegistry([redisInfoProbe, redisSessionsProbe]);
+export const defaultProbes: ProbeRegistry = probeRegistry([
+  redisInfoProbe,
+  httpContinuityProbe,
+  httpNodesProbe,
+  httpClockProbe,
+  httpHealthProbe,
+  redisSessionsProbe,
+  redisLookupProbe,
+]);

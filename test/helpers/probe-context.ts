@@ -5,7 +5,7 @@ import { quietLog } from "./definitions.js";
 export function runProbe(
   probe: Probe,
   targets: Partial<Targets>,
-  opts: { params?: Record<string, unknown>; facts?: Record<string, FactValue>; signal?: AbortSignal } = {},
+  opts: { params?: Record<string, unknown>; facts?: Record<string, FactValue>; signal?: AbortSignal; handoff?: Map<string, unknown> } = {},
 ): Promise<ProbeOutcome> {
   const ctx: ProbeContext = {
     targets: { nodes: [], ...targets },
@@ -13,6 +13,7 @@ export function runProbe(
     facts: opts.facts ?? {},
     signal: opts.signal ?? AbortSignal.timeout(20_000),
     log: quietLog,
+    handoff: opts.handoff ?? new Map(),
   };
   return probe.run(ctx);
 }

@@ -14,6 +14,7 @@ export const redisInfoProbe: Probe = {
     "store-reachable": { description: "the store answered", values: [true, false] },
     "store-evictions": { description: "the store is evicting or refusing writes for memory", values: ["yes", "no"] },
     "store-replica": { description: "the store the app uses is a replica or cut off from its master", values: ["yes", "no"] },
+    "store-clock-offset-ms": { description: "the store's clock minus this host's", values: [0] },
   },
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
@@ -36,6 +37,7 @@ export const redisInfoProbe: Probe = {
       findings.push(...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display));
       findings.push(...persistence(info));
       findings.push(clockFinding(clock));
+      facts["store-clock-offset-ms"] = clock.offsetMs;
       findings.push(...(await latency(redis)));
       const unavailable = Object.entries(config.unavailable).map(([k]) => k);
       if (!role.ok && role.unavailable) unavailable.push("ROLE");

@@ -1,0 +1,84 @@
+// A stand-in for a customer's web app: Express with express-session (memory store, or connect-redis on a real
+// Redis), configured by environment variables the way teams misconfigure it. Used by the tests and the lab.
+//
+//   PORT, NODE_NAME                 where it listens; X-Backend names it on every answer
+//   STORE=memory|redis, REDIS_URL   where sessions live; STORE_TTL overrides connect-redis' TTL (seconds)
+//   SECRET                          the session signing secret
+//   COOKIE_SECURE=1, TRUST_PROXY=1  Secure cookies; trust X-Forwarded-Proto from the proxy in front
+//   SAMESITE, COOKIE_DOMAIN, COOKIE_PATH, COOKIE_MAXAGE (seconds)
+//   SESSION_BYTES                   pad each session to about this size
+//   HEALTH=flap                     /health fails every other time
+//   JVMROUTE                        issue Tomcat-style JSESSIONID=<id>.<route> cookies instead (empty: no suffix)
+import express from "express";
+import session from "express-session";
+import { RedisStore } from "connect-redis";
+import { createClient } from "redis";
+import { randomBytes } from "node:crypto";
+
+const env = process.env;
+const app = express();
+const node = env.NODE_NAME ?? `node-${env.PORT}`;
+if (env.TRUST_PROXY) app.set("trust proxy", 1);
+app.use((req, res, next) => {
+  res.set("X-Backend", node);
+  next();
+});
+
+let healthCalls = 0;
+app.get("/health", (req, res) => {
+  healthCalls++;
+  if (env.HEALTH === "flap" && healthCalls % 2 === 0) return res.status(503).send("unhealthy");
+  res.send("ok");
+});
+
+if (env.JVMROUTE !== undefined) {
+  // Tomcat's container sessions: in memory, id suffixed with the node's jvmRoute.
+  const sessions = new Map();
+  const route = env.JVMROUTE ? `.${env.JVMROUTE}` : "";
+  const current = (req) => {
+    const m = /(?:^|;\s*)JSESSIONID=([^;]+)/.exec(req.headers.cookie ?? "");
+    return m && sessions.has(m[1]) ? sessions.get(m[1]) : undefined;
+  };
+  app.get("/login", (req, res) => {
+    const id = randomBytes(16).toString("hex").toUpperCase() + route;
+    sessions.set(id, { user: "probe" });
+    res.set("Set-Cookie", `JSESSIONID=${id}; Path=/; HttpOnly`).send("signed in");
+  });
+  app.get("/me", (req, res) => {
+    const s = current(req);
+    return s ? res.json({ user: s.user, node }) : res.status(401).json({ error: "anonymous" });
+  });
+} else {
+  let store;
+  if (env.STORE === "redis") {
+    const client = createClient({ url: env.REDIS_URL });
+    client.on("error", () => {});
+    await client.connect();
+    store = new RedisStore({ client, prefix: "sess:", ...(env.STORE_TTL ? { ttl: () => Number(env.STORE_TTL) } : {}) });
+  }
+  app.use(
+    session({
+      store,
+      secret: env.SECRET ?? "keyboard cat",
+      resave: false,
+      saveUninitialized: false,
+      cookie: {
+        secure: env.COOKIE_SECURE === "1",
+        sameSite: env.SAMESITE || undefined,
+        domain: env.COOKIE_DOMAIN || undefined,
+        path: env.COOKIE_PATH || "/",
+        httpOnly: true,
+        maxAge: env.COOKIE_MAXAGE ? Number(env.COOKIE_MAXAGE) * 1000 : undefined,
+      },
+    }),
+  );
+  app.get("/login", (req, res) => {
+    req.session.user = "probe";
+    if (env.SESSION_BYTES) req.session.cart = "x".repeat(Number(env.SESSION_BYTES));
+    res.send("signed in");
+  });
+  app.get("/me", (req, res) => (req.session.user ? res.json({ user: req.session.user, node }) : res.status(401).json({ error: "anonymous" })));
+}
+
+const server = app.listen(Number(env.PORT ?? 3000), "127.0.0.1", () => console.log(`listening ${node} on ${server.address().port}`));
+process.on("SIGTERM", () => server.close(() => process.exit(0)));

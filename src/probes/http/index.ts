@@ -1,0 +1,4 @@
+export { httpContinuityProbe } from "./continuity-probe.js";
+export { httpNodesProbe } from "./nodes-probe.js";
+export { httpClockProbe } from "./clock-probe.js";
+export { httpHealthProbe } from "./health-probe.js";

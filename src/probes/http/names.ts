@@ -1,0 +1,66 @@
+/** Session cookies by stack; the stack is a value of the flow's `stack` question. */
+const SESSION_COOKIES: Array<{ test: RegExp; stack: string }> = [
+  { test: /^connect\.sid$/, stack: "express" },
+  { test: /^JSESSIONID$/, stack: "java-tomcat" },
+  { test: /^SESSION$/, stack: "java-spring-session" },
+  { test: /^\.AspNetCore\.Session$/, stack: "aspnet-core" },
+  { test: /^ASP\.NET_SessionId$/, stack: "other" },
+  { test: /^PHPSESSID$/, stack: "php" },
+  { test: /^laravel_session$/, stack: "php" },
+  { test: /^sessionid$/, stack: "other" },
+  { test: /^_[A-Za-z0-9-]+_session$/, stack: "other" },
+];
+
+export function isSessionCookie(name: string, configured?: string): boolean {
+  return configured ? name === configured : SESSION_COOKIES.some((s) => s.test.test(name));
+}
+
+export function stackOfCookie(name: string): string | undefined {
+  return SESSION_COOKIES.find((s) => s.test.test(name))?.stack;
+}
+
+export type Affinity = { product: string; cookie: string; value: string; backend?: string };
+
+const AFFINITY: Array<{ test: RegExp; product: string; decode?: (v: string) => string | undefined }> = [
+  { test: /^(SRV|SERVERID|SERVER|BACKEND)$/i, product: "HAProxy (cookie insert)", decode: (v) => v.split("~")[0] },
+  { test: /^AWSALB(CORS)?$|^AWSALBAPP-\d+$|^AWSELB$/, product: "AWS load balancer" },
+  { test: /^GCLB$|^GSSA$/, product: "Google Cloud load balancer" },
+  { test: /^ApplicationGatewayAffinity(CORS)?$/, product: "Azure Application Gateway" },
+  { test: /^ARRAffinity(SameSite)?$/, product: "Azure App Service (ARR)" },
+  { test: /^BIGipServer/, product: "F5 BIG-IP", decode: decodeBigIp },
+  { test: /^INGRESSCOOKIE$|^route$/, product: "ingress-nginx", decode: (v) => v.split("|")[0] },
+  { test: /^_[0-9a-f]{16}$|^_TRAEFIK_BACKEND$/, product: "Traefik" },
+  { test: /^(srv_id|sticky|route_id)$/i, product: "nginx Plus (sticky cookie)" },
+  { test: /^(envoy|stateful)[-_]?session$/i, product: "Envoy stateful session", decode: decodeEnvoy },
+];
+
+/** A load-balancer affinity cookie by its name (or the configured name), with the backend it names when readable. */
+export function recogniseAffinity(name: string, value: string, configured?: string): Affinity | undefined {
+  if (configured && name === configured) return { product: "configured affinity cookie", cookie: name, value, backend: value };
+  const known = AFFINITY.find((a) => a.test.test(name));
+  if (!known) return undefined;
+  return { product: known.product, cookie: name, value, backend: known.decode ? known.decode(value) : value };
+}
+
+/** F5 `BIGipServer<pool>=1677787402.36895.0000` → "10.1.1.100:8080": the address in little-endian, the port byte-swapped. */
+export function decodeBigIp(value: string): string | undefined {
+  const m = /^(\d+)\.(\d+)\.0000$/.exec(value);
+  if (!m) return undefined;
+  const ip = Number(m[1]);
+  const port = Number(m[2]);
+  const octets = [ip & 0xff, (ip >>> 8) & 0xff, (ip >>> 16) & 0xff, (ip >>> 24) & 0xff];
+  return `${octets.join(".")}:${((port & 0xff) << 8) | (port >>> 8)}`;
+}
+
+/** Envoy's stateful session cookie is Base64 of "ip:port". */
+function decodeEnvoy(value: string): string | undefined {
+  const text = Buffer.from(value, "base64").toString("utf8");
+  return /^[\d.:[\]a-f]+:\d+$/i.test(text) ? text : undefined;
+}
+
+/** Tomcat appends ".<jvmRoute>" to JSESSIONID; the balancer routes on it. */
+export function jvmRouteOf(name: string, value: string): string | null | undefined {
+  if (name !== "JSESSIONID") return undefined;
+  const i = value.lastIndexOf(".");
+  return i > 0 ? value.slice(i + 1) : null;
+}
