@@ -21,7 +21,8 @@ describe("sessiondoc diagnose --redis", () => {
     const bySource = Object.fromEntries(report.questions.map((q) => [q.id, q.source]));
     expect(bySource).toMatchObject({ stack: "probe", architecture: "probe", "store-evictions": "probe", "store-replica": "probe" });
     expect(report.questions.find((q) => q.id === "stack")!.answer).toBe("express");
-    expect(report.probes.map((p) => [p.id, p.status])).toEqual([["redis.info", "ok"], ["redis.sessions", "ok"]]);
+    expect(report.probes.filter((p) => p.status !== "skipped").map((p) => [p.id, p.status])).toEqual([["redis.info", "ok"], ["redis.sessions", "ok"]]);
+    expect(report.probes.find((p) => p.id === "http.continuity")!.findings[0]!.summary).toBe("not run: needs --url, --session-path, --check-path");
     // Snippets follow the stack the store revealed.
     expect(report.causes[0]!.snippets.map((s) => s.stack)).toContain("express");
     expect(report.causes[0]!.snippets.map((s) => s.stack)).not.toContain("aspnet-core");

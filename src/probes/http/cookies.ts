@@ -118,7 +118,7 @@ type Stored = SetCookie & { hostOnly: boolean; host: string; expiresAt?: number 
 export class CookieJar {
   private cookies: Stored[] = [];
   /** Every Set-Cookie seen, with the problems it had, in order. */
-  readonly seen: Array<{ cookie: SetCookie; url: URL; problems: CookieProblem[] }> = [];
+  readonly seen: Array<{ cookie: SetCookie; url: URL; problems: CookieProblem[]; serverDate?: Date }> = [];
 
   constructor(private readonly opts: { appPath?: string; isSession?: (name: string) => boolean } = {}) {}
 
@@ -128,7 +128,7 @@ export class CookieJar {
       const cookie = parseSetCookie(raw);
       if (!cookie) continue;
       const problems = cookieProblems(cookie, url, { serverDate, appPath: this.opts.appPath, session: this.opts.isSession?.(cookie.name) });
-      this.seen.push({ cookie, url, problems });
+      this.seen.push({ cookie, url, problems, serverDate });
       const domain = cookie.domain?.replace(/^\./, "").toLowerCase();
       const path = cookie.path ?? defaultPath(url.pathname);
       this.cookies = this.cookies.filter((c) => !(c.name === cookie.name && c.path === path && (c.domain ?? c.host) === (domain ?? url.hostname)));

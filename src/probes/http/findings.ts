@@ -18,13 +18,13 @@ export function failedOutcome(err: unknown, target: string): ProbeOutcome {
 export function cookieFindings(jar: CookieJar, sessionName: string | undefined, facts: Record<string, FactValue>): Finding[] {
   const findings: Finding[] = [];
   const reported = new Set<string>();
-  for (const { cookie, url, problems } of jar.seen) {
+  for (const { cookie, url, problems, serverDate } of jar.seen) {
     const session = isSessionCookie(cookie.name, sessionName);
     const affinity = recogniseAffinity(cookie.name, cookie.value);
     if (session) {
       const stack = stackOfCookie(cookie.name);
       if (stack) facts.stack = stack;
-      const life = lifetimeSeconds(cookie);
+      const life = lifetimeSeconds(cookie, serverDate);
       if (life !== undefined && life > 0) facts["idle-timeout"] = `${Math.round(life)}s`;
       facts["cookie-sent"] = problems.some((p) => p.dropped) ? "no" : "yes";
     }

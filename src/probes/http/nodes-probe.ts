@@ -16,6 +16,7 @@ export const httpNodesProbe: Probe = {
   needs: ["nodes", "session-path", "check-path"],
   facts: {
     "cross-node": { description: "sessions from one node are recognised by the others", values: ["recognised", "not-recognised"] },
+    "keys-shared": { description: "the nodes read each other's session cookies", values: ["yes"] },
     "jvm-route": { description: "every node has its own route suffix", values: ["yes", "no"] },
   },
   async run(ctx) {
@@ -74,6 +75,7 @@ function crossNodeFinding(pairs: number, failures: string[], facts: Record<strin
   const data = { pairs, notRecognised: failures.length };
   if (failures.length === 0) {
     facts["cross-node"] = "recognised";
+    facts["keys-shared"] = "yes";
     return {
       id: "cross-node-ok",
       summary: `every node recognised sessions created on the others (${pairs} pairs): sessions are shared and keys agree`,

@@ -12,7 +12,10 @@ export const redisLookupProbe: Probe = {
   name: "redis.lookup",
   description: "Checks whether sessions created on each node are in the store (EXISTS), to split key-mismatch from lb-affinity",
   needs: ["redis"],
-  facts: { "sessions-in-store": { description: "sessions created on the nodes are in the store", values: ["yes", "no"] } },
+  facts: {
+    "sessions-in-store": { description: "sessions created on the nodes are in the store", values: ["yes", "no"] },
+    "keys-shared": { description: "the nodes read each other's session cookies", values: ["no"] },
+  },
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
       const sessions = (ctx.handoff.get(NODE_SESSIONS) as NodeSession[] | undefined) ?? [];
@@ -29,6 +32,7 @@ export const redisLookupProbe: Probe = {
       const where = `${found.length} of ${sessions.length} sessions created on the nodes are in the store`;
       let finding: Finding;
       if (found.length === sessions.length) {
+        if (crossNode === "not-recognised") facts["keys-shared"] = "no";
         finding =
           crossNode === "not-recognised"
             ? {

@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { Report } from "../../src/report/schema.js";
+import { sessiondoc } from "../helpers/cli.js";
+import { startRedis, type RedisServer } from "../helpers/redis.js";
+import { startApp, startHaproxy, type Running } from "../helpers/servers.js";
+
+const running: Array<Running | RedisServer> = [];
+afterAll(async () => Promise.all(running.map((r) => r.stop())));
+
+async function diagnose(envs: Array<Record<string, string>>, redisUrl: string) {
+  const nodes = await Promise.all(envs.map((e, i) => startApp({ NODE_NAME: `n${i + 1}`, ...e })));
+  const lb = await startHaproxy(nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })));
+  running.push(...nodes, lb);
+  const args = ["diagnose", "--url", lb.url, ...nodes.flatMap((n) => ["--node", n.url]), "--redis", redisUrl];
+  const r = sessiondoc([...args, "--session-path", "/login", "--check-path", "/me", "--health-path", "/health", "--backend-header", "X-Backend", "--non-interactive", "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return Report.parse(r.json);
+}
+
+describe("sessiondoc diagnose through HAProxy, the nodes and the store", () => {
+  it("different secrets on the nodes: key-mismatch, from probes alone", async () => {
+    const store = await startRedis();
+    running.push(store);
+    const report = await diagnose([{ STORE: "redis", REDIS_URL: store.url, SECRET: "alpha" }, { STORE: "redis", REDIS_URL: store.url, SECRET: "beta" }], store.url);
+    expect(report.verdict).toBe("cause-found");
+    expect(report.causes[0]!.id).toBe("key-mismatch");
+    expect(report.questions.find((q) => q.id === "keys-shared")).toMatchObject({ answer: "no", source: "probe" });
+    expect(report.probes.map((p) => p.status)).toEqual(["ok", "ok", "ok", "ok", "ok", "ok", "ok"]);
+  });
+
+  it("sessions in node memory behind round robin: lb-affinity", async () => {
+    const store = await startRedis();
+    running.push(store);
+    const report = await diagnose([{}, {}], store.url);
+    expect(report.causes[0]!.id).toBe("lb-affinity");
+    expect(report.causes[0]!.confidence).toBeGreaterThan(0.9);
+  });
+
+  it("one secret, a shared store and matching TTLs: no fault found", async () => {
+    const store = await startRedis();
+    running.push(store);
+    const env = { STORE: "redis", REDIS_URL: store.url, SECRET: "same", COOKIE_MAXAGE: "1800" };
+    const report = await diagnose([env, env], store.url);
+    expect(report.verdict).toBe("no-fault-found");
+    expect(report.questions.find((q) => q.id === "idle-timeout")).toMatchObject({ answer: "1800s", source: "probe" });
+  });
+});
