@@ -150,8 +150,17 @@ describe("Tomcat jvmRoute", () => {
     expect(out.facts["jvm-route"]).toBe("no");
   });
 
-  it("unique routes are fine", async () => {
-    const { targets } = await cluster([{ JVMROUTE: "app1" }, { JVMROUTE: "app2" }]);
+  it("a balancer whose routes do not match the nodes' jvmRoute sends sessions to the wrong node", async () => {
+    const swapped = ["use-server n2 if { req.cook(JSESSIONID) -m end .app1 }", "use-server n1 if { req.cook(JSESSIONID) -m end .app2 }"];
+    const { targets } = await cluster([{ JVMROUTE: "app1" }, { JVMROUTE: "app2" }], { backendLines: swapped });
+    const out = await runProbe(httpNodesProbe, targets);
+    expect(finding(out, "jvm-route").summary).toMatch(/the balancer's routes do not match the nodes' jvmRoute: a session with route "app1" from n1 was sent to n2/);
+    expect(weightFor(out, "jvm-route", "jvm-route")).toBe(0.8);
+  });
+
+  it("unique routes the balancer honours are fine", async () => {
+    const routed = ["use-server n1 if { req.cook(JSESSIONID) -m end .app1 }", "use-server n2 if { req.cook(JSESSIONID) -m end .app2 }"];
+    const { targets } = await cluster([{ JVMROUTE: "app1" }, { JVMROUTE: "app2" }], { backendLines: routed });
     const out = await runProbe(httpNodesProbe, targets);
     expect(finding(out, "jvm-route").summary).toMatch(/^each node has its own jvmRoute/);
     expect(out.facts["jvm-route"]).toBe("yes");

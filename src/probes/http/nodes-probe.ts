@@ -30,11 +30,12 @@ export const httpNodesProbe: Probe = {
       const baselines = await Promise.all(nodes.map(async (n) => fingerprint(await client.fetch(new URL(t.checkPath!, n)))));
       const sessions: NodeSession[] = [];
       const routes = new Map<string, string | null>();
+      const misrouted: string[] = [];
       let pairs = 0;
       const failures: string[] = [];
       for (const [i, node] of nodes.entries()) {
         const jar = newJar(t);
-        await obtainSession(client, node, t, jar);
+        const own = await obtainSession(client, node, t, jar);
         if (i === 0) findings.push(...cookieFindings(jar, t.sessionCookie, facts));
         const cookie = sessionCookieOf(jar, t);
         if (!cookie) {
@@ -44,9 +45,16 @@ export const httpNodesProbe: Probe = {
         sessions.push({ node, ...cookie });
         const route = jvmRouteOf(cookie.name, cookie.value);
         if (route !== undefined) routes.set(node, route);
+        // Through the balancer, a session must come back to the node whose route it carries.
+        const header = t.backendHeader?.toLowerCase();
+        if (route && t.url && header && own.headers[header]) {
+          const via = await client.fetch(new URL(t.checkPath!, t.url), { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+          const answered = via.headers[header];
+          if (answered && answered !== own.headers[header]) misrouted.push(`a session with route "${route}" from ${own.headers[header]} was sent to ${answered}`);
+        }
         for (const [j, other] of nodes.entries()) {
           const res = await client.fetch(new URL(t.checkPath!, other), { headers: { cookie: `${cookie.name}=${cookie.value}` } });
-          const recognised = !sameAnswer(fingerprint(res), baselines[j]!, false) || res.status !== baselines[j]!.status;
+          const recognised = !sameAnswer(fingerprint(res), baselines[j]!, false);
           if (j === i) {
             if (!recognised) findings.push({ id: "own-session-unknown", summary: `${displayUrl(new URL(other))} does not recognise its own session: the check path does not tell sessions apart`, effects: [] });
             continue;
@@ -57,7 +65,7 @@ export const httpNodesProbe: Probe = {
       }
       ctx.handoff.set(NODE_SESSIONS, sessions);
       if (pairs > 0) findings.push(crossNodeFinding(pairs, failures, facts));
-      findings.push(...routeFindings(routes, facts));
+      findings.push(...routeFindings(routes, misrouted, facts));
       return { status: sessions.length ? "ok" : "partial", target, findings, facts };
     } catch (err) {
       return failedOutcome(err, target);
@@ -98,7 +106,7 @@ function crossNodeFinding(pairs: number, failures: string[], facts: Record<strin
   };
 }
 
-function routeFindings(routes: Map<string, string | null>, facts: Record<string, FactValue>): Finding[] {
+function routeFindings(routes: Map<string, string | null>, misrouted: string[], facts: Record<string, FactValue>): Finding[] {
   if (routes.size === 0) return [];
   const byRoute = new Map<string, string[]>();
   const missing: string[] = [];
@@ -108,11 +116,12 @@ function routeFindings(routes: Map<string, string | null>, facts: Record<string,
   }
   const shared = [...byRoute].filter(([, nodes]) => nodes.length > 1);
   const listed = [...routes].map(([n, r]) => `${hostOf(n)}: ${r ?? "none"}`).join(", ");
-  if (shared.length || missing.length) {
+  if (shared.length || missing.length || misrouted.length) {
     facts["jvm-route"] = "no";
     const problems = [
       ...shared.map(([route, nodes]) => `${nodes.join(" and ")} share jvmRoute "${route}"`),
       ...(missing.length ? [`${missing.join(", ")} add no route suffix to JSESSIONID`] : []),
+      ...(misrouted.length ? [`the balancer's routes do not match the nodes' jvmRoute: ${misrouted.join("; ")}`] : []),
     ];
     return [{ id: "jvm-route", summary: `${problems.join("; ")} (${listed}): the balancer cannot route a session back to its node`, effects: [{ cause: "jvm-route", weight: 0.8 }] }];
   }
