@@ -1,5 +1,9 @@
 // `npm run bench`: every benchmark, each printing its own figures.
+import { cpus } from "node:os";
+import { benchColdStart, benchLab } from "./lab.mjs";
 import { benchRedisProbe } from "./redis-probe.mjs";
 
-console.log(`sessiondoc benchmarks — ${new Date().toISOString()} — node ${process.version}`);
+console.log(`sessiondoc benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`);
+await benchLab();
 await benchRedisProbe();
+benchColdStart();

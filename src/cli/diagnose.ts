@@ -60,8 +60,9 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     presets.get(q.id) ?? (interactive ? promptAnswer(q, by) : { type: "ANSWER", question: q.id, value: null, source: "default" });
 
   const engine = createEngine({ ...defs, store: new MemoryStore(), log, probeTimeoutMs: opts.probeTimeout ? opts.probeTimeout * 1000 : undefined });
+  const upFront = Object.fromEntries([...presets].flatMap(([id, a]) => (a.value === null ? [] : [[id, a.value]])));
   const step = await engine.start(
-    { flowId: opts.flow, evidence, target: describeTargets(targets) },
+    { flowId: opts.flow, answers: upFront, evidence, target: describeTargets(targets) },
     { targets, onProgress: process.stderr.isTTY ? showProgress : undefined },
     answers,
   );

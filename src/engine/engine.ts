@@ -10,7 +10,7 @@ import type { AnswerEvent, DiagnosisContext, EvidenceEvent, KnownFact } from "./
 import { compileFlow } from "./machine.js";
 import { makeProbeRunner, type Progress } from "./probe-runner.js";
 import { DiagnosisRecord, isDone } from "./record.js";
-import { answerProblem, questionNode } from "./route.js";
+import { answerProblem, factOf, questionNode } from "./route.js";
 
 export type EngineOptions = {
   flows: ReadonlyMap<string, LoadedFlow>;
@@ -140,6 +140,9 @@ export function createEngine(opts: EngineOptions) {
         flowId: string;
         /** Facts known beforehand (from configuration); their questions are not asked. */
         facts?: Record<string, string>;
+        /** Answers given up front (question id → value): they hold even where a probe finds otherwise. */
+        answers?: Record<string, string>;
+        answeredBy?: string;
         evidence?: EvidenceEvent[];
         target?: string;
         meta?: Record<string, string>;
@@ -148,9 +151,16 @@ export function createEngine(opts: EngineOptions) {
       answers?: AnswerSource,
     ): Promise<Step> {
       const loaded = flowFor(input.flowId);
-      const facts = Object.fromEntries(
+      const facts: DiagnosisContext["facts"] = Object.fromEntries(
         Object.entries(input.facts ?? {}).map(([k, value]) => [k, { value, source: "default", from: "configuration" } satisfies KnownFact]),
       );
+      for (const [id, value] of Object.entries(input.answers ?? {})) {
+        const node = questionNode(loaded.flow, id);
+        if (!node) throw new DiagnosisError("invalid-answer", `no question "${id}" in flow "${loaded.flow.id}"`);
+        const problem = answerProblem(node, value);
+        if (problem) throw new DiagnosisError("invalid-answer", `${id}: ${problem}`);
+        facts[factOf(id, node)] = { value, source: "user", from: id };
+      }
       const actor = started(machineFor(loaded, step), { facts });
       for (const e of input.evidence ?? []) actor.send(e);
       await drive(loaded, actor, answers);

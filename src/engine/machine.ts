@@ -97,15 +97,16 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
       }),
       recordKnownAnswer: assign(({ context }, { node }: NodeParams) => {
         const known = context.facts[factOf(node, question(node))]!;
+        const skipped = known.source === "probe" ? "answered-by-probe" : known.source === "default" ? "known-beforehand" : undefined;
         const entry: TranscriptEntry = {
           kind: "question",
           at: now(),
           question: node,
           answer: String(known.value),
           source: known.source,
-          skipped: known.source === "probe" ? "answered-by-probe" : "known-beforehand",
+          ...(skipped ? { skipped } : {}),
         };
-        // A probe's findings carry their own evidence; an answer given beforehand counts like one given now.
+        // A probe's findings carry their own evidence; an answer given up front counts like one given now.
         const evidence = known.source === "probe" ? [] : answerEvidence(node, String(known.value), factValues(context));
         return { transcript: [...context.transcript, entry], evidence: [...context.evidence, ...evidence] };
       }),
@@ -117,8 +118,11 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
       })),
       recordProbe: assign(({ context, event }) => {
         const { facts, ...run } = (event as unknown as { output: ProbeRunOutput }).output;
+        // What a person said up front stands; a probe only fills in what nobody said.
         const newFacts = Object.fromEntries(
-          Object.entries(facts).map(([k, value]) => [k, { value, source: "probe", from: run.node } as KnownFact]),
+          Object.entries(facts)
+            .filter(([k]) => context.facts[k]?.source !== "user")
+            .map(([k, value]) => [k, { value, source: "probe", from: run.node } as KnownFact]),
         );
         const evidence: Evidence[] = run.findings
           .filter((f) => f.effects.length > 0)

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { projectPath } from "../paths.js";
 
 /** A server the lab (or a test) started on a loopback port. */
-export type Running = { port: number; url: string; pid: number; stop(): Promise<void> };
+export type Running = { port: number; url: string; pid: number; /** A temporary folder it owns. */ dir?: string; stop(): Promise<void> };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,7 +64,7 @@ async function started(command: string, args: string[], env: NodeJS.ProcessEnv, 
     await stopper(child, opts.cleanup)();
     throw err;
   }
-  return { port, url: `${scheme}://127.0.0.1:${port}`, pid: child.pid!, stop: stopper(child, opts.cleanup) };
+  return { port, url: `${scheme}://127.0.0.1:${port}`, pid: child.pid!, dir: opts.cleanup, stop: stopper(child, opts.cleanup) };
 }
 
 /** A real redis-server with its own data folder; `args` are extra config options (`--maxmemory 2mb` …). */

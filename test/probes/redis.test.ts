@@ -169,7 +169,7 @@ describe("faults injected for real", () => {
   });
 
   it("a replica whose master is gone: the app cannot write sessions", async () => {
-    const master = await redis();
+    const master = await redis(["--repl-diskless-sync-delay", "0"]);
     const replica = await redis(["--replicaof", "127.0.0.1", String(master.port)]);
     await admin(replica.url, async (r) => {
       for (let i = 0; i < 50 && !(await r.info("replication")).includes("master_link_status:up"); i++) await new Promise((res) => setTimeout(res, 100));

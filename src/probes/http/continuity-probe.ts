@@ -38,6 +38,11 @@ export const httpContinuityProbe: Probe = {
       const jar = newJar(t);
       const login = await obtainSession(client, base, t, jar);
       findings.push(...cookieFindings(jar, t.sessionCookie, facts));
+      if (login.status >= 500) {
+        // The app could not create a session at all (a store refusing writes, a crash): continuity cannot be tested.
+        findings.push({ id: "login-failed", summary: `${displayUrl(login.url)} answered ${login.status}: the app could not create a session; its logs say why`, data: { status: login.status }, effects: [] });
+        return { status: "partial", target: displayUrl(new URL(base)), findings, facts };
+      }
       const session = sessionCookieOf(jar, t);
       if (!session) {
         const issued = jar.seen.map((s) => s.cookie.name);
@@ -47,6 +52,9 @@ export const httpContinuityProbe: Probe = {
       }
 
       const requests = Number(ctx.params.requests ?? DEFAULT_REQUESTS);
+      const header = t.backendHeader?.toLowerCase();
+      const origin = header ? login.headers[header] : undefined;
+      let lostAtOrigin = 0;
       const backends: string[] = [];
       const affinities: Affinity[] = [];
       let anonymous = 0;
@@ -54,15 +62,17 @@ export const httpContinuityProbe: Probe = {
       for (let i = 0; i < requests; i++) {
         const before = jar.get(session.name);
         const res = await client.fetch(check, { jar });
-        if (sameAnswer(fingerprint(res), baseline, compareBody)) anonymous++;
+        const lost = sameAnswer(fingerprint(res), baseline, compareBody);
+        if (lost) anonymous++;
         if (jar.get(session.name) !== before) replaced++;
         const affinity = affinityIn(jar.names().map((n) => [n, jar.get(n)!]));
         if (affinity) affinities.push(affinity);
-        const backend = (t.backendHeader && res.headers[t.backendHeader.toLowerCase()]) || affinity?.backend;
+        const backend = (header && res.headers[header]) || affinity?.backend;
         if (backend) backends.push(backend);
+        if (lost && origin && backend === origin) lostAtOrigin++;
       }
       findings.push(...affinityFindings(affinities, backends, requests, facts));
-      findings.push(continuityFinding({ requests, anonymous, replaced, backends, affinity: affinities.length > 0, check: displayUrl(check) }, facts));
+      findings.push(continuityFinding({ requests, anonymous, replaced, backends, affinity: affinities.length > 0, check: displayUrl(check), origin, lostAtOrigin }, facts));
       return { status: "ok", target: displayUrl(new URL(base)), findings, facts };
     } catch (err) {
       return failedOutcome(err, displayUrl(new URL(base)));
@@ -105,7 +115,7 @@ function affinityFindings(affinities: Affinity[], backends: string[], requests: 
 }
 
 function continuityFinding(
-  r: { requests: number; anonymous: number; replaced: number; backends: string[]; affinity: boolean; check: string },
+  r: { requests: number; anonymous: number; replaced: number; backends: string[]; affinity: boolean; check: string; origin?: string; lostAtOrigin: number },
   facts: Record<string, FactValue>,
 ): Finding {
   const distinct = [...new Set(r.backends)];
@@ -122,6 +132,18 @@ function continuityFinding(
         { cause: "lb-affinity", weight: -0.6 },
         { cause: "cookie-attributes", weight: -0.5 },
         ...(distinct.length > 1 ? [{ cause: "key-mismatch", weight: -0.5 }] : []),
+      ],
+    };
+  }
+  if (r.lostAtOrigin > 0) {
+    return {
+      id: "session-not-kept",
+      summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous, ${r.lostAtOrigin} of them from ${r.origin}, the backend that created it: the session was not kept (not saved, or expired at once) — not a routing problem${reissued}`,
+      data,
+      effects: [
+        { cause: "lb-affinity", weight: -0.4 },
+        { cause: "replication", weight: 0.15 },
+        { cause: "store-capacity", weight: 0.15 },
       ],
     };
   }

@@ -31,12 +31,17 @@ export const httpNodesProbe: Probe = {
       const sessions: NodeSession[] = [];
       const routes = new Map<string, string | null>();
       const misrouted: string[] = [];
+      const unkept: string[] = [];
       let pairs = 0;
       const failures: string[] = [];
       for (const [i, node] of nodes.entries()) {
         const jar = newJar(t);
         const own = await obtainSession(client, node, t, jar);
         if (i === 0) findings.push(...cookieFindings(jar, t.sessionCookie, facts));
+        if (own.status >= 500) {
+          findings.push({ id: "login-failed", summary: `${displayUrl(own.url)} answered ${own.status}: the node could not create a session`, data: { status: own.status }, effects: [] });
+          continue;
+        }
         const cookie = sessionCookieOf(jar, t);
         if (!cookie) {
           findings.push({ id: "no-session", summary: `${displayUrl(new URL(node))} set no session cookie a browser would keep`, effects: [] });
@@ -52,16 +57,27 @@ export const httpNodesProbe: Probe = {
           const answered = via.headers[header];
           if (answered && answered !== own.headers[header]) misrouted.push(`a session with route "${route}" from ${own.headers[header]} was sent to ${answered}`);
         }
-        for (const [j, other] of nodes.entries()) {
-          const res = await client.fetch(new URL(t.checkPath!, other), { headers: { cookie: `${cookie.name}=${cookie.value}` } });
-          const recognised = !sameAnswer(fingerprint(res), baselines[j]!, false);
-          if (j === i) {
-            if (!recognised) findings.push({ id: "own-session-unknown", summary: `${displayUrl(new URL(other))} does not recognise its own session: the check path does not tell sessions apart`, effects: [] });
-            continue;
-          }
-          pairs++;
-          if (!recognised) failures.push(`${hostOf(node)} → ${hostOf(other)}`);
+        const recognisedBy = async (j: number) => {
+          const res = await client.fetch(new URL(t.checkPath!, nodes[j]!), { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+          return !sameAnswer(fingerprint(res), baselines[j]!, false);
+        };
+        // A node that does not know its own session says nothing about the others: the session was never kept.
+        if (!(await recognisedBy(i))) {
+          unkept.push(hostOf(node));
+          continue;
         }
+        for (const j of nodes.keys()) {
+          if (j === i) continue;
+          pairs++;
+          if (!(await recognisedBy(j))) failures.push(`${hostOf(node)} → ${hostOf(nodes[j]!)}`);
+        }
+      }
+      if (unkept.length) {
+        findings.push({
+          id: "own-session-unknown",
+          summary: `${unkept.join(", ")} did not recognise a session it had just created: the session is not kept (not saved, or the check path does not tell sessions apart)`,
+          effects: [],
+        });
       }
       ctx.handoff.set(NODE_SESSIONS, sessions);
       if (pairs > 0) findings.push(crossNodeFinding(pairs, failures, facts));

@@ -22,6 +22,10 @@ export const redisLookupProbe: Probe = {
       if (sessions.length === 0) {
         return { status: "skipped", target: conn.target.display, findings: [{ id: "nothing-to-look-up", summary: "no sessions were obtained on the nodes to look up", effects: [] }], facts: {} };
       }
+      if (ctx.facts["store-replica"] === "yes") {
+        const summary = "the store is a replica that refuses session writes, so where sessions go cannot be told from it";
+        return { status: "skipped", target: conn.target.display, findings: [{ id: "store-is-replica", summary, effects: [] }], facts: {} };
+      }
       const layouts = ctx.targets.sessionPrefix ? [customLayout(ctx.targets.sessionPrefix)] : LAYOUTS;
       const replies = await conn.primary.batch(
         sessions.flatMap((s) => layouts.map((l) => ["EXISTS", l.keyFor(sessionIdFromCookie(s.name, s.value))] as [string, string])),
