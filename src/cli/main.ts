@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { loadCatalogue } from "../catalogue/load.js";
 import { DataFileError } from "../data/load-yaml.js";
 import { loadDefinitions } from "../engine/definitions.js";
+import { slackEnv } from "../slack/env.js";
 import { createLogger } from "../log.js";
 import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
@@ -62,6 +63,11 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("slack")
+    .description("start the Slack app (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)")
+    .action(startSlack);
+
+  program
     .command("causes")
     .description("list the cause catalogue")
     .addOption(new Option("--json", "as JSON"))
@@ -71,8 +77,25 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The Slack app when its credentials are set; says exactly what is missing when they are not. */
+async function startSlack(): Promise<void> {
+  const { settings, missing } = slackEnv(process.env);
+  if (!settings) throw new UsageError(`the Slack app needs ${missing.join(" and ")}; see README: The Slack app`);
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
+  const { startSlackApp } = await import("../slack/app.js");
+  const running = await startSlackApp(settings, log);
+  const stop = () => void running.stop().finally(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
+    // The main command: the Slack app once it is configured, the terminal diagnosis until then.
+    if (argv.length <= 2 && slackEnv(process.env).wanted) {
+      await startSlack();
+      return 0;
+    }
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (err) {

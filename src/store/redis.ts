@@ -1,7 +1,8 @@
 import { Redis } from "ioredis";
 import { DiagnosisRecord } from "../engine/record.js";
 import { redactUrl } from "../redact.js";
-import { StoreError, type DiagnosisStore } from "./types.js";
+import { randomUUID } from "node:crypto";
+import { LOCK_DEFAULTS, LockTimeout, StoreError, type DiagnosisStore } from "./types.js";
 
 export type RedisStoreOptions = {
   url: string;
@@ -79,10 +80,41 @@ export class RedisStore implements DiagnosisStore {
     return values.flatMap((json, i) => (json === null ? [] : [parseRecord(json, ids[i]!)]));
   }
 
+  async withLock<T>(id: string, fn: () => Promise<T>, opts: { ttlMs?: number; waitMs?: number } = {}): Promise<T> {
+    const { ttlMs, waitMs } = { ...LOCK_DEFAULTS, ...opts };
+    const key = `${this.prefix}lock:${id}`;
+    const token = randomUUID();
+    const deadline = Date.now() + waitMs;
+    while ((await this.run("lock", () => this.redis.set(key, token, "PX", ttlMs, "NX"))) !== "OK") {
+      if (Date.now() > deadline) throw new LockTimeout(`diagnosis ${id} is busy; try again`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      return await fn();
+    } finally {
+      // Delete only our own lock: if it expired and another process took it, leave theirs alone.
+      await this.run("unlock", () => this.redis.eval(UNLOCK, 1, key, token)).catch(() => undefined);
+    }
+  }
+
+  async firstTime(key: string, ttlSeconds: number) {
+    return (await this.run("write", () => this.redis.set(`${this.prefix}seen:${key}`, "1", "EX", ttlSeconds, "NX"))) === "OK";
+  }
+
+  async alias(key: string, id: string) {
+    await this.run("write", () => this.redis.set(`${this.prefix}alias:${key}`, id, "EX", this.ttl));
+  }
+
+  async resolve(key: string) {
+    return (await this.run("read", () => this.redis.get(`${this.prefix}alias:${key}`))) ?? undefined;
+  }
+
   async close() {
     this.redis.disconnect();
   }
 }
+
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 function parseRecord(json: string, id: string): DiagnosisRecord {
   let data: unknown;

@@ -1,14 +1,31 @@
 import type { DiagnosisRecord } from "../engine/record.js";
 
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
 /** Where diagnoses live between steps. Records are validated when read, so a corrupt one is an error, not a crash later. */
 export interface DiagnosisStore {
   get(id: string): Promise<DiagnosisRecord | undefined>;
   put(record: DiagnosisRecord): Promise<void>;
   /** Most recently updated first. */
   recent(limit: number): Promise<DiagnosisRecord[]>;
+  /**
+   * Runs `fn` holding the diagnosis' lock, so two processes never advance one diagnosis at once; waits up to
+   * `waitMs` for it. The lock expires after `ttlMs` if its holder dies.
+   */
+  withLock<T>(id: string, fn: () => Promise<T>, opts?: { ttlMs?: number; waitMs?: number }): Promise<T>;
+  /** True the first time `key` is seen within `ttlSeconds`: for retried requests and double clicks. */
+  firstTime(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Names a diagnosis by another key (a Slack thread), and finds it by that key. */
+  alias(key: string, id: string): Promise<void>;
+  resolve(key: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
-export class StoreError extends Error {
-  override name = "StoreError";
+export class LockTimeout extends StoreError {
+  override name = "LockTimeout";
 }
+
+export const LOCK_DEFAULTS = { ttlMs: 60_000, waitMs: 30_000 };
+

@@ -1,0 +1,25 @@
+import type { HomeView, KnownBlock } from "@slack/web-api";
+import type { DiagnosisRecord } from "../../engine/record.js";
+import { context, escape, LIMITS, plain, section } from "./limits.js";
+
+export type HomeEntry = { record: DiagnosisRecord; verdict?: string };
+
+/** App Home: how to start, and the recent diagnoses with their verdict and thread. */
+export function homeView(entries: HomeEntry[], targets: string[]): HomeView {
+  const blocks: object[] = [
+    { type: "header", text: plain("sessiondoc", LIMITS.header) },
+    section(
+      "Diagnoses session replication problems: random logouts, carts lost after a failover, CSRF errors.\n" +
+        `Start one in a channel with \`/sessiondoc diagnose${targets.length ? ` ${targets[0]}` : ""}\`; \`/sessiondoc help\` lists the commands.`,
+    ),
+  ];
+  if (targets.length) blocks.push(context(`Targets: ${targets.map((t) => `\`${t}\``).join(", ")}`));
+  blocks.push({ type: "divider" }, section("*Recent diagnoses*"));
+  if (entries.length === 0) blocks.push(context("None yet."));
+  for (const { record, verdict } of entries.slice(0, 20)) {
+    const link = record.meta.permalink ? `<${record.meta.permalink}|thread>` : "";
+    const state = verdict ?? "in progress";
+    blocks.push(section(`*${escape(record.meta.targetName ?? record.meta.adhocUrl ?? "no target")}* — ${state} · <@${record.meta.user ?? "unknown"}> · ${record.updatedAt.slice(0, 16).replace("T", " ")} UTC ${link}`));
+  }
+  return { type: "home", blocks: blocks.slice(0, LIMITS.homeBlocks) as KnownBlock[] };
+}

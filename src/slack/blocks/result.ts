@@ -1,0 +1,37 @@
+import type { KnownBlock } from "@slack/web-api";
+import type { Report } from "../../report/schema.js";
+import { ACTION } from "./ids.js";
+import { clip, context, escape, LIMITS, plain, section } from "./limits.js";
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+const VERDICT: Record<Report["verdict"], string> = { "cause-found": "🎯 Cause found", "no-fault-found": "💚 No fault found", inconclusive: "❔ Inconclusive" };
+
+/** The result in the thread: verdict, likely causes with their evidence, the fix for the stack, and what next. */
+export function resultBlocks(report: Report, diagnosis: string): KnownBlock[] {
+  const blocks: object[] = [{ type: "header", text: plain(VERDICT[report.verdict], LIMITS.header) }, section(escape(report.summary))];
+  const likely = report.causes.filter((c) => c.confidence > 0).slice(0, 3);
+  for (const [i, c] of likely.entries()) {
+    const evidence = c.evidence.slice(0, 5).map((e) => `${e.weight > 0 ? "➕" : "➖"} ${escape(e.summary)}`);
+    blocks.push(section(`*${i + 1}. ${escape(c.title)}* (\`${c.id}\`) — ${pct(c.confidence)}\n${evidence.join("\n")}`));
+  }
+  const top = report.causes[0];
+  if (report.verdict === "cause-found" && top) {
+    blocks.push(section(`*Fix*\n${top.fixes.map((f) => `• ${escape(f)}`).join("\n")}`));
+    for (const s of top.snippets.slice(0, 3)) {
+      blocks.push(section(clip(`_${escape(s.title)}_ (${s.stack})\n\`\`\`${s.code}\`\`\``, LIMITS.sectionText)));
+    }
+  }
+  const asked = report.questions.filter((q) => q.source === "user").length;
+  const byProbes = report.questions.filter((q) => q.source === "probe").length;
+  blocks.push(context(`${asked} questions answered, ${byProbes} answered by probes · diagnosis \`${diagnosis}\``));
+  blocks.push({
+    type: "actions",
+    block_id: `result|${diagnosis}`,
+    elements: [
+      { type: "button", action_id: ACTION.summaryPost, text: plain("📣 Post summary"), style: "primary", value: diagnosis },
+      { type: "button", action_id: ACTION.summaryMarkdown, text: plain("📝 Export Markdown"), value: diagnosis },
+      { type: "button", action_id: ACTION.evidence, text: plain("📋 Add logs"), value: diagnosis },
+    ],
+  });
+  return blocks.slice(0, LIMITS.blocks) as KnownBlock[];
+}

@@ -1,0 +1,32 @@
+// Kept apart from app.ts so the CLI can tell whether Slack is configured without loading Bolt.
+
+export type SlackEnv = {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  port: number;
+  apiUrl?: string;
+  redisUrl?: string;
+};
+
+/** What is needed to start, read from the conventional variables; `missing` says what to set. */
+export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing: string[]; wanted: boolean } {
+  const wanted = Boolean(env.SLACK_BOT_TOKEN || env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN);
+  const missing = [
+    ...(env.SLACK_BOT_TOKEN ? [] : ["SLACK_BOT_TOKEN (the bot token, xoxb-…)"]),
+    ...(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN ? [] : ["SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode, xapp-…)"]),
+  ];
+  if (missing.length) return { missing, wanted };
+  return {
+    wanted,
+    missing,
+    settings: {
+      botToken: env.SLACK_BOT_TOKEN!,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      port: Number(env.PORT ?? 3000),
+      apiUrl: env.SLACK_API_URL,
+      redisUrl: env.REDIS_URL,
+    },
+  };
+}

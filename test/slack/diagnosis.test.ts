@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeSlack } from "../helpers/fake-slack.js";
+import { blockAction, latestQuestion, sendToApp, slashCommand, startSlackApp, viewSubmission, type SlackApp } from "../helpers/slack.js";
+
+let fake: FakeSlack;
+let app: SlackApp;
+beforeAll(async () => {
+  fake = await new FakeSlack().start();
+  app = await startSlackApp(fake);
+});
+afterAll(async () => {
+  await app?.stop();
+  await fake?.stop();
+});
+
+/** Clicks the button of `value` on the latest question, and waits until the app has moved past it. */
+async function answer(value: string) {
+  const q = latestQuestion(fake)!;
+  const button = q.elements.find((e) => e.value === value);
+  const menu = q.elements.find((e) => (e as { type?: string }).type === "static_select") as { action_id: string; options: Array<{ value: string }> } | undefined;
+  expect(button ?? menu?.options.find((o) => o.value === value), `${q.question} offers no ${value}`).toBeDefined();
+  const click = button ? { actionId: button.action_id, value } : { actionId: menu!.action_id, selected: value };
+  const r = await sendToApp(app, blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }));
+  expect(r.status).toBe(200);
+  await fake.waitFor((calls) => calls.some((c, i) => i > q.index && c.method === "chat.update" && c.args.ts === q.messageTs));
+  return q;
+}
+
+describe("a diagnosis in Slack, from slash command to incident summary", () => {
+  it("answers /sessiondoc help at once", async () => {
+    const r = await sendToApp(app, slashCommand(fake, { text: "help" }));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text).text).toMatch(/\/sessiondoc diagnose/);
+  });
+
+  it("starts in a thread, asks, updates answered questions, and posts the result and a summary", async () => {
+    const r = await sendToApp(app, slashCommand(fake, { text: "diagnose" }));
+    expect(r.status).toBe(200);
+    await fake.waitFor(() => latestQuestion(fake) !== undefined);
+    const root = fake.called("chat.postMessage")[0]!;
+    expect(root.args).toMatchObject({ channel: "CINC" });
+    expect(String(root.args.text)).toMatch(/Session diagnosis started by <@UALICE>/);
+    const first = latestQuestion(fake)!;
+    expect(first.question).toBe("symptom");
+    expect(first.threadTs).toBe(root.result!.ts);
+
+    const answered = await answer("random-logout");
+    const update = fake.called("chat.update").find((c) => c.args.ts === answered.messageTs)!;
+    expect(JSON.stringify(update.args.blocks)).toMatch(/<@UALICE> answered \*Logged out at random, on any page\*/);
+    await fake.waitFor(() => latestQuestion(fake)!.question === "stack");
+    await answer("express");
+    await fake.waitFor(() => latestQuestion(fake)!.question === "architecture");
+    await answer("node-memory");
+    await fake.waitFor(() => latestQuestion(fake)!.question === "lb-sticky");
+    await answer("no");
+
+    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && /Most likely cause: Load balancer/.test(String(c.args.text))));
+    const result = fake.called("chat.postMessage").find((c) => /Most likely cause/.test(String(c.args.text)))!;
+    const blocks = JSON.stringify(result.args.blocks);
+    expect(blocks).toContain("Cause found");
+    expect(blocks).toContain("lb-affinity");
+    expect(blocks).toContain("RedisStore"); // the Express fix snippet
+    // The root message now carries the verdict.
+    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.update" && c.args.ts === root.result!.ts));
+
+    const diagnosis = (JSON.parse(JSON.stringify(result.args.blocks)) as Array<{ block_id?: string }>).find((b) => b.block_id?.startsWith("result|"))!.block_id!.split("|")[1]!;
+    const post = await sendToApp(app, blockAction(fake, { blockId: `result|${diagnosis}`, actionId: "summary-post", value: diagnosis }));
+    expect(post.status).toBe(200);
+    await fake.waitFor((calls) => calls.some((c) => c.method === "views.open"));
+    const submit = await sendToApp(app, viewSubmission({ callbackId: "summary-modal", privateMetadata: diagnosis, values: { channel: { channel: { type: "conversations_select", selected_conversation: "CSEV1" } } } }));
+    expect(submit.status).toBe(200);
+    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && c.args.channel === "CSEV1"));
+    const summary = fake.called("chat.postMessage").find((c) => c.args.channel === "CSEV1")!;
+    const text = JSON.stringify(summary.args.blocks);
+    expect(text).toContain("Verdict:* cause-found");
+    expect(text).toContain("Recommended fix");
+    expect(text).toContain("Run by <@UALICE>");
+    expect(text).toMatch(/https:\/\/fake\.slack\.test\/archives\/CINC\/p/);
+
+    // `/sessiondoc summary #channel` posts the same summary of this channel's latest diagnosis.
+    await sendToApp(app, slashCommand(fake, { text: "summary <#CSEV2|sev2>" }));
+    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && c.args.channel === "CSEV2"));
+
+    // Markdown export.
+    await sendToApp(app, blockAction(fake, { blockId: `result|${diagnosis}`, actionId: "summary-markdown", value: diagnosis }));
+    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral" && String(c.args.text).includes("# Session diagnosis")));
+
+    expect(fake.violations).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedis, type Running } from "../../src/lab/processes.js";
+import { FakeSlack } from "../helpers/fake-slack.js";
+import { blockAction, latestQuestion, sendToApp, slashCommand, startSlackApp, type SlackApp } from "../helpers/slack.js";
+
+let fake: FakeSlack;
+let redis: Running;
+const apps: SlackApp[] = [];
+beforeAll(async () => {
+  fake = await new FakeSlack().start();
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.stop()));
+  await redis?.stop();
+  await fake?.stop();
+});
+
+async function app() {
+  const a = await startSlackApp(fake, { REDIS_URL: redis.url });
+  apps.push(a);
+  return a;
+}
+
+/** Answers the latest question through `via` and waits for the next one (or the result). */
+async function answer(via: SlackApp, value: string, next: string | RegExp) {
+  const q = latestQuestion(fake)!;
+  const button = q.elements.find((e) => e.value === value);
+  const click = button ? { actionId: button.action_id, value } : { actionId: q.elements[0]!.action_id, selected: value };
+  const r = await sendToApp(via, blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }));
+  expect(r.status).toBe(200);
+  if (typeof next === "string") await fake.waitFor(() => latestQuestion(fake)!.question === next);
+  else await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && next.test(String(c.args.text))));
+}
+
+describe("replicas sharing one Redis", () => {
+  it("a diagnosis started on one process is finished on another", async () => {
+    const [a, b] = await Promise.all([app(), app()]);
+    await sendToApp(a, slashCommand(fake, { text: "diagnose" }));
+    await fake.waitFor(() => latestQuestion(fake)?.question === "symptom");
+    await answer(b, "lost-after-failover", "stack");
+    await answer(a, "java-tomcat", "architecture");
+    await answer(b, "in-memory-replication", "replication-mode");
+    await answer(b, "asynchronous", "lb-sticky");
+    const before = fake.calls.length;
+    await answer(a, "yes", "affinity-holds");
+    expect(fake.calls.length).toBeGreaterThan(before);
+  });
+
+  it("a restart mid-diagnosis loses nothing", async () => {
+    const first = await app();
+    await sendToApp(first, slashCommand(fake, { text: "diagnose", user: "UERIN" }));
+    await fake.waitFor(() => latestQuestion(fake)?.question === "symptom" && latestQuestion(fake)!.index > 0);
+    const q = latestQuestion(fake)!;
+    await answer(first, "idle-logout", "stack");
+    await first.stop();
+    const second = await app();
+    await answer(second, "express", "architecture");
+    await answer(second, "node-memory", "lb-sticky");
+    await answer(second, "no", /Most likely cause: Load balancer/);
+    expect(latestQuestion(fake)!.blockId.split("|")[1]).toBe(q.blockId.split("|")[1]);
+    expect(fake.violations).toEqual([]);
+  });
+});
+
+describe("Slack's rate limits", () => {
+  it("a progress update that gets 429 is sent again after Retry-After", async () => {
+    const a = await app();
+    fake.rateLimitNext("chat.update", 1);
+    const started = fake.calls.length;
+    await sendToApp(a, slashCommand(fake, { text: "diagnose", user: "UFRAN" }));
+    await fake.waitFor((calls) => calls.slice(started).some((c) => c.method === "chat.update (rate limited)"));
+    const limited = fake.calls.findIndex((c, i) => i >= started && c.method === "chat.update (rate limited)");
+    const ts = fake.calls[limited]!.args.ts;
+    const limitedAt = Date.now();
+    await fake.waitFor((calls) => calls.slice(limited + 1).some((c) => c.method === "chat.update" && c.args.ts === ts), 10_000);
+    expect(Date.now() - limitedAt).toBeGreaterThanOrEqual(500);
+  });
+});
