@@ -165,6 +165,20 @@ describe("answers from a door", () => {
   });
 });
 
+describe("a finished diagnosis", () => {
+  it("takes evidence pasted afterwards and ranks it with the rest", async () => {
+    const engine = engineWith();
+    const done = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom({}));
+    expect(reportOf(done, main).verdict).toBe("inconclusive");
+    const items = evidenceFromLog("OOM command not allowed when used memory > 'maxmemory'.", "paste");
+    const again = await engine.continue(done.record.id, { targets: { nodes: [] } }, { type: "EVIDENCE", ref: "paste", items, by: "u1" });
+    const report = reportOf(again, main);
+    expect(report.verdict).toBe("cause-found");
+    expect(report.causes[0]!.id).toBe("store-capacity");
+    expect((await engine.get(done.record.id)).record.snapshot.context.transcript.at(-1)).toMatchObject({ kind: "evidence", ref: "paste", by: "u1" });
+  });
+});
+
 describe("a diagnosis saved mid-way", () => {
   const answers = { symptom: "idle-logout", stack: "java-spring-session", architecture: "external-store", "lb-sticky": "yes", "affinity-holds": "yes" };
 

@@ -71,6 +71,12 @@ export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S)
   throw new DataFileError(
     result.error.issues.map((issue) => {
       const path = issue.path.filter((p): p is PathSegment => typeof p !== "symbol");
+      // Point at the unknown key itself, which is what a person has to fix.
+      if (issue.code === "unrecognized_keys") {
+        const keyPath = [...path, issue.keys[0]!];
+        const message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `"${k}"`).join(", ")}` : ` "${issue.keys[0]}"`}: remove it or check its spelling`;
+        return { file: source.file, path: keyPath, line: source.lineOf(keyPath), message };
+      }
       return { file: source.file, path, line: source.lineOf(path), message: issue.message };
     }),
   );

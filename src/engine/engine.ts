@@ -6,7 +6,7 @@ import type { LoadedFlow } from "../flows/load.js";
 import type { QuestionNode } from "../flows/schema.js";
 import type { ProbeRegistry, Targets } from "../probes/types.js";
 import type { DiagnosisStore } from "../store/types.js";
-import type { AnswerEvent, DiagnosisContext, EvidenceEvent, KnownFact } from "./context.js";
+import { withEvidence, type AnswerEvent, type DiagnosisContext, type EvidenceEvent, type KnownFact } from "./context.js";
 import { compileFlow } from "./machine.js";
 import { makeProbeRunner, type Progress } from "./probe-runner.js";
 import { DiagnosisRecord, isDone } from "./record.js";
@@ -172,6 +172,14 @@ export function createEngine(opts: EngineOptions) {
     async continue(id: string, step: StepOptions, event?: AnswerEvent | EvidenceEvent, answers?: AnswerSource): Promise<Step> {
       const record = await load(id);
       if (event?.type === "ANSWER" && isDone(record)) throw new DiagnosisError("finished", "this diagnosis has already finished");
+      // A finished machine takes no events; evidence pasted afterwards joins its record and is ranked with the rest.
+      if (event?.type === "EVIDENCE" && isDone(record)) {
+        const now = new Date().toISOString();
+        const context = { ...record.snapshot.context, ...withEvidence(record.snapshot.context, event, now) };
+        const updated = DiagnosisRecord.parse({ ...record, snapshot: { ...record.snapshot, context }, updatedAt: now });
+        await opts.store.put(updated);
+        return { record: updated, pending: null };
+      }
       const { loaded, actor } = await restore(record, step);
       if (event?.type === "ANSWER") {
         const pending = pendingOf(loaded, actor.getSnapshot());

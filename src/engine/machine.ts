@@ -3,6 +3,8 @@ import type { Flow, QuestionNode } from "../flows/schema.js";
 import type { ProbeSpec } from "../probes/types.js";
 import {
   emptyContext,
+  withEvidence,
+  type EvidenceEvent,
   type AnswerEvent,
   type DiagnosisContext,
   type DiagnosisEvent,
@@ -134,11 +136,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
           transcript: [...context.transcript, { kind: "probe", at: now(), node: run.node, probe: run.probe, status: run.status } as TranscriptEntry],
         };
       }),
-      recordEvidence: assign(({ context, event }) => {
-        const e = event as Extract<DiagnosisEvent, { type: "EVIDENCE" }>;
-        const entry: TranscriptEntry = { kind: "evidence", at: now(), ref: e.ref, count: e.items.length, ...(e.by ? { by: e.by } : {}) };
-        return { evidence: [...context.evidence, ...e.items], transcript: [...context.transcript, entry] };
-      }),
+      recordEvidence: assign(({ context, event }) => withEvidence(context, event as EvidenceEvent, now())),
       recordNote: assign(({ context, event }) => ({
         transcript: [...context.transcript, { kind: "note", at: now(), text: (event as NoteEvent).text } as TranscriptEntry],
       })),

@@ -4,6 +4,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectPath } from "../paths.js";
+import { SIGNING_SECRET as SLACK_TEST_SIGNING_SECRET } from "./slack-requests.js";
 
 /** A server the lab (or a test) started on a loopback port. */
 export type Running = { port: number; url: string; pid: number; /** A temporary folder it owns. */ dir?: string; stop(): Promise<void> };
@@ -124,3 +125,40 @@ export async function startHaproxy(backends: Array<{ port: number; name: string 
   writeFileSync(file, config);
   return started("haproxy", ["-f", file, "-db"], process.env, port, "haproxy", { ...opts, cleanup: dir });
 }
+
+export type SlackApp = { url: string; port: number; process: ChildProcess; logs: string[]; stop(): Promise<void> };
+
+const BIN = projectPath("bin", "sessiondoc.js");
+
+/** Starts the real app as `sessiondoc slack`, pointed at the fake Web API, and waits until /healthz answers. */
+export async function startSlackApp(fake: { url: string }, env: Record<string, string> = {}): Promise<SlackApp> {
+  const port = await freePort();
+  const logs: string[] = [];
+  const child = spawn(process.execPath, [BIN, "slack"], {
+    env: { ...process.env, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_SIGNING_SECRET: SLACK_TEST_SIGNING_SECRET, SLACK_API_URL: fake.url, PORT: String(port), LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  child.stderr!.on("data", (d: Buffer) => logs.push(...d.toString().split("\n").filter(Boolean)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the app exited: ${logs.join("\n")}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`the app did not start: ${logs.join("\n")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    port,
+    process: child,
+    logs,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
+  };
+}
+

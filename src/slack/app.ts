@@ -11,6 +11,9 @@ import { slackDiagnoses } from "./diagnoses.js";
 import { registerListeners } from "./listeners/index.js";
 import { createMetrics } from "./metrics.js";
 import type { SlackEnv } from "./env.js";
+import pLimit from "p-limit";
+
+const BACKGROUND_CONCURRENCY = 8;
 
 function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.WARN;
@@ -55,7 +58,7 @@ export async function startSlackApp(settings: SlackEnv, log: Logger, env: NodeJS
           ],
         }),
   });
-  registerListeners(app, { diagnoses, store, config, log, metrics, defs });
+  registerListeners(app, { diagnoses, store, config, log, metrics, defs, background: pLimit(BACKGROUND_CONCURRENCY) });
   const server = (await app.start(settings.port)) as Server | undefined;
   log.info({ mode: socketMode ? "socket" : "http", port: socketMode ? undefined : settings.port, store: settings.redisUrl ? "redis" : "memory", targets: Object.keys(config.targets) }, "sessiondoc Slack app started");
   return {

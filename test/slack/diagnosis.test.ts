@@ -87,4 +87,27 @@ describe("a diagnosis in Slack, from slash command to incident summary", () => {
 
     expect(fake.violations).toEqual([]);
   });
+
+  it("reads a log line pasted as a reply in the thread as evidence, once even when Slack retries the event", async () => {
+    const root = fake.called("chat.postMessage")[0]!;
+    const event = JSON.stringify({
+      token: "legacy",
+      team_id: "T1",
+      api_app_id: "A1",
+      type: "event_callback",
+      event_id: "EvThread1",
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: "message", channel: "CINC", user: "UALICE", text: "ReplyError: READONLY You can't write against a read only replica.", ts: "1700000999.000001", thread_ts: root.result!.ts, channel_type: "channel" },
+    });
+    const headers = { "content-type": "application/json" };
+    expect((await sendToApp(app, event, { headers })).status).toBe(200);
+    expect((await sendToApp(app, event, { headers: { ...headers, "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } })).status).toBe(200);
+    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? ""))));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.calls.filter((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? "")))).toHaveLength(1);
+    // The finished diagnosis is ranked again with the new evidence.
+    const results = fake.calls.filter((c) => c.method === "chat.postMessage" && c.args.thread_ts === root.result!.ts && /Most likely cause/.test(String(c.args.text)));
+    expect(results.length).toBe(2);
+    expect(JSON.stringify(results[1]!.args.blocks)).toMatch(/READONLY/);
+  });
 });

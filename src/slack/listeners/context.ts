@@ -7,7 +7,15 @@ import type { SlackDiagnoses } from "../diagnoses.js";
 import type { Metrics } from "../metrics.js";
 import { UserFacingError } from "../targets.js";
 
-export type ListenerDeps = { diagnoses: SlackDiagnoses; store: DiagnosisStore; config: Config; log: Logger; metrics: Metrics };
+export type ListenerDeps = {
+  diagnoses: SlackDiagnoses;
+  store: DiagnosisStore;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  /** Runs work after acks a few at a time, so a burst of diagnoses never delays the next request's ack. */
+  background: <T>(work: () => Promise<T>) => Promise<T>;
+};
 
 /**
  * Runs a listener's work after its ack: a refusal or a mistake becomes a polite ephemeral note to the user,
@@ -15,7 +23,7 @@ export type ListenerDeps = { diagnoses: SlackDiagnoses; store: DiagnosisStore; c
  */
 export async function reportingErrors(deps: ListenerDeps, client: WebClient, where: { channel?: string; user: string; thread?: string }, work: () => Promise<void>) {
   try {
-    await work();
+    await deps.background(work);
   } catch (err) {
     const friendly = err instanceof UserFacingError;
     if (!friendly) deps.log.error({ err: redactText((err as Error).message), user: where.user }, "listener failed");

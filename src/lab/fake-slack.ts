@@ -1,0 +1,208 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+/** One Web API call as the fake received it: the method and its arguments, JSON fields decoded. */
+export type Call = { method: string; args: Record<string, unknown>; token?: string; result?: Record<string, unknown> };
+
+const LIMIT = {
+  messageBlocks: 50,
+  viewBlocks: 100,
+  sectionText: 3000,
+  fieldText: 2000,
+  fields: 10,
+  header: 150,
+  buttonText: 75,
+  buttonValue: 2000,
+  id: 255,
+  optionText: 75,
+  optionValue: 75,
+  options: 100,
+  actionsElements: 25,
+  contextElements: 10,
+  modalText: 24,
+  privateMetadata: 3000,
+  messageText: 40000,
+};
+
+/** Block Kit's documented limits, checked the way Slack does: any breach fails the whole call. */
+export function blockKitViolations(blocks: unknown, where: "message" | "view"): string[] {
+  const errors: string[] = [];
+  if (!Array.isArray(blocks)) return ["blocks is not an array"];
+  const max = where === "message" ? LIMIT.messageBlocks : LIMIT.viewBlocks;
+  if (blocks.length > max) errors.push(`${blocks.length} blocks (max ${max})`);
+  const text = (t: { text?: string } | undefined, limit: number, at: string) => {
+    if (t?.text !== undefined && t.text.length > limit) errors.push(`${at}: text of ${t.text.length} characters (max ${limit})`);
+  };
+  const id = (v: unknown, at: string) => {
+    if (typeof v === "string" && v.length > LIMIT.id) errors.push(`${at}: id of ${v.length} characters (max ${LIMIT.id})`);
+  };
+  const element = (e: Record<string, unknown>, at: string) => {
+    id(e.action_id, `${at}.action_id`);
+    if (e.type === "button") {
+      text(e.text as { text?: string }, LIMIT.buttonText, `${at}.text`);
+      if (typeof e.value === "string" && e.value.length > LIMIT.buttonValue) errors.push(`${at}: button value over ${LIMIT.buttonValue}`);
+    }
+    const options = e.options as Array<{ text: { text: string }; value: string }> | undefined;
+    if (options) {
+      if (options.length > LIMIT.options) errors.push(`${at}: ${options.length} options (max ${LIMIT.options})`);
+      options.forEach((o, i) => {
+        text(o.text, LIMIT.optionText, `${at}.options[${i}]`);
+        if (o.value.length > LIMIT.optionValue) errors.push(`${at}.options[${i}]: value over ${LIMIT.optionValue}`);
+      });
+    }
+  };
+  blocks.forEach((b: Record<string, unknown>, i) => {
+    const at = `blocks[${i}]`;
+    id(b.block_id, `${at}.block_id`);
+    if (b.type === "section") {
+      text(b.text as { text?: string }, LIMIT.sectionText, at);
+      const fields = b.fields as Array<{ text: string }> | undefined;
+      if (fields && fields.length > LIMIT.fields) errors.push(`${at}: ${fields.length} fields`);
+      fields?.forEach((f, j) => text(f, LIMIT.fieldText, `${at}.fields[${j}]`));
+      if (b.accessory) element(b.accessory as Record<string, unknown>, `${at}.accessory`);
+    } else if (b.type === "header") text(b.text as { text?: string }, LIMIT.header, at);
+    else if (b.type === "actions") {
+      const els = b.elements as Array<Record<string, unknown>>;
+      if (els.length > LIMIT.actionsElements) errors.push(`${at}: ${els.length} elements (max ${LIMIT.actionsElements})`);
+      els.forEach((e, j) => element(e, `${at}.elements[${j}]`));
+    } else if (b.type === "context") {
+      const els = b.elements as Array<{ text?: string }>;
+      if (els.length > LIMIT.contextElements) errors.push(`${at}: ${els.length} elements (max ${LIMIT.contextElements})`);
+      els.forEach((e, j) => text(e, LIMIT.sectionText, `${at}.elements[${j}]`));
+    } else if (b.type === "input") element(b.element as Record<string, unknown>, `${at}.element`);
+  });
+  return errors;
+}
+
+function viewViolations(view: Record<string, unknown>): string[] {
+  const errors = blockKitViolations(view.blocks, "view");
+  for (const key of ["title", "submit", "close"]) {
+    const t = view[key] as { text?: string } | undefined;
+    if (t?.text && t.text.length > LIMIT.modalText) errors.push(`view.${key}: over ${LIMIT.modalText} characters`);
+  }
+  if (typeof view.private_metadata === "string" && view.private_metadata.length > LIMIT.privateMetadata) errors.push("view.private_metadata over 3000");
+  return errors;
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * A local stand-in for Slack's Web API: form-encoded requests, `{ ok }` envelopes, the methods sessiondoc uses,
+ * Block Kit limits enforced, every call recorded; plus `response_url` endpoints and 429s on demand.
+ */
+export class FakeSlack {
+  readonly calls: Call[] = [];
+  readonly responses: Array<{ path: string; body: Record<string, unknown> }> = [];
+  readonly violations: Array<{ method: string; errors: string[] }> = [];
+  private server?: Server;
+  private tsCounter = 0;
+  private rateLimits = new Map<string, number>();
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer(async (req, res) => {
+      const raw = await body(req);
+      const path = req.url ?? "/";
+      const send = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { "content-type": "application/json", ...headers });
+        res.end(JSON.stringify(json));
+      };
+      if (path.startsWith("/response/")) {
+        this.responses.push({ path, body: JSON.parse(raw || "{}") });
+        return send(200, { ok: true });
+      }
+      const method = path.replace(/^\/api\//, "").split("?")[0]!;
+      const args: Record<string, unknown> = {};
+      if ((req.headers["content-type"] ?? "").includes("application/json")) Object.assign(args, JSON.parse(raw || "{}"));
+      else {
+        for (const [k, v] of new URLSearchParams(raw)) {
+          args[k] = (k === "blocks" || k === "view") && v ? JSON.parse(v) : v;
+        }
+      }
+      const limited = this.rateLimits.get(method);
+      if (limited !== undefined) {
+        this.rateLimits.delete(method);
+        this.calls.push({ method: `${method} (rate limited)`, args });
+        return send(429, { ok: false, error: "ratelimited" }, { "retry-after": String(limited) });
+      }
+      const token = (req.headers.authorization ?? "").replace(/^Bearer /, "") || (args.token as string | undefined);
+      const call: Call = { method, args, token };
+      this.calls.push(call);
+      call.result = this.answer(method, args);
+      send(200, call.result);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}/api/`;
+    return this;
+  }
+
+  /** The next call of `method` answers 429 with this Retry-After. */
+  rateLimitNext(method: string, retryAfterSeconds: number): void {
+    this.rateLimits.set(method, retryAfterSeconds);
+  }
+
+  responseUrl(id: string): string {
+    return this.url.replace(/\/api\/$/, `/response/${id}`);
+  }
+
+  private nextTs(): string {
+    this.tsCounter++;
+    return `1700000000.${String(this.tsCounter).padStart(6, "0")}`;
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const check = (errors: string[]) => {
+      if (errors.length) this.violations.push({ method, errors });
+      return errors;
+    };
+    const textTooLong = typeof args.text === "string" && args.text.length > LIMIT.messageText;
+    switch (method) {
+      case "auth.test":
+        return { ok: true, url: "https://fake.slack.test/", team: "Fake", user: "sessiondoc", team_id: "T1", user_id: "UBOT", bot_id: "BBOT" };
+      case "chat.postMessage":
+      case "chat.update":
+      case "chat.postEphemeral": {
+        const errors = args.blocks ? check(blockKitViolations(args.blocks, "message")) : [];
+        if (textTooLong) errors.push("text too long");
+        if (errors.length) return { ok: false, error: "invalid_blocks", errors };
+        if (method === "chat.postEphemeral") return { ok: true, message_ts: this.nextTs() };
+        const ts = method === "chat.update" ? (args.ts as string) : this.nextTs();
+        return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
+      }
+      case "chat.getPermalink":
+        return { ok: true, channel: args.channel, permalink: `https://fake.slack.test/archives/${args.channel}/p${String(args.message_ts).replace(".", "")}` };
+      case "views.open":
+      case "views.publish": {
+        const errors = check(viewViolations(args.view as Record<string, unknown>));
+        if (errors.length) return { ok: false, error: "invalid_arguments", errors };
+        return { ok: true, view: { id: `V${this.nextTs().replace(".", "")}`, ...(args.view as object) } };
+      }
+      case "conversations.info":
+        return { ok: true, channel: { id: args.channel, name: "channel" } };
+      case "usergroups.users.list":
+        return { ok: true, users: args.usergroup === "SONCALL" ? ["UONCALL"] : [] };
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  }
+
+  called(method: string): Call[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  async waitFor(predicate: (calls: Call[]) => boolean, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.calls)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting; calls so far: ${this.calls.map((c) => c.method).join(", ")}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}

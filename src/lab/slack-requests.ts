@@ -1,0 +1,91 @@
+import { createHmac } from "node:crypto";
+import type { FakeSlack } from "./fake-slack.js";
+
+// Requests as Slack sends them to an app: signed, form-encoded slash commands and interaction payloads.
+
+export const SIGNING_SECRET = "test-signing-secret";
+
+export function sign(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+/** POSTs a correctly signed request (or a forged / stale one) to /slack/events, as Slack does. */
+export async function sendToApp(app: { url: string }, body: string, opts: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {}) {
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const started = performance.now();
+  const res = await fetch(`${app.url}/slack/events`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": String(timestamp),
+      "x-slack-signature": sign(opts.secret ?? SIGNING_SECRET, timestamp, body),
+      ...opts.headers,
+    },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, text, ms: performance.now() - started };
+}
+
+export function slashCommand(fake: FakeSlack, o: { text: string; user?: string; channel?: string }): string {
+  return new URLSearchParams({
+    token: "legacy",
+    team_id: "T1",
+    team_domain: "fake",
+    channel_id: o.channel ?? "CINC",
+    channel_name: "incident",
+    user_id: o.user ?? "UALICE",
+    user_name: "alice",
+    command: "/sessiondoc",
+    text: o.text,
+    api_app_id: "A1",
+    response_url: fake.responseUrl(`cmd-${Math.random().toString(36).slice(2)}`),
+    trigger_id: "trigger-1",
+  }).toString();
+}
+
+export function blockAction(
+  fake: FakeSlack,
+  o: { blockId: string; actionId: string; value?: string; selected?: string; user?: string; channel?: string; messageTs?: string; threadTs?: string; actionTs?: string },
+): string {
+  const action = o.selected
+    ? { type: "static_select", action_id: o.actionId, block_id: o.blockId, selected_option: { text: { type: "plain_text", text: o.selected }, value: o.selected }, action_ts: o.actionTs ?? `${Date.now() / 1000}` }
+    : { type: "button", action_id: o.actionId, block_id: o.blockId, value: o.value, text: { type: "plain_text", text: o.value ?? "" }, action_ts: o.actionTs ?? `${Date.now() / 1000}` };
+  const payload = {
+    type: "block_actions",
+    team: { id: "T1", domain: "fake" },
+    user: { id: o.user ?? "UALICE", username: "alice", team_id: "T1" },
+    api_app_id: "A1",
+    token: "legacy",
+    container: { type: "message", message_ts: o.messageTs ?? "1", channel_id: o.channel ?? "CINC", is_ephemeral: false, thread_ts: o.threadTs },
+    trigger_id: "trigger-2",
+    channel: { id: o.channel ?? "CINC", name: "incident" },
+    message: { type: "message", ts: o.messageTs ?? "1", thread_ts: o.threadTs, text: "question" },
+    response_url: fake.responseUrl(`act-${Math.random().toString(36).slice(2)}`),
+    actions: [action],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export function viewSubmission(o: { callbackId: string; privateMetadata: string; values: Record<string, Record<string, unknown>>; user?: string }): string {
+  const payload = {
+    type: "view_submission",
+    team: { id: "T1", domain: "fake" },
+    user: { id: o.user ?? "UALICE", username: "alice", team_id: "T1" },
+    api_app_id: "A1",
+    token: "legacy",
+    trigger_id: "trigger-3",
+    view: { id: "V1", type: "modal", callback_id: o.callbackId, private_metadata: o.privateMetadata, state: { values: o.values }, hash: "h" },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** The latest question the app posted: its block id (diagnosis and question) and its message ts. */
+export function latestQuestion(fake: FakeSlack) {
+  const posts = fake.called("chat.postMessage").filter((c) => Array.isArray(c.args.blocks) && (c.args.blocks as Array<{ block_id?: string }>).some((b) => b.block_id?.startsWith("q|")));
+  const last = posts.at(-1);
+  if (!last) return undefined;
+  const block = (last.args.blocks as Array<{ block_id?: string; elements?: Array<{ action_id: string; value?: string; type?: string }> }>).find((b) => b.block_id?.startsWith("q|"))!;
+  const index = fake.calls.indexOf(last);
+  return { blockId: block.block_id!, question: block.block_id!.split("|")[2]!, elements: block.elements!, index, threadTs: last.args.thread_ts as string, messageTs: last.result!.ts as string };
+}
