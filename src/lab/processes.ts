@@ -131,10 +131,10 @@ export type SlackApp = { url: string; port: number; process: ChildProcess; logs:
 const BIN = projectPath("bin", "sessiondoc.js");
 
 /** Starts the real app as `sessiondoc slack`, pointed at the fake Web API, and waits until /healthz answers. */
-export async function startSlackApp(fake: { url: string }, env: Record<string, string> = {}): Promise<SlackApp> {
+export async function startSlackApp(fake: { url: string }, env: Record<string, string> = {}, args: string[] = ["slack"]): Promise<SlackApp> {
   const port = await freePort();
   const logs: string[] = [];
-  const child = spawn(process.execPath, [BIN, "slack"], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_SIGNING_SECRET: SLACK_TEST_SIGNING_SECRET, SLACK_API_URL: fake.url, PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

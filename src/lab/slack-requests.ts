@@ -44,6 +44,11 @@ export function slashCommand(fake: FakeSlack, o: { text: string; user?: string; 
   }).toString();
 }
 
+/** The fields every interaction payload carries. */
+function interaction(type: string, user = "UALICE") {
+  return { type, team: { id: "T1", domain: "fake" }, user: { id: user, username: user.slice(1).toLowerCase(), team_id: "T1" }, api_app_id: "A1", token: "legacy" };
+}
+
 export function blockAction(
   fake: FakeSlack,
   o: { blockId: string; actionId: string; value?: string; selected?: string; user?: string; channel?: string; messageTs?: string; threadTs?: string; actionTs?: string },
@@ -52,11 +57,7 @@ export function blockAction(
     ? { type: "static_select", action_id: o.actionId, block_id: o.blockId, selected_option: { text: { type: "plain_text", text: o.selected }, value: o.selected }, action_ts: o.actionTs ?? `${Date.now() / 1000}` }
     : { type: "button", action_id: o.actionId, block_id: o.blockId, value: o.value, text: { type: "plain_text", text: o.value ?? "" }, action_ts: o.actionTs ?? `${Date.now() / 1000}` };
   const payload = {
-    type: "block_actions",
-    team: { id: "T1", domain: "fake" },
-    user: { id: o.user ?? "UALICE", username: "alice", team_id: "T1" },
-    api_app_id: "A1",
-    token: "legacy",
+    ...interaction("block_actions", o.user),
     container: { type: "message", message_ts: o.messageTs ?? "1", channel_id: o.channel ?? "CINC", is_ephemeral: false, thread_ts: o.threadTs },
     trigger_id: "trigger-2",
     channel: { id: o.channel ?? "CINC", name: "incident" },
@@ -69,11 +70,7 @@ export function blockAction(
 
 export function viewSubmission(o: { callbackId: string; privateMetadata: string; values: Record<string, Record<string, unknown>>; user?: string }): string {
   const payload = {
-    type: "view_submission",
-    team: { id: "T1", domain: "fake" },
-    user: { id: o.user ?? "UALICE", username: "alice", team_id: "T1" },
-    api_app_id: "A1",
-    token: "legacy",
+    ...interaction("view_submission", o.user),
     trigger_id: "trigger-3",
     view: { id: "V1", type: "modal", callback_id: o.callbackId, private_metadata: o.privateMetadata, state: { values: o.values }, hash: "h" },
   };

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { DataFileError } from "../../src/data/load-yaml.js";
 import { sessiondoc } from "../helpers/cli.js";
+import { FakeSlack } from "../helpers/fake-slack.js";
+import { startSlackApp } from "../helpers/slack.js";
 
 describe("manifest.yml", () => {
   const manifest = parse(readFileSync(new URL("../../manifest.yml", import.meta.url), "utf8"));
@@ -53,6 +55,18 @@ describe("configuration", () => {
     expect(problems.map((p) => `${p.line}: ${p.path.join(".")}: ${p.message}`)).toEqual(["5: targets.checkout-prod.redis: environment variable NOT_SET is not set; export it before starting"]);
     const other = write("bad2.yaml", "targets:\n  checkout-prod:\n    url: https://checkout.example.com/\n    nodez: [x]\n");
     expect(() => loadConfig({ SESSIONDOC_CONFIG: other })).toThrow(/bad2\.yaml:4: targets\.checkout-prod\.nodez: unknown key "nodez": remove it or check its spelling/);
+  });
+
+  it("`npx sessiondoc` with Slack credentials starts the Slack app", async () => {
+    const fake = await new FakeSlack().start();
+    const app = await startSlackApp(fake, {}, []);
+    try {
+      expect(await (await fetch(`${app.url}/healthz`)).text()).toBe("ok");
+      expect(fake.called("auth.test")).toHaveLength(1);
+    } finally {
+      await app.stop();
+      await fake.stop();
+    }
   });
 
   it("the Slack app says what is missing, and exits 2", () => {

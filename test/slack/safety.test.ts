@@ -31,6 +31,8 @@ beforeAll(async () => {
       "    healthPath: /health",
       "    backendHeader: X-Backend",
       "    allowed: { channels: [CINC], usergroups: [SONCALL] }",
+      "  store-only:",
+      "    redis: ${CHECKOUT_REDIS_URL}",
       "allowlist: [127.0.0.1]",
     ].join("\n"),
   );
@@ -135,6 +137,27 @@ describe("clicks", () => {
     const good = await sendToApp(app, viewSubmission({ callbackId: "evidence-modal", privateMetadata: diagnosis, values: { log: { text: { type: "plain_text_input", value: "ForbiddenError: invalid csrf token" } } } }));
     expect(good.status).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? ""))));
+  });
+});
+
+describe("free-text questions", () => {
+  it("open a modal whose answer is checked before it closes", async () => {
+    const started = fake.calls.length;
+    await sendToApp(app, slashCommand(fake, { text: "diagnose store-only", channel: "CINC", user: "UGINA" }));
+    await fake.waitFor((calls) => calls.slice(started).some((c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes('"q|')), 20_000);
+    const q = latestQuestion(fake)!;
+    expect(q.question).toBe("idle-timeout");
+    const button = q.elements.find((e) => e.action_id === "answer-text")!;
+    await sendToApp(app, blockAction(fake, { blockId: q.blockId, actionId: button.action_id, value: button.value, messageTs: q.messageTs, threadTs: q.threadTs, user: "UGINA" }));
+    await fake.waitFor((calls) => calls.slice(started).some((c) => c.method === "views.open"));
+    const view = fake.calls.slice(started).find((c) => c.method === "views.open")!.args.view as { private_metadata: string; callback_id: string };
+    const submit = (value: string) =>
+      sendToApp(app, viewSubmission({ callbackId: view.callback_id, privateMetadata: view.private_metadata, values: { answer: { value: { type: "plain_text_input", value } } }, user: "UGINA" }));
+    const bad = await submit("soon");
+    expect(JSON.parse(bad.text)).toMatchObject({ response_action: "errors", errors: { answer: expect.stringMatching(/"soon" is not a valid answer: a number of seconds, or with a unit/) } });
+    expect((await submit("30m")).status).toBe(200);
+    await fake.waitFor(() => latestQuestion(fake)!.question !== "idle-timeout", 20_000);
+    expect(JSON.stringify(fake.calls.filter((c) => c.method === "chat.update" && c.args.ts === q.messageTs).at(-1)!.args.blocks)).toContain("<@UGINA> answered *30m*");
   });
 });
 

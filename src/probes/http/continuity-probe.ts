@@ -1,6 +1,6 @@
 import type { FactValue } from "../../flows/schema.js";
 import type { Finding, Probe } from "../types.js";
-import { displayUrl, type HttpResponse } from "./client.js";
+import { displayUrl } from "./client.js";
 import { cookieFindings, failedOutcome } from "./findings.js";
 import { recogniseAffinity, type Affinity } from "./names.js";
 import { fingerprint, httpClient, newJar, obtainSession, sameAnswer, sessionCookieOf } from "./session.js";

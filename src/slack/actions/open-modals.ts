@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
+import type { View } from "@slack/web-api";
 import { ACTION, parseQuestionBlockId, VIEW } from "../blocks/ids.js";
 import { clip, LIMITS, plain } from "../blocks/limits.js";
 import { reportingErrors, timedAck, type ListenerDeps } from "../listeners/context.js";
@@ -14,44 +15,39 @@ export function register(app: App, deps: ListenerDeps): void {
       const node = pending?.id === ids.question ? pending.node : undefined;
       await client.views.open({
         trigger_id: body.trigger_id,
-        view: {
-          type: "modal",
-          callback_id: VIEW.textAnswer,
-          private_metadata: JSON.stringify({ ...ids, message: body.message?.ts }),
-          title: plain("Answer", LIMITS.modalTitle),
-          submit: plain("Answer", LIMITS.modalTitle),
-          blocks: [
-            {
-              type: "input",
-              block_id: "answer",
-              label: plain(clip(node?.text ?? "Your answer", 2000), 2000),
-              element: { type: "plain_text_input", action_id: "value", placeholder: plain(node?.input?.hint ?? "", 150) },
-            },
-          ],
-        },
+        view: modal(VIEW.textAnswer, JSON.stringify({ ...ids, message: body.message?.ts }), "Answer", "Answer", [
+          {
+            type: "input",
+            block_id: "answer",
+            label: plain(clip(node?.text ?? "Your answer", 2000), 2000),
+            element: { type: "plain_text_input", action_id: "value", ...(node?.input ? { placeholder: plain(node.input.hint, 150) } : {}) },
+          },
+        ]),
       });
     });
+  });
+
+  const modal = (callback: string, metadata: string, title: string, submit: string, blocks: View["blocks"]): View => ({
+    type: "modal",
+    callback_id: callback,
+    private_metadata: clip(metadata, LIMITS.privateMetadata),
+    title: plain(title, LIMITS.modalTitle),
+    submit: plain(submit, LIMITS.modalTitle),
+    blocks,
   });
 
   app.action<BlockAction>(ACTION.evidence, async ({ ack, body, action, client }) => {
     await timedAck(deps, "action", () => ack());
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: {
-        type: "modal",
-        callback_id: VIEW.evidence,
-        private_metadata: (action as ButtonAction).value ?? "",
-        title: plain("Add evidence", LIMITS.modalTitle),
-        submit: plain("Add", LIMITS.modalTitle),
-        blocks: [
+      view: modal(VIEW.evidence, (action as ButtonAction).value ?? "", "Add evidence", "Add", [
           {
             type: "input",
             block_id: "log",
             label: plain("Log lines or a stack trace", 2000),
             element: { type: "plain_text_input", action_id: "text", multiline: true, max_length: 3000 },
           },
-        ],
-      },
+        ]),
     });
   });
 
@@ -59,14 +55,9 @@ export function register(app: App, deps: ListenerDeps): void {
     await timedAck(deps, "action", () => ack());
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: {
-        type: "modal",
-        callback_id: VIEW.summary,
-        private_metadata: (action as ButtonAction).value ?? "",
-        title: plain("Post summary", LIMITS.modalTitle),
-        submit: plain("Post", LIMITS.modalTitle),
-        blocks: [{ type: "input", block_id: "channel", label: plain("Incident channel"), element: { type: "conversations_select", action_id: "channel", filter: { include: ["public", "private"] } } }],
-      },
+      view: modal(VIEW.summary, (action as ButtonAction).value ?? "", "Post summary", "Post", [
+        { type: "input", block_id: "channel", label: plain("Incident channel"), element: { type: "conversations_select", action_id: "channel", filter: { include: ["public", "private"] } } },
+      ]),
     });
   });
 

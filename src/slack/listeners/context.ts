@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../../log.js";
 import { redactText } from "../../redact.js";
 import type { Config } from "../../config/schema.js";
-import type { DiagnosisStore } from "../../store/types.js";
+import { LockTimeout, type DiagnosisStore } from "../../store/types.js";
 import type { SlackDiagnoses } from "../diagnoses.js";
 import type { Metrics } from "../metrics.js";
 import { UserFacingError } from "../targets.js";
@@ -25,7 +25,7 @@ export async function reportingErrors(deps: ListenerDeps, client: WebClient, whe
   try {
     await deps.background(work);
   } catch (err) {
-    const friendly = err instanceof UserFacingError;
+    const friendly = err instanceof UserFacingError || err instanceof LockTimeout;
     if (!friendly) deps.log.error({ err: redactText((err as Error).message), user: where.user }, "listener failed");
     if (!where.channel) return;
     const text = friendly ? (err as Error).message : `Something went wrong: ${redactText((err as Error).message)}. Try again, or start a new diagnosis.`;
