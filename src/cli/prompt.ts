@@ -1,4 +1,3 @@
-import { input, select } from "@inquirer/prompts";
 import type { AnswerEvent } from "../engine/context.js";
 import type { PendingQuestion } from "../engine/engine.js";
 import { answerProblem } from "../engine/route.js";
@@ -7,6 +6,8 @@ const UNKNOWN = "\u0000unknown";
 
 /** Asks one question in the terminal; "I don't know" is always offered and counts as unknown. */
 export async function promptAnswer({ id, node }: PendingQuestion, by: string): Promise<AnswerEvent> {
+  // Loaded on first use: scripts and non-interactive runs never pay for the prompt library.
+  const { input, select } = await import("@inquirer/prompts");
   const message = node.help ? `${node.text}\n  (${node.help})` : node.text;
   let value: string | null;
   if (node.choices) {

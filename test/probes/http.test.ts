@@ -49,6 +49,17 @@ describe("round robin, sessions in each node's memory", () => {
   });
 });
 
+describe("backends without an affinity cookie or a configured header", () => {
+  it("are told apart by elimination: a header that is stable per node and differs between them", async () => {
+    const { targets, nodes } = await cluster([{}, {}]);
+    const { backendHeader: _, ...unconfigured } = targets;
+    const out = await runProbe(httpContinuityProbe, unconfigured, { params: { requests: 6 } });
+    expect(finding(out, "backend-header").summary).toBe("backends told apart by the x-backend header, which differs between the nodes");
+    const hosts = nodes.map((n) => `127.0.0.1:${n.port}`);
+    expect(finding(out, "no-affinity").summary).toMatch(new RegExp(`served by 2 backend\\(s\\): (${hosts[0]}, ${hosts[1]}|${hosts[1]}, ${hosts[0]})`));
+  });
+});
+
 describe("HAProxy cookie stickiness", () => {
   it("keeps every request on one backend: affinity holds, the session survives", async () => {
     const { targets } = await cluster([{}, {}], { sticky: true });

@@ -3,7 +3,7 @@ import type { Finding, Probe } from "../types.js";
 import { displayUrl } from "./client.js";
 import { cookieFindings, failedOutcome } from "./findings.js";
 import { recogniseAffinity, type Affinity } from "./names.js";
-import { fingerprint, httpClient, newJar, obtainSession, sameAnswer, sessionCookieOf } from "./session.js";
+import { distinguishingHeader, fingerprint, httpClient, newJar, obtainSession, sameAnswer, sessionCookieOf } from "./session.js";
 
 const DEFAULT_REQUESTS = 12;
 
@@ -52,8 +52,11 @@ export const httpContinuityProbe: Probe = {
       }
 
       const requests = Number(ctx.params.requests ?? DEFAULT_REQUESTS);
-      const header = t.backendHeader?.toLowerCase();
-      const origin = header ? login.headers[header] : undefined;
+      const discovered = t.backendHeader ? undefined : await distinguishingHeader(client, t.nodes, t.checkPath!);
+      const header = t.backendHeader?.toLowerCase() ?? discovered?.header;
+      const nameOf = (value: string | undefined) => (value && discovered?.node.get(value)) || value;
+      if (discovered) findings.push({ id: "backend-header", summary: `backends told apart by the ${discovered.header} header, which differs between the nodes`, effects: [] });
+      const origin = nameOf(header ? login.headers[header] : undefined);
       let lostAtOrigin = 0;
       const backends: string[] = [];
       const affinities: Affinity[] = [];
@@ -67,7 +70,7 @@ export const httpContinuityProbe: Probe = {
         if (jar.get(session.name) !== before) replaced++;
         const affinity = affinityIn(jar.names().map((n) => [n, jar.get(n)!]));
         if (affinity) affinities.push(affinity);
-        const backend = (header && res.headers[header]) || affinity?.backend;
+        const backend = nameOf(header ? res.headers[header] : undefined) || affinity?.backend;
         if (backend) backends.push(backend);
         if (lost && origin && backend === origin) lostAtOrigin++;
       }

@@ -55,3 +55,23 @@ export function sessionCookieOf(jar: CookieJar, targets: Targets): { name: strin
   const name = jar.names().find((n) => isSessionCookie(n, targets.sessionCookie));
   return name ? { name, value: jar.get(name)! } : undefined;
 }
+
+/** Headers that differ between any two requests, whichever node answers them. */
+const VOLATILE = /^(date|age|etag|last-modified|expires|content-length|set-cookie|keep-alive|connection|transfer-encoding|x-request-id|x-correlation-id|request-id|traceparent|tracestate|x-amzn-trace-id|x-amz-cf-id|cf-ray|x-runtime|x-response-time|server-timing)$/i;
+
+/**
+ * Tells backends apart by elimination, when no affinity cookie or configured header names them: a response
+ * header that is stable on each node (asked twice) and different between the nodes (X-Served-By, X-Hostname …).
+ */
+export async function distinguishingHeader(client: HttpClient, nodes: string[], path: string): Promise<{ header: string; node: Map<string, string> } | undefined> {
+  if (nodes.length < 2) return undefined;
+  const answers = await Promise.all(nodes.map(async (n) => [await client.fetch(new URL(path, n), { followRedirects: false }), await client.fetch(new URL(path, n), { followRedirects: false })] as const));
+  const names = Object.keys(answers[0]![0].headers).filter((h) => !VOLATILE.test(h));
+  for (const header of names) {
+    const values = answers.map(([a, b]) => (a.headers[header] === b.headers[header] ? a.headers[header] : undefined));
+    if (values.every((v) => v !== undefined) && new Set(values).size === nodes.length) {
+      return { header, node: new Map(values.map((v, i) => [v!, new URL(nodes[i]!).host])) };
+    }
+  }
+  return undefined;
+}
