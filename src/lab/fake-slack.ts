@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { WebSocketServer, type WebSocket } from "ws";
 
 /** One Web API call as the fake received it: the method and its arguments, JSON fields decoded. */
 export type Call = { method: string; args: Record<string, unknown>; token?: string; result?: Record<string, unknown> };
@@ -100,6 +101,10 @@ export class FakeSlack {
   private server?: Server;
   private tsCounter = 0;
   private rateLimits = new Map<string, number>();
+  private sockets?: WebSocketServer;
+  private readonly connected: WebSocket[] = [];
+  /** Socket Mode acknowledgements received from the app: `{ envelope_id, payload }`. */
+  readonly socketAcks: Array<{ envelope_id: string; payload?: unknown }> = [];
   url = "";
 
   async start(): Promise<this> {
@@ -134,9 +139,26 @@ export class FakeSlack {
       call.result = this.answer(method, args);
       send(200, call.result);
     });
+    // Socket Mode: apps.connections.open hands out this WebSocket, which greets with "hello" like Slack's.
+    this.sockets = new WebSocketServer({ server: this.server, path: "/socket" });
+    this.sockets.on("connection", (ws) => {
+      this.connected.push(ws);
+      ws.on("message", (data) => this.socketAcks.push(JSON.parse(data.toString())));
+      ws.send(JSON.stringify({ type: "hello", num_connections: 1, connection_info: { app_id: "A1" }, debug_info: { host: "fake" } }));
+    });
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.url = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}/api/`;
     return this;
+  }
+
+  get socketClients(): number {
+    return this.connected.filter((ws) => ws.readyState === ws.OPEN).length;
+  }
+
+  /** Sends an envelope over every Socket Mode connection, as Slack pushes a request. */
+  pushEnvelope(type: string, payload: unknown, envelopeId = `env-${this.nextTs()}`): string {
+    for (const ws of this.connected) ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== "events_api" }));
+    return envelopeId;
   }
 
   /** The next call of `method` answers 429 with this Retry-After. */
@@ -180,6 +202,8 @@ export class FakeSlack {
         if (errors.length) return { ok: false, error: "invalid_arguments", errors };
         return { ok: true, view: { id: `V${this.nextTs().replace(".", "")}`, ...(args.view as object) } };
       }
+      case "apps.connections.open":
+        return { ok: true, url: this.url.replace(/^http/, "ws").replace(/\/api\/$/, "/socket") };
       case "conversations.info":
         return { ok: true, channel: { id: args.channel, name: "channel" } };
       case "usergroups.users.list":
@@ -202,6 +226,8 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    for (const ws of this.connected) ws.terminate();
+    this.sockets?.close();
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }

@@ -130,8 +130,13 @@ export type SlackApp = { url: string; port: number; process: ChildProcess; logs:
 
 const BIN = projectPath("bin", "sessiondoc.js");
 
-/** Starts the real app as `sessiondoc slack`, pointed at the fake Web API, and waits until /healthz answers. */
-export async function startSlackApp(fake: { url: string }, env: Record<string, string> = {}, args: string[] = ["slack"]): Promise<SlackApp> {
+/** Starts the real app as `sessiondoc slack`, pointed at the fake Web API; ready when /healthz answers (HTTP mode) or `ready()` says so (Socket Mode). */
+export async function startSlackApp(
+  fake: { url: string },
+  env: Record<string, string> = {},
+  args: string[] = ["slack"],
+  ready?: () => boolean,
+): Promise<SlackApp> {
   const port = await freePort();
   const logs: string[] = [];
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -143,7 +148,7 @@ export async function startSlackApp(fake: { url: string }, env: Record<string, s
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the app exited: ${logs.join("\n")}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = ready ? ready() : await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`the app did not start: ${logs.join("\n")}`);
     await new Promise((r) => setTimeout(r, 50));
