@@ -63,7 +63,18 @@ describe("sessiondoc flows", () => {
   it("check accepts the shipped flows", () => {
     const r = sessiondoc(["flows", "check"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok flows\/session-replication\.yaml: flow "session-replication" version [0-9a-f]{12}/);
+    expect(r.stdout).toMatch(/^ok flows\/session-replication\.yaml: flow "session-replication" version [0-9a-f]{12}, \d+ nodes, \d+ paths, each ending in a conclusion/);
+  });
+
+  it("check rejects a branch that no answer can take", () => {
+    const dead = join(dir, "dead.yaml");
+    writeFileSync(
+      dead,
+      "id: dead\ntitle: Dead branch\nstart: q\nnodes:\n  q:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A, next: end }\n      - { value: b, label: B, next: end }\n    next: end\n    branches:\n      - when: { fact: q, equals: c }\n        next: other\n  other:\n    kind: conclusion\n  end:\n    kind: conclusion\n",
+    );
+    const r = sessiondoc(["flows", "check", dead]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/dead\.yaml:6: nodes\.q: no answer or probe outcome ever takes q -\[branch:0\]-> other/);
   });
 
   it("check rejects a malformed flow with file, line, path and problem, and no stack trace", () => {

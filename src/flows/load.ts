@@ -8,7 +8,7 @@ import { checkFlow, type FlowContext } from "./validate.js";
 
 export const FLOWS_DIR = projectPath("flows");
 
-export type LoadedFlow = { flow: Flow; file: string; version: string };
+export type LoadedFlow = { flow: Flow; file: string; version: string; lineOf: YamlSource["lineOf"] };
 
 export function loadFlow(file: string, ctx: FlowContext): LoadedFlow {
   return fromSource(readYaml(file), ctx);
@@ -18,7 +18,7 @@ export function fromSource(source: YamlSource, ctx: FlowContext): LoadedFlow {
   const flow = validateYaml(source, Flow);
   const problems = checkFlow(flow, source, ctx);
   if (problems.length > 0) throw new DataFileError(problems);
-  return { flow, file: source.file, version: flowVersion(flow) };
+  return { flow, file: source.file, version: flowVersion(flow), lineOf: source.lineOf };
 }
 
 /** Changes whenever the flow's meaning changes (not its comments or layout); stored with every diagnosis. */

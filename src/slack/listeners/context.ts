@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../../log.js";
 import { redactText } from "../../redact.js";
 import type { Config } from "../../config/schema.js";
+import { DiagnosisError } from "../../engine/engine.js";
 import { LockTimeout, type DiagnosisStore } from "../../store/types.js";
 import type { SlackDiagnoses } from "../diagnoses.js";
 import type { Metrics } from "../metrics.js";
@@ -25,7 +26,8 @@ export async function reportingErrors(deps: ListenerDeps, client: WebClient, whe
   try {
     await deps.background(work);
   } catch (err) {
-    const friendly = err instanceof UserFacingError || err instanceof LockTimeout;
+    // Refusals, a busy diagnosis and an answer the engine would not take are the user's to know, in plain words.
+    const friendly = err instanceof UserFacingError || err instanceof LockTimeout || err instanceof DiagnosisError;
     if (!friendly) deps.log.error({ err: redactText((err as Error).message), user: where.user }, "listener failed");
     if (!where.channel) return;
     const text = friendly ? (err as Error).message : `Something went wrong: ${redactText((err as Error).message)}. Try again, or start a new diagnosis.`;
