@@ -6,6 +6,7 @@ import { benchSlack } from "./slack.mjs";
 
 console.log(`sessiondoc benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`);
 await benchLab();
-await benchRedisProbe();
+// Slack before the million-key Redis run, whose teardown would otherwise share the CPU with it.
 await benchSlack();
+await benchRedisProbe();
 benchColdStart();
