@@ -36,6 +36,11 @@ export async function startSlackApp(settings: SlackEnv, log: Logger, env: NodeJS
   const { config } = loadConfig(env);
   const defs = loadDefinitions();
   const store: DiagnosisStore = settings.redisUrl ? new RedisStore({ url: settings.redisUrl, ttlSeconds: Math.round(config.retentionDays * 86400) }) : new MemoryStore();
+  // Fail at start, with where and why, rather than on the first click.
+  await store.recent(1).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const metrics = createMetrics();
   const engine = createEngine({ ...defs, store, log });
   const diagnoses = slackDiagnoses({ engine, store, config, defs, log, metrics });

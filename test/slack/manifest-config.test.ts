@@ -69,6 +69,13 @@ describe("configuration", () => {
     }
   });
 
+  it("the Slack app refuses to start on an unreachable store, naming it without its password", async () => {
+    const r = sessiondoc(["slack"], { env: { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", REDIS_URL: "redis://:Hush-77@127.0.0.1:1", PORT: "0" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/diagnosis store at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/?: cannot list/);
+    expect(r.stderr).not.toContain("Hush-77");
+  });
+
   it("the Slack app says what is missing, and exits 2", () => {
     const r = sessiondoc(["slack"], { env: { SLACK_BOT_TOKEN: "", SLACK_SIGNING_SECRET: "", SLACK_APP_TOKEN: "" } });
     expect(r.code).toBe(2);
