@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { Agent, request, errors } from "undici";
+import { Agent, request, errors, type Dispatcher } from "undici";
 import { TargetRefused, type TargetPolicy } from "./policy.js";
 import type { CookieJar } from "./cookies.js";
 
@@ -134,7 +134,7 @@ export class HttpClient {
     try {
       const res = await request(url, {
         dispatcher: this.agent,
-        method: method as never,
+        method: method as Dispatcher.HttpMethod,
         headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== "")),
         body,
         signal: this.signal,
