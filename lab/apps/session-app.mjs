@@ -9,6 +9,7 @@
 //   SESSION_BYTES                   pad each session to about this size
 //   HEALTH=flap                     /health fails every other time
 //   JVMROUTE                        issue Tomcat-style JSESSIONID=<id>.<route> cookies instead (empty: no suffix)
+//   LOGIN_PASSWORD                  POST /login (form: user, password) signs in only with this password
 import express from "express";
 import session from "express-session";
 import { RedisStore } from "connect-redis";
@@ -76,6 +77,11 @@ if (env.JVMROUTE !== undefined) {
     req.session.user = "probe";
     if (env.SESSION_BYTES) req.session.cart = "x".repeat(Number(env.SESSION_BYTES));
     res.send("signed in");
+  });
+  app.post("/login", express.urlencoded({ extended: false }), (req, res) => {
+    if (!env.LOGIN_PASSWORD || req.body.password !== env.LOGIN_PASSWORD) return res.status(401).send("wrong user or password");
+    req.session.user = req.body.user;
+    res.redirect(303, "/me");
   });
   app.get("/me", (req, res) => (req.session.user ? res.json({ user: req.session.user, node }) : res.status(401).json({ error: "anonymous" })));
 }

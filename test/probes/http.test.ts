@@ -105,7 +105,7 @@ describe("cookies browsers drop", () => {
     expect(f.summary).toMatch(/^the session cookie connect\.sid from http:\/\/127\.0\.0\.1:\d+: Secure, but set over http:\/\//);
     expect(weightFor(out, "cookie-secure-over-http", "cookie-attributes")).toBe(0.85);
     expect(out.facts["cookie-sent"]).toBe("no");
-    expect(finding(out, "no-session").summary).toMatch(/browsers would not keep any session cookie of: connect\.sid/);
+    expect(finding(out, "no-session").summary).toMatch(/browsers would not keep the session cookie connect\.sid/);
   });
 
   it("SameSite=None without Secure", async () => {
@@ -175,6 +175,20 @@ describe("Tomcat jvmRoute", () => {
     const out = await runProbe(httpNodesProbe, targets);
     expect(finding(out, "jvm-route").summary).toMatch(/^each node has its own jvmRoute/);
     expect(out.facts["jvm-route"]).toBe("yes");
+  });
+});
+
+describe("a configured login", () => {
+  it("posts credentials read from the environment, and follows the redirect with the new session", async () => {
+    const { targets } = await cluster([{ LOGIN_PASSWORD: "pw-from-env" }], { sticky: true });
+    process.env.SESSIONDOC_TEST_PROBE_PW = "pw-from-env";
+    const { sessionPath: _, ...withoutPath } = targets;
+    const login = { method: "POST" as const, path: "/login", form: { user: "probe", password: "${SESSIONDOC_TEST_PROBE_PW}" } };
+    const ok = await runProbe(httpContinuityProbe, { ...withoutPath, login }, { params: { requests: 3 } });
+    expect(finding(ok, "session-holds").summary).toMatch(/^all 3 requests/);
+    delete process.env.SESSIONDOC_TEST_PROBE_PW;
+    const refused = await runProbe(httpContinuityProbe, { ...withoutPath, login }, { params: { requests: 3 } });
+    expect(finding(refused, "no-session").summary).toMatch(/^401 from http:\/\/127\.0\.0\.1:\d+\/login: no session cookie was set \(other cookies: SRV\)$/);
   });
 });
 

@@ -2,7 +2,7 @@ import type { FactValue } from "../../flows/schema.js";
 import type { Finding, Probe } from "../types.js";
 import { displayUrl } from "./client.js";
 import { cookieFindings, failedOutcome } from "./findings.js";
-import { recogniseAffinity, type Affinity } from "./names.js";
+import { isSessionCookie, recogniseAffinity, type Affinity } from "./names.js";
 import { distinguishingHeader, fingerprint, httpClient, newJar, obtainSession, sameAnswer, sessionCookieOf } from "./session.js";
 
 const DEFAULT_REQUESTS = 12;
@@ -45,8 +45,10 @@ export const httpContinuityProbe: Probe = {
       }
       const session = sessionCookieOf(jar, t);
       if (!session) {
-        const issued = jar.seen.map((s) => s.cookie.name);
-        const why = issued.length ? `browsers would not keep any session cookie of: ${[...new Set(issued)].join(", ")}` : "no cookie was set";
+        const issued = [...new Set(jar.seen.map((s) => s.cookie.name))];
+        const sessions = issued.filter((n) => isSessionCookie(n, t.sessionCookie));
+        const others = issued.length > sessions.length ? ` (other cookies: ${issued.filter((n) => !sessions.includes(n)).join(", ")})` : "";
+        const why = sessions.length ? `browsers would not keep the session cookie ${sessions.join(", ")}` : `no session cookie was set${others}`;
         findings.push({ id: "no-session", summary: `${login.status} from ${displayUrl(login.url)}: ${why}`, data: { status: login.status }, effects: [] });
         return { status: facts["cookie-sent"] === "no" ? "ok" : "partial", target: displayUrl(new URL(base)), findings, facts };
       }
