@@ -135,8 +135,10 @@ describe("faults injected for real", () => {
     await writeSessions(url, { count: 50, ttl: 120 });
     const out = await runProbe(redisSessionsProbe, { redis: url }, { facts: { "idle-timeout": "30m" } });
     const f = finding(out, "ttl-shorter-than-idle-timeout");
-    expect(f.summary).toMatch(/store lifetime about 2m, but the app's idle timeout is 30m/);
+    expect(f.summary).toMatch(/store lifetime about 2m( 1s)?, but the app's idle timeout is 30m/);
     expect(f.data).toMatchObject({ idleTimeoutSeconds: 1800 });
+    expect(Number(f.data!.lifetimeSeconds)).toBeGreaterThanOrEqual(120);
+    expect(Number(f.data!.lifetimeSeconds)).toBeLessThanOrEqual(121);
     expect(weightFor(out, "ttl-shorter-than-idle-timeout", "ttl-mismatch")).toBe(0.85);
     expect(out.facts["ttl-vs-timeout"]).toBe("yes");
   });

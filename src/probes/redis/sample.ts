@@ -107,7 +107,8 @@ async function examine(ks: ReadOnlyRedis, keys: string[], sample: SessionSample,
     else if (size && !size.ok) unavailable.add("MEMORY USAGE");
     if (idle?.ok) {
       sample.idle.push(Number(idle.value));
-      if (ttl !== undefined) sample.lifetimes.push(ttl + Number(idle.value));
+      // Idle time is whole seconds elapsed (rounded down), so round the remaining TTL up to match.
+      if (ttl !== undefined) sample.lifetimes.push(Math.ceil(ttl) + Number(idle.value));
     } else if (idle && !idle.ok) unavailable.add("OBJECT IDLETIME");
   });
 }
