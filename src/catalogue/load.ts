@@ -1,6 +1,6 @@
 import { projectPath } from "../paths.js";
 import { readYaml, validateYaml } from "../data/load-yaml.js";
-import { Catalogue, type Cause } from "./schema.js";
+import { Catalogue } from "./schema.js";
 
 export const DEFAULT_CATALOGUE_FILE = projectPath("catalogue", "causes.yaml");
 
@@ -10,8 +10,4 @@ export function loadCatalogue(file = DEFAULT_CATALOGUE_FILE): Catalogue {
   if (file !== DEFAULT_CATALOGUE_FILE) return validateYaml(readYaml(file), Catalogue);
   cached ??= validateYaml(readYaml(file), Catalogue);
   return cached;
-}
-
-export function causeById(catalogue: Catalogue): Map<string, Cause> {
-  return new Map(catalogue.causes.map((c) => [c.id, c]));
 }

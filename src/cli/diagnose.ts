@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { userInfo } from "node:os";
-import type { AnswerEvent, EvidenceEvent } from "../engine/context.js";
+import type { EvidenceEvent } from "../engine/context.js";
 import type { Definitions } from "../engine/definitions.js";
 import { createEngine, type AnswerSource } from "../engine/engine.js";
 import type { Progress } from "../engine/probe-runner.js";
@@ -56,11 +56,16 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
   };
   const interactive = !opts.nonInteractive && process.stdin.isTTY === true;
   const by = safeUser();
+  // Known answers become facts up front (they outrank probes); "unknown" ones are given when their question comes.
+  const upFront = Object.fromEntries([...presets].filter((entry): entry is [string, string] => entry[1] !== null));
   const answers: AnswerSource = (q) =>
-    presets.get(q.id) ?? (interactive ? promptAnswer(q, by) : { type: "ANSWER", question: q.id, value: null, source: "default" });
+    presets.has(q.id)
+      ? { type: "ANSWER", question: q.id, value: presets.get(q.id) ?? null, source: "user", by: "cli" }
+      : interactive
+        ? promptAnswer(q, by)
+        : { type: "ANSWER", question: q.id, value: null, source: "default" };
 
   const engine = createEngine({ ...defs, store: new MemoryStore(), log, probeTimeoutMs: opts.probeTimeout ? opts.probeTimeout * 1000 : undefined });
-  const upFront = Object.fromEntries([...presets].flatMap(([id, a]) => (a.value === null ? [] : [[id, a.value]])));
   const step = await engine.start(
     { flowId: opts.flow, answers: upFront, evidence, target: describeTargets(targets) },
     { targets, onProgress: process.stderr.isTTY ? showProgress : undefined },
@@ -70,8 +75,9 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
 }
 
-function parseAnswers(raw: string[], question: (id: string) => ReturnType<typeof questionNode>): Map<string, AnswerEvent> {
-  const answers = new Map<string, AnswerEvent>();
+/** `--answer ID=VALUE` → question id → value (null for "unknown"), each checked against its question. */
+function parseAnswers(raw: string[], question: (id: string) => ReturnType<typeof questionNode>): Map<string, string | null> {
+  const answers = new Map<string, string | null>();
   for (const item of raw) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new UsageError(`--answer needs ID=VALUE (e.g. --answer architecture=external-store), got "${item}"`);
@@ -81,7 +87,7 @@ function parseAnswers(raw: string[], question: (id: string) => ReturnType<typeof
     if (!node) throw new UsageError(`--answer: no question "${id}" in this flow (see \`sessiondoc flows show\`)`);
     const problem = answerProblem(node, value === "unknown" ? null : value);
     if (problem) throw new UsageError(`--answer ${id}: ${problem}`);
-    answers.set(id, { type: "ANSWER", question: id, value: value === "unknown" ? null : value, source: "user", by: "cli" });
+    answers.set(id, value === "unknown" ? null : value);
   }
   return answers;
 }

@@ -132,8 +132,6 @@ export function createEngine(opts: EngineOptions) {
   }
 
   return {
-    flows: opts.flows,
-
     /** Starts a diagnosis and runs it to its first question (or to its end when `answers` answers everything). */
     async start(
       input: {

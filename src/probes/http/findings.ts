@@ -1,9 +1,8 @@
 import type { FactValue } from "../../flows/schema.js";
 import type { Finding, ProbeOutcome } from "../types.js";
 import { HttpProblem } from "./client.js";
-import type { CookieJar } from "./cookies.js";
 import { isSessionCookie, recogniseAffinity, stackOfCookie } from "./names.js";
-import { lifetimeSeconds } from "./cookies.js";
+import { lifetimeSeconds, type CookieJar } from "./cookies.js";
 
 /** A request failure as a failed outcome with one finding saying what happened; other errors are rethrown. */
 export function failedOutcome(err: unknown, target: string): ProbeOutcome {

@@ -1,5 +1,3 @@
 export { redisInfoProbe } from "./info-probe.js";
 export { redisSessionsProbe } from "./sessions-probe.js";
 export { redisLookupProbe } from "./lookup-probe.js";
-export { sessionIdFromCookie, LAYOUTS } from "./layouts.js";
-export { parseRedisTarget } from "./connection.js";
