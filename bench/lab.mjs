@@ -37,7 +37,9 @@ export async function benchLab() {
     }
   }
   console.log("\nLab scenarios (sessiondoc diagnose --non-interactive --json, wall time including process start)");
-  console.log("scenario                  | expected          | diagnosed          | conf. | asked | by probes | probes | time");
+  console.log(
+    "scenario                  | expected          | diagnosed          | conf. | asked | by probes | probes | time",
+  );
   for (const r of rows) {
     const ok = r.diagnosed === r.expected ? " " : "✗";
     console.log(
@@ -61,7 +63,9 @@ export function benchColdStart() {
   };
   console.log("\nCLI cold start (median of 7)");
   console.log(`sessiondoc causes --json: ${measure(["causes", "--json"]).toFixed(0)} ms`);
-  console.log(`sessiondoc diagnose --non-interactive --json (no targets): ${measure(["diagnose", "--non-interactive", "--json"]).toFixed(0)} ms`);
+  console.log(
+    `sessiondoc diagnose --non-interactive --json (no targets): ${measure(["diagnose", "--non-interactive", "--json"]).toFixed(0)} ms`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -22,7 +22,9 @@ const REDACT = [
 ];
 
 /** JSON logs on stderr (stdout belongs to command output); human-readable when stderr is a terminal. */
-export function createLogger(opts: { level?: string; pretty?: boolean; name?: string; destination?: DestinationStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; pretty?: boolean; name?: string; destination?: DestinationStream } = {},
+): Logger {
   const options = {
     name: opts.name ?? "sessiondoc",
     level: opts.level ?? process.env.LOG_LEVEL ?? "info",
@@ -30,5 +32,7 @@ export function createLogger(opts: { level?: string; pretty?: boolean; name?: st
   };
   if (opts.destination) return pino(options, opts.destination);
   const usePretty = opts.pretty ?? process.stderr.isTTY;
-  return usePretty ? pino(options, pretty({ destination: 2, sync: true, colorize: true })) : pino(options, pino.destination({ dest: 2, sync: true }));
+  return usePretty
+    ? pino(options, pretty({ destination: 2, sync: true, colorize: true }))
+    : pino(options, pino.destination({ dest: 2, sync: true }));
 }

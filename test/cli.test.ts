@@ -11,13 +11,27 @@ const dir = mkdtempSync(join(tmpdir(), "sessiondoc-cli-"));
 
 describe("sessiondoc diagnose --non-interactive --json", () => {
   it("keeps the shared CLI contract", () => {
-    const r = spawnSync("node", [join(root, "..", "shared", "contract", "check-cli.mjs")], { cwd: root, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync("node", [join(root, "..", "shared", "contract", "check-cli.mjs")], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
     expect(r.status).toBe(0);
   });
 
   it("prints a report that matches the report schema, with answers given up front", () => {
-    const r = sessiondoc(["diagnose", "--answer", "architecture=node-memory", "--answer", "lb-sticky=no", "--answer", "stack=unknown", "--non-interactive", "--json"]);
+    const r = sessiondoc([
+      "diagnose",
+      "--answer",
+      "architecture=node-memory",
+      "--answer",
+      "lb-sticky=no",
+      "--answer",
+      "stack=unknown",
+      "--non-interactive",
+      "--json",
+    ]);
     expect(r.code).toBe(0);
     const report = Report.parse(r.json);
     expect(report.verdict).toBe("cause-found");
@@ -29,7 +43,10 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
 
   it("without --json prints a readable report with the fix", () => {
     const trace = join(dir, "trace.log");
-    writeFileSync(trace, "Caused by: java.io.InvalidClassException: com.example.Cart; local class incompatible: stream classdesc serialVersionUID = 1\n");
+    writeFileSync(
+      trace,
+      "Caused by: java.io.InvalidClassException: com.example.Cart; local class incompatible: stream classdesc serialVersionUID = 1\n",
+    );
     const r = sessiondoc(["diagnose", "--evidence", trace, "--non-interactive"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Verdict: cause-found/);
@@ -45,7 +62,11 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
     ["a missing --evidence file", ["--evidence", join(dir, "nope.log")], /cannot read it \(ENOENT\)/],
     ["a relative --check-path", ["--check-path", "me"], /must be a path starting with "\/"/],
     ["an unknown flow", ["--flow", "nope"], /no flow "nope"/],
-    ["a --redis URL with a password, without echoing it", ["--redis", "http://u:topsecret@x"], /--redis: expected redis:\/\//],
+    [
+      "a --redis URL with a password, without echoing it",
+      ["--redis", "http://u:topsecret@x"],
+      /--redis: expected redis:\/\//,
+    ],
   ];
   for (const [name, args, message] of usage) {
     it(`exits 2 with one line for ${name}`, () => {
@@ -63,7 +84,9 @@ describe("sessiondoc flows", () => {
   it("check accepts the shipped flows", () => {
     const r = sessiondoc(["flows", "check"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok flows\/session-replication\.yaml: flow "session-replication" version [0-9a-f]{12}, \d+ nodes, \d+ paths, each ending in a conclusion/);
+    expect(r.stdout).toMatch(
+      /^ok flows\/session-replication\.yaml: flow "session-replication" version [0-9a-f]{12}, \d+ nodes, \d+ paths, each ending in a conclusion/,
+    );
   });
 
   it("check rejects a branch that no answer can take", () => {
@@ -79,7 +102,10 @@ describe("sessiondoc flows", () => {
 
   it("check rejects a malformed flow with file, line, path and problem, and no stack trace", () => {
     const bad = join(dir, "bad.yaml");
-    writeFileSync(bad, "id: bad\ntitle: Bad\nstart: q\nnodes:\n  q:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A }\n      - { value: b, label: B }\n    next: gone\n");
+    writeFileSync(
+      bad,
+      "id: bad\ntitle: Bad\nstart: q\nnodes:\n  q:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A }\n      - { value: b, label: B }\n    next: gone\n",
+    );
     const r = sessiondoc(["flows", "check", bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.yaml:11: nodes\.q\.next: target "gone" does not exist \(known nodes: q\)/);

@@ -10,7 +10,9 @@ import { answersFrom, comparable, engineWith, reportOf, shipped } from "./helper
 import { hangs, reportsArchitecture, throws } from "./helpers/probes.js";
 
 const main = shipped.flows.get("session-replication")!;
-const withProbesFile = flowFiles(new URL("./fixtures/flows", import.meta.url).pathname).find((f) => f.endsWith("with-probes.yaml"))!;
+const withProbesFile = flowFiles(new URL("./fixtures/flows", import.meta.url).pathname).find((f) =>
+  f.endsWith("with-probes.yaml"),
+)!;
 const withProbes = flowFromText(readFileSync(withProbesFile, "utf8"), undefined, "with-probes.yaml");
 const targets = { nodes: [], url: "http://app.test/" };
 
@@ -61,20 +63,38 @@ describe("walking a flow", () => {
   it("comes out no-fault-found when the checks clear the catalogue", async () => {
     const engine = engineWith();
     const healthy = {
-      architecture: "external-store", "lb-sticky": "yes", "affinity-holds": "yes", "lb-health": "no", "cookie-sent": "yes",
-      "id-regeneration": "no", "store-evictions": "no", "store-replica": "no", "serialization-errors": "no", "keys-shared": "yes",
-      "clock-sync": "yes", "ttl-vs-timeout": "no", "session-size": "no", "drain-test": "yes",
+      architecture: "external-store",
+      "lb-sticky": "yes",
+      "affinity-holds": "yes",
+      "lb-health": "no",
+      "cookie-sent": "yes",
+      "id-regeneration": "no",
+      "store-evictions": "no",
+      "store-replica": "no",
+      "serialization-errors": "no",
+      "keys-shared": "yes",
+      "clock-sync": "yes",
+      "ttl-vs-timeout": "no",
+      "session-size": "no",
+      "drain-test": "yes",
     };
-    const report = reportOf(await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)), main);
+    const report = reportOf(
+      await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),
+      main,
+    );
     expect(report.verdict).toBe("no-fault-found");
     expect(report.causes[0]!.confidence).toBeLessThanOrEqual(0.25);
   });
 
   it("ranks a cause from a pasted stack trace and keeps its line, redacted", async () => {
     const engine = engineWith();
-    const log = "2026-11-25 ERROR sid=Zx81kQ0pLmN2vB7cR4tY9wE3 failed\njava.io.NotSerializableException: com.example.Cart\n";
+    const log =
+      "2026-11-25 ERROR sid=Zx81kQ0pLmN2vB7cR4tY9wE3 failed\njava.io.NotSerializableException: com.example.Cart\n";
     const step = await engine.start(
-      { flowId: main.flow.id, evidence: [{ type: "EVIDENCE", ref: "app.log", items: evidenceFromLog(log, "app.log") }] },
+      {
+        flowId: main.flow.id,
+        evidence: [{ type: "EVIDENCE", ref: "app.log", items: evidenceFromLog(log, "app.log") }],
+      },
       { targets: { nodes: [] } },
       answersFrom({}),
     );
@@ -94,11 +114,16 @@ describe("probes in a flow", () => {
     expect(q).toMatchObject({ answer: "external-store", source: "probe", skipped: "answered-by-probe" });
     expect(report.questions.find((x) => x.id === "timeout")).toMatchObject({ answer: "30m", source: "user" });
     expect(report.probes[0]).toMatchObject({ id: "test.architecture", status: "ok" });
-    expect(report.causes.find((c) => c.id === "lb-affinity")!.evidence[0]).toMatchObject({ source: "probe", weight: -0.5 });
+    expect(report.causes.find((c) => c.id === "lb-affinity")!.evidence[0]).toMatchObject({
+      source: "probe",
+      weight: -0.5,
+    });
   });
 
   it("branch on a probe's facts", async () => {
-    const flow = flowFromText(readFileSync(withProbesFile, "utf8").replace("architecture: external-store }", "architecture: node-memory }"));
+    const flow = flowFromText(
+      readFileSync(withProbesFile, "utf8").replace("architecture: external-store }", "architecture: node-memory }"),
+    );
     const engine = engineWith({ flows: [flow], probeTimeoutMs: 200 });
     const step = await engine.start({ flowId: "with-probes" }, { targets }, answersFrom({ sticky: "no" }));
     const ids = reportOf(step, flow).questions.map((q) => q.id);
@@ -125,7 +150,9 @@ describe("probes in a flow", () => {
   });
 
   it("that throw become a failed run whose message has no credentials", async () => {
-    const flow = flowFromText("id: t\ntitle: T\nstart: p\nnodes:\n  p: { kind: probe, probe: test.throws, next: end }\n  end: { kind: conclusion }\n");
+    const flow = flowFromText(
+      "id: t\ntitle: T\nstart: p\nnodes:\n  p: { kind: probe, probe: test.throws, next: end }\n  end: { kind: conclusion }\n",
+    );
     const engine = engineWith({ flows: [flow], probes: probeRegistry([throws, hangs, reportsArchitecture]) });
     const step = await engine.start({ flowId: "t" }, { targets: { nodes: [] } });
     const run = step.record.snapshot.context.probes[0]!;
@@ -140,12 +167,24 @@ describe("answers from a door", () => {
     const engine = engineWith();
     const first = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } });
     expect(first.pending?.id).toBe("symptom");
-    const second = await engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "symptom", value: "csrf-errors", source: "user", by: "u1" });
+    const second = await engine.continue(
+      first.record.id,
+      { targets: { nodes: [] } },
+      { type: "ANSWER", question: "symptom", value: "csrf-errors", source: "user", by: "u1" },
+    );
     expect(second.pending?.id).toBe("stack");
 
-    const stale = engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "symptom", value: "idle-logout", source: "user", by: "u2" });
+    const stale = engine.continue(
+      first.record.id,
+      { targets: { nodes: [] } },
+      { type: "ANSWER", question: "symptom", value: "idle-logout", source: "user", by: "u2" },
+    );
     await expect(stale).rejects.toMatchObject({ code: "stale-question" });
-    const invalid = engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "stack", value: "cobol", source: "user" });
+    const invalid = engine.continue(
+      first.record.id,
+      { targets: { nodes: [] } },
+      { type: "ANSWER", question: "stack", value: "cobol", source: "user" },
+    );
     await expect(invalid).rejects.toThrow(DiagnosisError);
     await expect(invalid).rejects.toMatchObject({ code: "invalid-answer" });
     // Neither refused answer changed the stored diagnosis.
@@ -156,7 +195,11 @@ describe("answers from a door", () => {
     const engine = engineWith();
     const first = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } });
     const items = evidenceFromLog("READONLY You can't write against a read only replica.", "paste");
-    const next = await engine.continue(first.record.id, { targets: { nodes: [] } }, { type: "EVIDENCE", ref: "paste", items, by: "u1" });
+    const next = await engine.continue(
+      first.record.id,
+      { targets: { nodes: [] } },
+      { type: "EVIDENCE", ref: "paste", items, by: "u1" },
+    );
     const report = reportOf(next, main);
     expect(report.causes[0]!.id).toBe("replication");
     // The symptom no longer separates anything; the stack is still needed for the fix.
@@ -171,27 +214,52 @@ describe("a finished diagnosis", () => {
     const done = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom({}));
     expect(reportOf(done, main).verdict).toBe("inconclusive");
     const items = evidenceFromLog("OOM command not allowed when used memory > 'maxmemory'.", "paste");
-    const again = await engine.continue(done.record.id, { targets: { nodes: [] } }, { type: "EVIDENCE", ref: "paste", items, by: "u1" });
+    const again = await engine.continue(
+      done.record.id,
+      { targets: { nodes: [] } },
+      { type: "EVIDENCE", ref: "paste", items, by: "u1" },
+    );
     const report = reportOf(again, main);
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("store-capacity");
-    expect((await engine.get(done.record.id)).record.snapshot.context.transcript.at(-1)).toMatchObject({ kind: "evidence", ref: "paste", by: "u1" });
+    expect((await engine.get(done.record.id)).record.snapshot.context.transcript.at(-1)).toMatchObject({
+      kind: "evidence",
+      ref: "paste",
+      by: "u1",
+    });
   });
 });
 
 describe("a diagnosis saved mid-way", () => {
-  const answers = { symptom: "idle-logout", stack: "java-spring-session", architecture: "external-store", "lb-sticky": "yes", "affinity-holds": "yes" };
+  const answers = {
+    symptom: "idle-logout",
+    stack: "java-spring-session",
+    architecture: "external-store",
+    "lb-sticky": "yes",
+    "affinity-holds": "yes",
+  };
 
   it("continues in a new engine exactly where it stopped", async () => {
-    const uninterrupted = await engineWith().start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(answers));
+    const uninterrupted = await engineWith().start(
+      { flowId: main.flow.id },
+      { targets: { nodes: [] } },
+      answersFrom(answers),
+    );
 
     const store = new MemoryStore();
     const first = engineWith({ store });
-    const partial = await first.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) => (q.id === "affinity-holds" ? undefined : answersFrom(answers)(q)));
+    const partial = await first.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) =>
+      q.id === "affinity-holds" ? undefined : answersFrom(answers)(q),
+    );
     expect(partial.pending?.id).toBe("affinity-holds");
 
     const second = engineWith({ store });
-    const resumed = await second.continue(partial.record.id, { targets: { nodes: [] } }, undefined, answersFrom(answers));
+    const resumed = await second.continue(
+      partial.record.id,
+      { targets: { nodes: [] } },
+      undefined,
+      answersFrom(answers),
+    );
     expect(comparable(reportOf(resumed, main))).toEqual(comparable(reportOf(uninterrupted, main)));
   });
 
@@ -202,24 +270,52 @@ describe("a diagnosis saved mid-way", () => {
     const partial = await engineWith({ flows: [v1], store }).start(
       { flowId: "with-probes", evidence: [{ type: "EVIDENCE", ref: "redis.log", items: log }] },
       { targets: { nodes: [] } },
-      (q) => (q.id === "architecture" ? { type: "ANSWER", question: q.id, value: "node-memory", source: "user", by: "u1" } : undefined),
+      (q) =>
+        q.id === "architecture"
+          ? { type: "ANSWER", question: q.id, value: "node-memory", source: "user", by: "u1" }
+          : undefined,
     );
     expect(partial.pending?.id).toBe("sticky");
 
-    const v2 = flowFromText(readFileSync(withProbesFile, "utf8").replace("text: Sticky sessions on?", "text: Is stickiness enabled on the load balancer?"));
+    const v2 = flowFromText(
+      readFileSync(withProbesFile, "utf8").replace(
+        "text: Sticky sessions on?",
+        "text: Is stickiness enabled on the load balancer?",
+      ),
+    );
     expect(v2.version).not.toBe(v1.version);
-    const resumed = await engineWith({ flows: [v2], store }).continue(partial.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "sticky", value: "no", source: "user", by: "u1" });
+    const resumed = await engineWith({ flows: [v2], store }).continue(
+      partial.record.id,
+      { targets: { nodes: [] } },
+      { type: "ANSWER", question: "sticky", value: "no", source: "user", by: "u1" },
+    );
     const report = reportOf(resumed, v2);
     expect(report.diagnosis.flowVersion).toBe(v2.version);
-    expect(report.questions.find((q) => q.id === "architecture")).toMatchObject({ answer: "node-memory", source: "user" });
-    expect(report.questions.find((q) => q.id === "sticky")).toMatchObject({ text: "Is stickiness enabled on the load balancer?", answer: "no" });
-    expect(report.causes.map((c) => c.id).slice(0, 2).sort()).toEqual(["lb-affinity", "store-capacity"]);
+    expect(report.questions.find((q) => q.id === "architecture")).toMatchObject({
+      answer: "node-memory",
+      source: "user",
+    });
+    expect(report.questions.find((q) => q.id === "sticky")).toMatchObject({
+      text: "Is stickiness enabled on the load balancer?",
+      answer: "no",
+    });
+    expect(
+      report.causes
+        .map((c) => c.id)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(["lb-affinity", "store-capacity"]);
     expect(report.notes.join(" ")).toMatch(/flow changed/);
   });
 
   it("whose flow no longer exists gets a clear error", async () => {
     const store = new MemoryStore();
-    const partial = await engineWith({ flows: [withProbes], store }).start({ flowId: "with-probes" }, { targets: { nodes: [] } });
-    await expect(engineWith({ store }).continue(partial.record.id, { targets: { nodes: [] } })).rejects.toMatchObject({ code: "unknown-flow" });
+    const partial = await engineWith({ flows: [withProbes], store }).start(
+      { flowId: "with-probes" },
+      { targets: { nodes: [] } },
+    );
+    await expect(engineWith({ store }).continue(partial.record.id, { targets: { nodes: [] } })).rejects.toMatchObject({
+      code: "unknown-flow",
+    });
   });
 });

@@ -7,7 +7,10 @@ import { testProbes } from "./helpers/probes.js";
 const fixtureFlows = flowFiles(new URL("./fixtures/flows", import.meta.url).pathname);
 const shipped = loadDefinitions();
 const fixtures = loadDefinitions({ flowFiles: fixtureFlows, probes: testProbes });
-const all = [...[...shipped.flows.values()].map((f) => ({ ...f, defs: shipped })), ...[...fixtures.flows.values()].map((f) => ({ ...f, defs: fixtures }))];
+const all = [
+  ...[...shipped.flows.values()].map((f) => ({ ...f, defs: shipped })),
+  ...[...fixtures.flows.values()].map((f) => ({ ...f, defs: fixtures })),
+];
 
 describe("every path through every flow", () => {
   it("covers the shipped flows and the fixtures", () => {
@@ -17,7 +20,11 @@ describe("every path through every flow", () => {
 
   for (const { flow, defs } of all) {
     it(`${flow.id}: every path ends in a conclusion and every edge is taken`, () => {
-      const result = exploreFlow(flow, defs.probes, defs.catalogue.causes.map((c) => c.id));
+      const result = exploreFlow(
+        flow,
+        defs.probes,
+        defs.catalogue.causes.map((c) => c.id),
+      );
       expect(result.stuck).toEqual([]);
       expect(result.untaken).toEqual([]);
       expect(result.paths.length).toBeGreaterThan(0);

@@ -18,31 +18,83 @@ const header = "id: broken\ntitle: Broken\nstart: first\nnodes:\n";
 
 describe("flow validation names the file, the path and the problem", () => {
   it("accepts a well-formed flow", () => {
-    const loaded = flowFromText(`${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A }\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`);
+    const loaded = flowFromText(
+      `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A }\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`,
+    );
     expect(loaded.version).toMatch(/^[0-9a-f]{12}$/);
   });
 
   const cases: Array<[string, string, string, number, RegExp]> = [
-    ["a dangling target", `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A, next: nowhere }\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`,
-      "nodes.first.choices[0].next", 9, /target "nowhere" does not exist/],
-    ["an unknown probe", `${header}  first:\n    kind: probe\n    probe: redis.magic\n    next: end\n  end:\n    kind: conclusion\n`,
-      "nodes.first.probe", 7, /unknown probe "redis.magic"/],
-    ["an unreachable node", `${header}  first:\n    kind: probe\n    probe: test.hangs\n    next: end\n  orphan:\n    kind: conclusion\n  end:\n    kind: conclusion\n`,
-      "nodes.orphan", 10, /cannot be reached from start "first"/],
-    ["a cycle", `${header}  first:\n    kind: probe\n    probe: test.hangs\n    next: second\n  second:\n    kind: probe\n    probe: test.hangs\n    next: first\n`,
-      "nodes.second.next", 12, /cycle: first → second → first/],
-    ["an unknown cause", `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - value: a\n        label: A\n        evidence:\n          - { cause: gremlins, weight: 0.5 }\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`,
-      "nodes.first.choices[0].evidence[0].cause", 12, /unknown cause "gremlins"/],
-    ["a fact nothing sets", `${header}  first:\n    kind: probe\n    probe: test.hangs\n    next: end\n    branches:\n      - when: { fact: moon-phase, equals: full }\n        next: end\n  end:\n    kind: conclusion\n`,
-      "nodes.first.branches[0].when.fact", 10, /fact "moon-phase" is never set/],
-    ["a missing next (dead end)", `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A }\n      - { value: b, label: B }\n  end:\n    kind: conclusion\n`,
-      "nodes.first.next", 6, /expected string/i],
-    ["a bad text pattern example", `${header}  first:\n    kind: question\n    text: Timeout?\n    input: { kind: text, pattern: "^[0-9]+m$", hint: minutes, example: soon }\n    next: end\n  end:\n    kind: conclusion\n`,
-      "nodes.first.input.example", 8, /example "soon" does not match/],
-    ["a weight out of range", `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - value: a\n        label: A\n        evidence: [{ cause: replication, weight: 3 }]\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`,
-      "nodes.first.choices[0].evidence[0].weight", 11, /<=\s*1/],
-    ["a start that does not exist", "id: broken\ntitle: Broken\nstart: nope\nnodes:\n  end:\n    kind: conclusion\n",
-      "start", 3, /start node "nope" does not exist/],
+    [
+      "a dangling target",
+      `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A, next: nowhere }\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`,
+      "nodes.first.choices[0].next",
+      9,
+      /target "nowhere" does not exist/,
+    ],
+    [
+      "an unknown probe",
+      `${header}  first:\n    kind: probe\n    probe: redis.magic\n    next: end\n  end:\n    kind: conclusion\n`,
+      "nodes.first.probe",
+      7,
+      /unknown probe "redis.magic"/,
+    ],
+    [
+      "an unreachable node",
+      `${header}  first:\n    kind: probe\n    probe: test.hangs\n    next: end\n  orphan:\n    kind: conclusion\n  end:\n    kind: conclusion\n`,
+      "nodes.orphan",
+      10,
+      /cannot be reached from start "first"/,
+    ],
+    [
+      "a cycle",
+      `${header}  first:\n    kind: probe\n    probe: test.hangs\n    next: second\n  second:\n    kind: probe\n    probe: test.hangs\n    next: first\n`,
+      "nodes.second.next",
+      12,
+      /cycle: first → second → first/,
+    ],
+    [
+      "an unknown cause",
+      `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - value: a\n        label: A\n        evidence:\n          - { cause: gremlins, weight: 0.5 }\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`,
+      "nodes.first.choices[0].evidence[0].cause",
+      12,
+      /unknown cause "gremlins"/,
+    ],
+    [
+      "a fact nothing sets",
+      `${header}  first:\n    kind: probe\n    probe: test.hangs\n    next: end\n    branches:\n      - when: { fact: moon-phase, equals: full }\n        next: end\n  end:\n    kind: conclusion\n`,
+      "nodes.first.branches[0].when.fact",
+      10,
+      /fact "moon-phase" is never set/,
+    ],
+    [
+      "a missing next (dead end)",
+      `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A }\n      - { value: b, label: B }\n  end:\n    kind: conclusion\n`,
+      "nodes.first.next",
+      6,
+      /expected string/i,
+    ],
+    [
+      "a bad text pattern example",
+      `${header}  first:\n    kind: question\n    text: Timeout?\n    input: { kind: text, pattern: "^[0-9]+m$", hint: minutes, example: soon }\n    next: end\n  end:\n    kind: conclusion\n`,
+      "nodes.first.input.example",
+      8,
+      /example "soon" does not match/,
+    ],
+    [
+      "a weight out of range",
+      `${header}  first:\n    kind: question\n    text: Q?\n    choices:\n      - value: a\n        label: A\n        evidence: [{ cause: replication, weight: 3 }]\n      - { value: b, label: B }\n    next: end\n  end:\n    kind: conclusion\n`,
+      "nodes.first.choices[0].evidence[0].weight",
+      11,
+      /<=\s*1/,
+    ],
+    [
+      "a start that does not exist",
+      "id: broken\ntitle: Broken\nstart: nope\nnodes:\n  end:\n    kind: conclusion\n",
+      "start",
+      3,
+      /start node "nope" does not exist/,
+    ],
   ];
 
   for (const [name, text, path, line, message] of cases) {

@@ -37,7 +37,10 @@ describe("the fault lab", () => {
       }
       // Nothing was asked of a person beyond what the scenario's user says up front.
       const asked = report.questions.filter((q) => q.source === "user").map((q) => q.id);
-      expect(asked.every((id) => id in scenario.answers), asked.join(",")).toBe(true);
+      expect(
+        asked.every((id) => id in scenario.answers),
+        asked.join(","),
+      ).toBe(true);
       // Without answers, the verdict rests on what probes and logs found.
       if (Object.keys(scenario.answers).length === 0 && scenario.expect !== "no-fault-found") {
         expect(report.causes[0]!.evidence.some((e) => e.source === "probe" || e.source === "log")).toBe(true);

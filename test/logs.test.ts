@@ -6,22 +6,49 @@ import { redactText, redactUrl } from "../src/redact.js";
 // Real-world lines for each signature, as the software prints them.
 const lines: Record<string, [string, string]> = {
   "java-not-serializable": ["java.io.NotSerializableException: com.example.UserContext", "serialization"],
-  "java-invalid-class": ["java.io.InvalidClassException: com.example.Cart; local class incompatible: stream classdesc serialVersionUID = 42, local class serialVersionUID = 43", "serialization"],
-  "spring-serialization-failed": ["org.springframework.core.serializer.support.SerializationFailedException: Failed to deserialize payload", "serialization"],
-  "java-class-not-found-on-load": ["SEVERE: Exception loading sessions from persistent storage java.lang.ClassNotFoundException: com.example.Old", "serialization"],
-  "aspnet-key-ring": ["System.Security.Cryptography.CryptographicException: The key {3f1a2b4c-0d9e-4f8a-b7c6-5d4e3f2a1b0c} was not found in the key ring.", "key-mismatch"],
-  "aspnet-unprotect-session": ["warn: Microsoft.AspNetCore.Session.SessionMiddleware[7] Error unprotecting the session cookie.", "key-mismatch"],
+  "java-invalid-class": [
+    "java.io.InvalidClassException: com.example.Cart; local class incompatible: stream classdesc serialVersionUID = 42, local class serialVersionUID = 43",
+    "serialization",
+  ],
+  "spring-serialization-failed": [
+    "org.springframework.core.serializer.support.SerializationFailedException: Failed to deserialize payload",
+    "serialization",
+  ],
+  "java-class-not-found-on-load": [
+    "SEVERE: Exception loading sessions from persistent storage java.lang.ClassNotFoundException: com.example.Old",
+    "serialization",
+  ],
+  "aspnet-key-ring": [
+    "System.Security.Cryptography.CryptographicException: The key {3f1a2b4c-0d9e-4f8a-b7c6-5d4e3f2a1b0c} was not found in the key ring.",
+    "key-mismatch",
+  ],
+  "aspnet-unprotect-session": [
+    "warn: Microsoft.AspNetCore.Session.SessionMiddleware[7] Error unprotecting the session cookie.",
+    "key-mismatch",
+  ],
   "express-cookie-signature": ["express-session cookie signature invalid +0ms", "key-mismatch"],
   "redis-oom": ["ReplyError: OOM command not allowed when used memory > 'maxmemory'.", "store-capacity"],
   "redis-max-clients": ["ERR max number of clients reached", "store-capacity"],
-  "redis-misconf": ["MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.", "store-capacity"],
+  "redis-misconf": [
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.",
+    "store-capacity",
+  ],
   "redis-readonly": ["ReplyError: READONLY You can't write against a read only replica.", "replication"],
   "redis-loading": ["LOADING Redis is loading the dataset in memory", "replication"],
   "connection-refused": ["Error: connect ECONNREFUSED 10.0.0.7:6379", "node-flapping"],
-  timeout: ["upstream timed out (110: Connection timed out) while reading response header from upstream", "node-flapping"],
+  timeout: [
+    "upstream timed out (110: Connection timed out) while reading response header from upstream",
+    "node-flapping",
+  ],
   "csrf-mismatch": ["ForbiddenError: invalid csrf token", "id-regeneration"],
-  "cookie-samesite-none-insecure": ['Cookie "connect.sid" rejected because it has the "SameSite=None" attribute but is missing the "secure" attribute.', "cookie-attributes"],
-  "cookie-secure-over-http": ['This Set-Cookie was blocked because it had the "Secure" attribute but was not received over a secure connection.', "cookie-attributes"],
+  "cookie-samesite-none-insecure": [
+    'Cookie "connect.sid" rejected because it has the "SameSite=None" attribute but is missing the "secure" attribute.',
+    "cookie-attributes",
+  ],
+  "cookie-secure-over-http": [
+    'This Set-Cookie was blocked because it had the "Secure" attribute but was not received over a secure connection.',
+    "cookie-attributes",
+  ],
   "cookie-already-expired": ['Cookie "JSESSIONID" has been rejected because it is already expired.', "clock-skew"],
   "token-time": ["TokenExpiredError: jwt expired", "clock-skew"],
   "header-too-large": ["400 Bad Request: Request Header Or Cookie Too Large", "session-size"],
@@ -34,7 +61,9 @@ describe("log signatures", () => {
 
   for (const [id, [line, cause]] of Object.entries(lines)) {
     it(`${id} is recognised and points at ${cause}`, () => {
-      const [item, ...others] = evidenceFromLog(`INFO all good\n${line}\n`, "app.log").filter((e) => e.id === `log:app.log:${id}`);
+      const [item, ...others] = evidenceFromLog(`INFO all good\n${line}\n`, "app.log").filter(
+        (e) => e.id === `log:app.log:${id}`,
+      );
       expect(others).toEqual([]);
       expect(item!.summary).toContain("app.log line 2");
       const strongest = [...item!.effects].sort((a, b) => b.weight - a.weight)[0]!;
@@ -43,7 +72,10 @@ describe("log signatures", () => {
   }
 
   it("counts repeats once, naming the first line", () => {
-    const items = evidenceFromLog("x\nREADONLY You can't write against a read only replica.\nREADONLY You can't write against a read only replica.\n", "r.log");
+    const items = evidenceFromLog(
+      "x\nREADONLY You can't write against a read only replica.\nREADONLY You can't write against a read only replica.\n",
+      "r.log",
+    );
     expect(items).toHaveLength(1);
     expect(items[0]!.summary).toMatch(/r\.log line 2 \(2 lines\)/);
   });
@@ -64,7 +96,14 @@ describe("redaction", () => {
       "JSESSIONID=8F3A9C2B1D4E5F60718293A4B5C6D7E8.app1",
     ].join("\n");
     const out = redactText(text);
-    for (const secret of ["pa55word", "abcDEF123", "eyJhbGciOi", "xoxb-1234", "9f8e7d6c", "8F3A9C2B1D4E5F60718293A4B5C6D7E8"]) {
+    for (const secret of [
+      "pa55word",
+      "abcDEF123",
+      "eyJhbGciOi",
+      "xoxb-1234",
+      "9f8e7d6c",
+      "8F3A9C2B1D4E5F60718293A4B5C6D7E8",
+    ]) {
       expect(out).not.toContain(secret);
     }
   });
@@ -75,7 +114,9 @@ describe("redaction", () => {
   });
 
   it("shows URLs without password or query", () => {
-    expect(redactUrl("rediss://probe:secret@cache.example.com:6380/2")).toBe("rediss://probe:***@cache.example.com:6380/2");
+    expect(redactUrl("rediss://probe:secret@cache.example.com:6380/2")).toBe(
+      "rediss://probe:***@cache.example.com:6380/2",
+    );
     expect(redactUrl("https://app.example.com/login?token=abc")).toBe("https://app.example.com/login?…");
   });
 });

@@ -10,7 +10,13 @@ import { startRedis } from "./helpers/redis.js";
 
 const main = shipped.flows.get("session-replication")!;
 const redisUrl = inject("redisUrl");
-const answers = { symptom: "lost-after-failover", stack: "express", architecture: "external-store", "lb-sticky": "no", "cookie-sent": "yes" };
+const answers = {
+  symptom: "lost-after-failover",
+  stack: "express",
+  architecture: "external-store",
+  "lb-sticky": "no",
+  "cookie-sent": "yes",
+};
 const child = new URL("./helpers/continue-in-child.mjs", import.meta.url).pathname;
 const stores: DiagnosisStore[] = [];
 afterAll(async () => Promise.all(stores.map((s) => s.close())));
@@ -22,18 +28,27 @@ function redisStore(opts: Partial<ConstructorParameters<typeof RedisStore>[0]> =
 }
 
 async function startedHalfway(store: DiagnosisStore) {
-  return engineWith({ store }).start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) => (q.id === "lb-sticky" ? undefined : answersFrom(answers)(q)));
+  return engineWith({ store }).start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) =>
+    q.id === "lb-sticky" ? undefined : answersFrom(answers)(q),
+  );
 }
 
 describe("a diagnosis saved mid-way resumes in a fresh process", async () => {
-  const uninterrupted = comparable(reportOf(await engineWith().start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(answers)), main));
+  const uninterrupted = comparable(
+    reportOf(
+      await engineWith().start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(answers)),
+      main,
+    ),
+  );
 
   it("with the Redis store", async () => {
     const store = new RedisStore({ url: redisUrl });
     stores.push(store);
     const partial = await startedHalfway(store);
     expect(partial.pending?.id).toBe("lb-sticky");
-    const out = execFileSync("node", [child, redisUrl, partial.record.id, JSON.stringify(answers)], { encoding: "utf8" });
+    const out = execFileSync("node", [child, redisUrl, partial.record.id, JSON.stringify(answers)], {
+      encoding: "utf8",
+    });
     expect(comparable(JSON.parse(out))).toEqual(uninterrupted);
   });
 
@@ -41,7 +56,10 @@ describe("a diagnosis saved mid-way resumes in a fresh process", async () => {
     const store = new MemoryStore();
     const partial = await startedHalfway(store);
     const record = JSON.stringify(await store.get(partial.record.id));
-    const out = execFileSync("node", [child, "memory", partial.record.id, JSON.stringify(answers)], { encoding: "utf8", input: record });
+    const out = execFileSync("node", [child, "memory", partial.record.id, JSON.stringify(answers)], {
+      encoding: "utf8",
+      input: record,
+    });
     expect(comparable(JSON.parse(out))).toEqual(uninterrupted);
   });
 });
@@ -52,7 +70,11 @@ describe("the Redis store", () => {
     const a = await startedHalfway(store);
     const b = await startedHalfway(store);
     expect((await store.recent(10)).map((r) => r.id)).toEqual([b.record.id, a.record.id]);
-    await engineWith({ store }).continue(a.record.id, { targets: { nodes: [] } }, { type: "ANSWER", question: "lb-sticky", value: "yes", source: "user", by: "u" });
+    await engineWith({ store }).continue(
+      a.record.id,
+      { targets: { nodes: [] } },
+      { type: "ANSWER", question: "lb-sticky", value: "yes", source: "user", by: "u" },
+    );
     expect((await store.recent(1)).map((r) => r.id)).toEqual([a.record.id]);
 
     const raw = new Redis(redisUrl);

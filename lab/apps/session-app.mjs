@@ -79,12 +79,17 @@ if (env.JVMROUTE !== undefined) {
     res.send("signed in");
   });
   app.post("/login", express.urlencoded({ extended: false }), (req, res) => {
-    if (!env.LOGIN_PASSWORD || req.body.password !== env.LOGIN_PASSWORD) return res.status(401).send("wrong user or password");
+    if (!env.LOGIN_PASSWORD || req.body.password !== env.LOGIN_PASSWORD)
+      return res.status(401).send("wrong user or password");
     req.session.user = req.body.user;
     res.redirect(303, "/me");
   });
-  app.get("/me", (req, res) => (req.session.user ? res.json({ user: req.session.user, node }) : res.status(401).json({ error: "anonymous" })));
+  app.get("/me", (req, res) =>
+    req.session.user ? res.json({ user: req.session.user, node }) : res.status(401).json({ error: "anonymous" }),
+  );
 }
 
-const server = app.listen(Number(env.PORT ?? 3000), "127.0.0.1", () => console.log(`listening ${node} on ${server.address().port}`));
+const server = app.listen(Number(env.PORT ?? 3000), "127.0.0.1", () =>
+  console.log(`listening ${node} on ${server.address().port}`),
+);
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -42,16 +42,15 @@ export const Cause = z.strictObject({
 });
 export type Cause = z.infer<typeof Cause>;
 
-export const Catalogue = z
-  .strictObject({ causes: z.array(Cause).min(1) })
-  .superRefine(({ causes }, ctx) => {
-    const seen = new Set<string>();
-    causes.forEach((c, i) => {
-      if (seen.has(c.id)) ctx.addIssue({ code: "custom", path: ["causes", i, "id"], message: `duplicate cause id "${c.id}"` });
-      seen.add(c.id);
-    });
-    for (const id of CORE_CAUSE_IDS) {
-      if (!seen.has(id)) ctx.addIssue({ code: "custom", path: ["causes"], message: `core cause "${id}" is missing` });
-    }
+export const Catalogue = z.strictObject({ causes: z.array(Cause).min(1) }).superRefine(({ causes }, ctx) => {
+  const seen = new Set<string>();
+  causes.forEach((c, i) => {
+    if (seen.has(c.id))
+      ctx.addIssue({ code: "custom", path: ["causes", i, "id"], message: `duplicate cause id "${c.id}"` });
+    seen.add(c.id);
   });
+  for (const id of CORE_CAUSE_IDS) {
+    if (!seen.has(id)) ctx.addIssue({ code: "custom", path: ["causes"], message: `core cause "${id}" is missing` });
+  }
+});
 export type Catalogue = z.infer<typeof Catalogue>;

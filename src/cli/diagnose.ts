@@ -65,7 +65,12 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
         ? promptAnswer(q, by)
         : { type: "ANSWER", question: q.id, value: null, source: "default" };
 
-  const engine = createEngine({ ...defs, store: new MemoryStore(), log, probeTimeoutMs: opts.probeTimeout ? opts.probeTimeout * 1000 : undefined });
+  const engine = createEngine({
+    ...defs,
+    store: new MemoryStore(),
+    log,
+    probeTimeoutMs: opts.probeTimeout ? opts.probeTimeout * 1000 : undefined,
+  });
   const step = await engine.start(
     { flowId: opts.flow, answers: upFront, evidence, target: describeTargets(targets) },
     { targets, onProgress: process.stderr.isTTY ? showProgress : undefined },
@@ -76,11 +81,15 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
 }
 
 /** `--answer ID=VALUE` → question id → value (null for "unknown"), each checked against its question. */
-function parseAnswers(raw: string[], question: (id: string) => ReturnType<typeof questionNode>): Map<string, string | null> {
+function parseAnswers(
+  raw: string[],
+  question: (id: string) => ReturnType<typeof questionNode>,
+): Map<string, string | null> {
   const answers = new Map<string, string | null>();
   for (const item of raw) {
     const eq = item.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--answer needs ID=VALUE (e.g. --answer architecture=external-store), got "${item}"`);
+    if (eq <= 0)
+      throw new UsageError(`--answer needs ID=VALUE (e.g. --answer architecture=external-store), got "${item}"`);
     const id = item.slice(0, eq);
     const value = item.slice(eq + 1);
     const node = question(id);
@@ -96,7 +105,9 @@ function readEvidence(file: string): EvidenceEvent {
   let text: string;
   try {
     if (statSync(file).size > MAX_LOG_BYTES) {
-      throw new UsageError(`--evidence ${file}: larger than ${MAX_LOG_BYTES / 1024 / 1024} MB; pass the relevant excerpt`);
+      throw new UsageError(
+        `--evidence ${file}: larger than ${MAX_LOG_BYTES / 1024 / 1024} MB; pass the relevant excerpt`,
+      );
     }
     text = readFileSync(file, "utf8");
   } catch (err) {
@@ -114,7 +125,10 @@ function describeTargets(t: Targets): string | undefined {
 
 function showProgress(p: Progress): void {
   if (p.kind === "probe-started") process.stderr.write(`… ${p.probe}\n`);
-  else process.stderr.write(`${p.run.status === "ok" ? "✓" : "•"} ${p.run.probe}: ${p.run.status} in ${p.run.durationMs} ms, ${p.run.findings.length} findings\n`);
+  else
+    process.stderr.write(
+      `${p.run.status === "ok" ? "✓" : "•"} ${p.run.probe}: ${p.run.status} in ${p.run.durationMs} ms, ${p.run.findings.length} findings\n`,
+    );
 }
 
 function safeUser(): string {

@@ -14,13 +14,26 @@ export function checkFlows(files: string[]): void {
   const flows = loadFlows(paths, { probes: defaultProbes, causes: new Set(catalogue.causes.map((c) => c.id)) });
   const problems: DataProblem[] = [];
   for (const { flow, file, version, lineOf } of flows.values()) {
-    const at = (node: string, message: string): DataProblem => ({ file, path: ["nodes", node], line: lineOf(["nodes", node]), message });
+    const at = (node: string, message: string): DataProblem => ({
+      file,
+      path: ["nodes", node],
+      line: lineOf(["nodes", node]),
+      message,
+    });
     // Walk every path through the compiled machine: a branch no answer can reach is as wrong as a dangling target.
-    const walk = exploreFlow(flow, defaultProbes, catalogue.causes.map((c) => c.id));
+    const walk = exploreFlow(
+      flow,
+      defaultProbes,
+      catalogue.causes.map((c) => c.id),
+    );
     problems.push(...walk.stuck.map((s) => at(s.path.at(-1)!, `a path stops here: ${s.reason}`)));
-    problems.push(...walk.untaken.map((edge) => at(edge.split(" ")[0]!, `no answer or probe outcome ever takes ${edge}`)));
+    problems.push(
+      ...walk.untaken.map((edge) => at(edge.split(" ")[0]!, `no answer or probe outcome ever takes ${edge}`)),
+    );
     if (walk.stuck.length === 0 && walk.untaken.length === 0) {
-      process.stdout.write(`ok ${file}: flow "${flow.id}" version ${version}, ${Object.keys(flow.nodes).length} nodes, ${walk.paths.length} paths, each ending in a conclusion\n`);
+      process.stdout.write(
+        `ok ${file}: flow "${flow.id}" version ${version}, ${Object.keys(flow.nodes).length} nodes, ${walk.paths.length} paths, each ending in a conclusion\n`,
+      );
     }
   }
   if (problems.length) throw new DataFileError(problems);

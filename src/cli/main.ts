@@ -16,17 +16,40 @@ function diagnoseCommand(cmd: Command): Command {
   return cmd
     .option("--url <url>", "the app's public URL, through the load balancer", httpUrl("--url"))
     .option("--node <url>", "a backend node's direct URL (repeatable)", collect(httpUrl("--node")))
-    .option("--redis <url>", "the session store: redis://[user:pass@]host:port[/db], rediss://, redis+sentinel://, redis+cluster://", redisUrl)
-    .option("--session-prefix <prefix>", "the Redis key prefix of sessions, when not a known layout (e.g. ASP.NET Core's InstanceName)")
-    .option("--session-path <path>", "GET path that creates a session and sets the session cookie", urlPath("--session-path"))
+    .option(
+      "--redis <url>",
+      "the session store: redis://[user:pass@]host:port[/db], rediss://, redis+sentinel://, redis+cluster://",
+      redisUrl,
+    )
+    .option(
+      "--session-prefix <prefix>",
+      "the Redis key prefix of sessions, when not a known layout (e.g. ASP.NET Core's InstanceName)",
+    )
+    .option(
+      "--session-path <path>",
+      "GET path that creates a session and sets the session cookie",
+      urlPath("--session-path"),
+    )
     .option("--check-path <path>", "GET path that answers differently with a valid session", urlPath("--check-path"))
     .option("--health-path <path>", "the nodes' health check path", urlPath("--health-path"))
-    .option("--login <spec>", "a login request instead of --session-path: 'POST /login user=${USER_VAR} password=${PASS_VAR}' (values from the environment)", loginSpec)
+    .option(
+      "--login <spec>",
+      "a login request instead of --session-path: 'POST /login user=${USER_VAR} password=${PASS_VAR}' (values from the environment)",
+      loginSpec,
+    )
     .option("--session-cookie <name>", "the session cookie's name, when not a well-known one")
     .option("--backend-header <name>", "a response header naming the backend that answered (e.g. X-Served-By)")
-    .option("--allow <entry>", "a host, CIDR or URL prefix HTTP probes may reach (repeatable; default: the hosts of --url and --node)", collect(String))
+    .option(
+      "--allow <entry>",
+      "a host, CIDR or URL prefix HTTP probes may reach (repeatable; default: the hosts of --url and --node)",
+      collect(String),
+    )
     .option("--evidence <file>", "a log or stack trace to match against known errors (repeatable)", collect(String))
-    .option("--answer <id=value>", "answer a question up front; see `sessiondoc flows show` (repeatable)", collect(String))
+    .option(
+      "--answer <id=value>",
+      "answer a question up front; see `sessiondoc flows show` (repeatable)",
+      collect(String),
+    )
     .option("--flow <id>", "the flow to walk", DEFAULT_FLOW)
     .option("--probe-timeout <seconds>", "time limit for each probe", positiveSeconds("--probe-timeout"))
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
@@ -44,7 +67,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.split("\n")[0]!.trim() + "\n") });
 
-  diagnoseCommand(program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"));
+  diagnoseCommand(
+    program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"),
+  );
 
   const flows = program.command("flows").description("work with flow files");
   flows

@@ -13,7 +13,10 @@ export async function promptAnswer({ id, node }: PendingQuestion, by: string): P
   if (node.choices) {
     const picked = await select({
       message,
-      choices: [...node.choices.map((c) => ({ name: c.label, value: c.value })), { name: "I don't know", value: UNKNOWN }],
+      choices: [
+        ...node.choices.map((c) => ({ name: c.label, value: c.value })),
+        { name: "I don't know", value: UNKNOWN },
+      ],
       pageSize: 12,
     });
     value = picked === UNKNOWN ? null : picked;

@@ -43,16 +43,24 @@ export function collect<T>(parse: (v: string) => T) {
 export function positiveSeconds(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a number of seconds above 0, got "${value}"`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UsageError(`${flag} needs a number of seconds above 0, got "${value}"`);
     return n;
   };
 }
 
 /** "POST /login user=${U} password=${P}" or "POST /api/login json user=${U}": method, path, form or JSON fields. */
-export function loginSpec(value: string): { method: "GET" | "POST"; path: string; form?: Record<string, string>; json?: Record<string, string> } {
+export function loginSpec(value: string): {
+  method: "GET" | "POST";
+  path: string;
+  form?: Record<string, string>;
+  json?: Record<string, string>;
+} {
   const [method, path, ...rest] = value.trim().split(/\s+/);
   if ((method !== "GET" && method !== "POST") || !path?.startsWith("/")) {
-    throw new UsageError(`--login needs "POST /path field=\${ENV_VAR} …", got "${value.split(/\s+/).slice(0, 2).join(" ")} …"`);
+    throw new UsageError(
+      `--login needs "POST /path field=\${ENV_VAR} …", got "${value.split(/\s+/).slice(0, 2).join(" ")} …"`,
+    );
   }
   const json = rest[0] === "json";
   const fields: Record<string, string> = {};

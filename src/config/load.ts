@@ -20,13 +20,19 @@ function expandEnv(source: YamlSource, env: NodeJS.ProcessEnv): YamlSource {
       });
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    if (v && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
     return v;
   };
   const data = walk(source.data, []);
   if (missing.length) {
     throw new DataFileError(
-      missing.map(({ path, name }) => ({ file: source.file, path, line: source.lineOf(path), message: `environment variable ${name} is not set; export it before starting` })),
+      missing.map(({ path, name }) => ({
+        file: source.file,
+        path,
+        line: source.lineOf(path),
+        message: `environment variable ${name} is not set; export it before starting`,
+      })),
     );
   }
   return { ...source, data };

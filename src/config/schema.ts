@@ -20,7 +20,12 @@ export type TargetConfig = z.infer<typeof TargetConfig>;
 
 export const Config = z.strictObject({
   /** Named systems people pick from a menu instead of typing URLs or passwords into Slack. */
-  targets: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "target names are lower-case words joined by hyphens"), TargetConfig).default({}),
+  targets: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "target names are lower-case words joined by hyphens"),
+      TargetConfig,
+    )
+    .default({}),
   /** Ad-hoc URLs typed into Slack are probed only when they match (hosts, *.domains, CIDRs, URL prefixes). */
   allowlist: z.array(z.string()).default([]),
   /** How long a diagnosis is kept after its last step. */

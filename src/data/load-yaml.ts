@@ -34,7 +34,9 @@ export function readYaml(file: string): YamlSource {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new DataFileError([{ file: display, path: [], message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? err})` }]);
+    throw new DataFileError([
+      { file: display, path: [], message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? err})` },
+    ]);
   }
   return parseYaml(text, display);
 }

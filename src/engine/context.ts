@@ -35,8 +35,20 @@ export const TranscriptEntry = z.discriminatedUnion("kind", [
     /** Why a question was not put to the user. */
     skipped: z.enum(["answered-by-probe", "known-beforehand", "no-longer-separates"]).optional(),
   }),
-  z.strictObject({ kind: z.literal("probe"), at: z.string(), node: z.string(), probe: z.string(), status: ProbeStatus }),
-  z.strictObject({ kind: z.literal("evidence"), at: z.string(), ref: z.string(), count: z.number(), by: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal("probe"),
+    at: z.string(),
+    node: z.string(),
+    probe: z.string(),
+    status: ProbeStatus,
+  }),
+  z.strictObject({
+    kind: z.literal("evidence"),
+    at: z.string(),
+    ref: z.string(),
+    count: z.number(),
+    by: z.string().optional(),
+  }),
   z.strictObject({ kind: z.literal("note"), at: z.string(), text: z.string() }),
 ]);
 export type TranscriptEntry = z.infer<typeof TranscriptEntry>;
@@ -66,13 +78,29 @@ export function emptyContext(facts: DiagnosisContext["facts"] = {}): DiagnosisCo
 
 /** Events a diagnosis accepts from its doors. */
 /** `source: "default"` is an unanswered question taken as unknown; `by` names who answered. */
-export type AnswerEvent = { type: "ANSWER"; question: string; value: string | null; source: "user" | "default"; by?: string };
+export type AnswerEvent = {
+  type: "ANSWER";
+  question: string;
+  value: string | null;
+  source: "user" | "default";
+  by?: string;
+};
 export type EvidenceEvent = { type: "EVIDENCE"; ref: string; items: Evidence[]; by?: string };
 export type NoteEvent = { type: "NOTE"; text: string };
 export type DiagnosisEvent = AnswerEvent | EvidenceEvent | NoteEvent;
 
 /** Pasted evidence added to a diagnosis, with its transcript entry; used while it runs and after it finished. */
-export function withEvidence(context: DiagnosisContext, e: EvidenceEvent, at: string): Pick<DiagnosisContext, "evidence" | "transcript"> {
-  const entry: TranscriptEntry = { kind: "evidence", at, ref: e.ref, count: e.items.length, ...(e.by ? { by: e.by } : {}) };
+export function withEvidence(
+  context: DiagnosisContext,
+  e: EvidenceEvent,
+  at: string,
+): Pick<DiagnosisContext, "evidence" | "transcript"> {
+  const entry: TranscriptEntry = {
+    kind: "evidence",
+    at,
+    ref: e.ref,
+    count: e.items.length,
+    ...(e.by ? { by: e.by } : {}),
+  };
   return { evidence: [...context.evidence, ...e.items], transcript: [...context.transcript, entry] };
 }

@@ -10,6 +10,9 @@ export type Definitions = { catalogue: Catalogue; flows: Map<string, LoadedFlow>
 export function loadDefinitions(opts: { flowFiles?: string[]; probes?: ProbeRegistry } = {}): Definitions {
   const catalogue = loadCatalogue();
   const probes = opts.probes ?? defaultProbes;
-  const flows = loadFlows(opts.flowFiles ?? flowFiles(), { probes, causes: new Set(catalogue.causes.map((c) => c.id)) });
+  const flows = loadFlows(opts.flowFiles ?? flowFiles(), {
+    probes,
+    causes: new Set(catalogue.causes.map((c) => c.id)),
+  });
   return { catalogue, flows, probes };
 }

@@ -6,7 +6,13 @@ import type { LoadedFlow } from "../flows/load.js";
 import type { QuestionNode } from "../flows/schema.js";
 import type { ProbeRegistry, Targets } from "../probes/types.js";
 import type { DiagnosisStore } from "../store/types.js";
-import { withEvidence, type AnswerEvent, type DiagnosisContext, type EvidenceEvent, type KnownFact } from "./context.js";
+import {
+  withEvidence,
+  type AnswerEvent,
+  type DiagnosisContext,
+  type EvidenceEvent,
+  type KnownFact,
+} from "./context.js";
 import { compileFlow } from "./machine.js";
 import { makeProbeRunner, type Progress } from "./probe-runner.js";
 import { DiagnosisRecord, isDone } from "./record.js";
@@ -48,7 +54,11 @@ export function createEngine(opts: EngineOptions) {
 
   const flowFor = (flowId: string): LoadedFlow => {
     const loaded = opts.flows.get(flowId);
-    if (!loaded) throw new DiagnosisError("unknown-flow", `flow "${flowId}" is not loaded (flows: ${[...opts.flows.keys()].join(", ")})`);
+    if (!loaded)
+      throw new DiagnosisError(
+        "unknown-flow",
+        `flow "${flowId}" is not loaded (flows: ${[...opts.flows.keys()].join(", ")})`,
+      );
     return loaded;
   };
 
@@ -56,7 +66,13 @@ export function createEngine(opts: EngineOptions) {
     compileFlow(loaded.flow, {
       probes: opts.probes,
       causeIds,
-      runProbe: makeProbeRunner({ registry: opts.probes, targets: step.targets, log: opts.log, onProgress: step.onProgress, timeoutMs: opts.probeTimeoutMs }),
+      runProbe: makeProbeRunner({
+        registry: opts.probes,
+        targets: step.targets,
+        log: opts.log,
+        onProgress: step.onProgress,
+        timeoutMs: opts.probeTimeoutMs,
+      }),
     });
 
   const pendingOf = (loaded: LoadedFlow, snapshot: { status: string; value: unknown }): PendingQuestion | null => {
@@ -66,9 +82,15 @@ export function createEngine(opts: EngineOptions) {
   };
 
   /** Runs the actor until it waits for an answer that `answers` does not give, or the flow ends. */
-  async function drive(loaded: LoadedFlow, actor: AnyActorRef, answers?: AnswerSource): Promise<SnapshotFrom<AnyStateMachine>> {
+  async function drive(
+    loaded: LoadedFlow,
+    actor: AnyActorRef,
+    answers?: AnswerSource,
+  ): Promise<SnapshotFrom<AnyStateMachine>> {
     for (;;) {
-      const snapshot = await waitFor(actor, (s) => s.status !== "active" || pendingOf(loaded, s) !== null, { timeout: Infinity });
+      const snapshot = await waitFor(actor, (s) => s.status !== "active" || pendingOf(loaded, s) !== null, {
+        timeout: Infinity,
+      });
       if (snapshot.status === "error") throw snapshot.error;
       const pending = pendingOf(loaded, snapshot);
       if (!pending) return snapshot;
@@ -78,15 +100,25 @@ export function createEngine(opts: EngineOptions) {
     }
   }
 
-  function started(machine: AnyStateMachine, init: { snapshot?: unknown; facts?: DiagnosisContext["facts"] }): AnyActorRef {
-    const actor = createActor(machine, init.snapshot ? { snapshot: init.snapshot as never } : { input: { facts: init.facts ?? {} } });
+  function started(
+    machine: AnyStateMachine,
+    init: { snapshot?: unknown; facts?: DiagnosisContext["facts"] },
+  ): AnyActorRef {
+    const actor = createActor(
+      machine,
+      init.snapshot ? { snapshot: init.snapshot as never } : { input: { facts: init.facts ?? {} } },
+    );
     // Without an error observer an actor error would be thrown globally; drive() reports it instead.
     actor.subscribe({ error: () => {} });
     actor.start();
     return actor;
   }
 
-  async function save(loaded: LoadedFlow, actor: AnyActorRef, base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">): Promise<Step> {
+  async function save(
+    loaded: LoadedFlow,
+    actor: AnyActorRef,
+    base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">,
+  ): Promise<Step> {
     const snapshot = actor.getPersistedSnapshot();
     actor.stop();
     const record = DiagnosisRecord.parse({
@@ -103,10 +135,14 @@ export function createEngine(opts: EngineOptions) {
    * Restores a diagnosis. A record from an older version of its flow cannot take the new machine's snapshot, so it
    * is replayed instead: the same known facts, the user's answers and pasted evidence, with probes run again.
    */
-  async function restore(record: DiagnosisRecord, step: StepOptions): Promise<{ loaded: LoadedFlow; actor: AnyActorRef }> {
+  async function restore(
+    record: DiagnosisRecord,
+    step: StepOptions,
+  ): Promise<{ loaded: LoadedFlow; actor: AnyActorRef }> {
     const loaded = flowFor(record.flow.id);
     const machine = machineFor(loaded, step);
-    if (record.flow.version === loaded.version) return { loaded, actor: started(machine, { snapshot: record.snapshot }) };
+    if (record.flow.version === loaded.version)
+      return { loaded, actor: started(machine, { snapshot: record.snapshot }) };
 
     const old = record.snapshot.context;
     const beforehand = Object.fromEntries(Object.entries(old.facts).filter(([, f]) => f.from === "configuration"));
@@ -114,14 +150,22 @@ export function createEngine(opts: EngineOptions) {
     for (const ref of new Set(old.evidence.filter((e) => e.source === "log").map((e) => e.ref))) {
       actor.send({ type: "EVIDENCE", ref, items: old.evidence.filter((e) => e.source === "log" && e.ref === ref) });
     }
-    const answered = new Map(old.transcript.flatMap((t) => (t.kind === "question" && t.source === "user" ? [[t.question, t] as const] : [])));
+    const answered = new Map(
+      old.transcript.flatMap((t) => (t.kind === "question" && t.source === "user" ? [[t.question, t] as const] : [])),
+    );
     await drive(loaded, actor, ({ id, node }) => {
       const t = answered.get(id);
       if (!t || answerProblem(node, t.answer) !== null) return undefined;
       return { type: "ANSWER", question: id, value: t.answer, source: "user", ...(t.by ? { by: t.by } : {}) };
     });
-    actor.send({ type: "NOTE", text: `The flow changed since this diagnosis started (${record.flow.version} → ${loaded.version}); answers and evidence were replayed.` });
-    opts.log.info({ diagnosis: record.id, from: record.flow.version, to: loaded.version }, "diagnosis replayed on a newer flow");
+    actor.send({
+      type: "NOTE",
+      text: `The flow changed since this diagnosis started (${record.flow.version} → ${loaded.version}); answers and evidence were replayed.`,
+    });
+    opts.log.info(
+      { diagnosis: record.id, from: record.flow.version, to: loaded.version },
+      "diagnosis replayed on a newer flow",
+    );
     return { loaded, actor };
   }
 
@@ -150,7 +194,10 @@ export function createEngine(opts: EngineOptions) {
     ): Promise<Step> {
       const loaded = flowFor(input.flowId);
       const facts: DiagnosisContext["facts"] = Object.fromEntries(
-        Object.entries(input.facts ?? {}).map(([k, value]) => [k, { value, source: "default", from: "configuration" } satisfies KnownFact]),
+        Object.entries(input.facts ?? {}).map(([k, value]) => [
+          k,
+          { value, source: "default", from: "configuration" } satisfies KnownFact,
+        ]),
       );
       for (const [id, value] of Object.entries(input.answers ?? {})) {
         const node = questionNode(loaded.flow, id);
@@ -167,9 +214,15 @@ export function createEngine(opts: EngineOptions) {
     },
 
     /** Continues a stored diagnosis: applies `event` (if any) then runs until the next unanswered question. */
-    async continue(id: string, step: StepOptions, event?: AnswerEvent | EvidenceEvent, answers?: AnswerSource): Promise<Step> {
+    async continue(
+      id: string,
+      step: StepOptions,
+      event?: AnswerEvent | EvidenceEvent,
+      answers?: AnswerSource,
+    ): Promise<Step> {
       const record = await load(id);
-      if (event?.type === "ANSWER" && isDone(record)) throw new DiagnosisError("finished", "this diagnosis has already finished");
+      if (event?.type === "ANSWER" && isDone(record))
+        throw new DiagnosisError("finished", "this diagnosis has already finished");
       // A finished machine takes no events; evidence pasted afterwards joins its record and is ranked with the rest.
       if (event?.type === "EVIDENCE" && isDone(record)) {
         const now = new Date().toISOString();
@@ -184,7 +237,10 @@ export function createEngine(opts: EngineOptions) {
         if (!pending || pending.id !== event.question) {
           actor.stop();
           const now = pending ? ` (it is now at "${pending.id}")` : "";
-          throw new DiagnosisError("stale-question", `question "${event.question}" is no longer waiting for an answer${now}`);
+          throw new DiagnosisError(
+            "stale-question",
+            `question "${event.question}" is no longer waiting for an answer${now}`,
+          );
         }
         const problem = answerProblem(pending.node, event.value);
         if (problem) {

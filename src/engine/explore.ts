@@ -22,14 +22,24 @@ type Snap = { status: string; value: unknown; context: DiagnosisContext };
  * question (and "unknown"), and every outcome of a probe for the facts any branch tests. Walks that reach a node with the
  * same routing facts continue identically, so each such node is expanded once.
  */
-export function exploreFlow(flow: Flow, probes: ReadonlyMap<string, ProbeSpec>, causeIds: readonly string[]): Exploration {
+export function exploreFlow(
+  flow: Flow,
+  probes: ReadonlyMap<string, ProbeSpec>,
+  causeIds: readonly string[],
+): Exploration {
   const machine: AnyStateMachine = compileFlow(flow, {
     probes,
     causeIds,
     skipSettledQuestions: false,
     runProbe: () => Promise.reject(new Error("exploration does not run probes")),
   });
-  const routingFacts = [...new Set(Object.values(flow.nodes).flatMap((n) => (n.kind === "conclusion" ? [] : (n.branches ?? []).map((b) => b.when.fact))))];
+  const routingFacts = [
+    ...new Set(
+      Object.values(flow.nodes).flatMap((n) =>
+        n.kind === "conclusion" ? [] : (n.branches ?? []).map((b) => b.when.fact),
+      ),
+    ),
+  ];
   const result: Exploration = { paths: [], stuck: [], untaken: [] };
   const taken = new Set<string>();
   const expanded = new Set<string>();
@@ -47,21 +57,28 @@ export function exploreFlow(flow: Flow, probes: ReadonlyMap<string, ProbeSpec>, 
     const node = flow.nodes[at]!;
     const events =
       node.kind === "question"
-        ? [...(node.choices?.map((c) => c.value) ?? [node.input!.example]), null].map((value) => ({ type: "ANSWER", question: at, value, source: "user" }))
+        ? [...(node.choices?.map((c) => c.value) ?? [node.input!.example]), null].map((value) => ({
+            type: "ANSWER",
+            question: at,
+            value,
+            source: "user",
+          }))
         : node.kind === "probe"
           ? probeOutcomes(routingFacts, probes.get(node.probe)!).map((f) => probeDone(at, node.probe, f))
           : [];
     if (events.length === 0) return void result.stuck.push({ path, reason: `no way out of "${at}"` });
     for (const event of events) {
       const [next] = transition(machine, snap as never, event as never) as unknown as [Snap];
-      if (next.status === "active" && next.value === at) result.stuck.push({ path, reason: `${JSON.stringify(event)} was not accepted` });
+      if (next.status === "active" && next.value === at)
+        result.stuck.push({ path, reason: `${JSON.stringify(event)} was not accepted` });
       else visit(next);
     }
   };
   visit(initialTransition(machine, { facts: {} })[0] as unknown as Snap);
   result.paths = [...new Map(result.paths.map((p) => [p.join(" → "), p])).values()];
 
-  for (const [id, node] of Object.entries(flow.nodes)) for (const e of edgesOf(node)) if (!taken.has(edgeKey(id, e))) result.untaken.push(edgeKey(id, e));
+  for (const [id, node] of Object.entries(flow.nodes))
+    for (const e of edgesOf(node)) if (!taken.has(edgeKey(id, e))) result.untaken.push(edgeKey(id, e));
   return result;
 }
 
@@ -71,16 +88,25 @@ export function exploreFlow(flow: Flow, probes: ReadonlyMap<string, ProbeSpec>, 
  */
 function walked(flow: Flow, snap: Snap, taken: Set<string>, stuck: Exploration["stuck"]): string[] {
   const steps = snap.context.transcript.flatMap((t) =>
-    t.kind === "question" ? [{ node: t.question, answer: t.answer }] : t.kind === "probe" ? [{ node: t.node, answer: null }] : [],
+    t.kind === "question"
+      ? [{ node: t.question, answer: t.answer }]
+      : t.kind === "probe"
+        ? [{ node: t.node, answer: null }]
+        : [],
   );
   const path = [...steps.map((s) => s.node), snap.value as string];
   steps.forEach((step, i) => {
     const node = flow.nodes[step.node]!;
     if (node.kind === "conclusion") return;
     const upTo = new Set(path.slice(0, i + 1));
-    const facts = Object.fromEntries(Object.entries(snap.context.facts).filter(([, f]) => upTo.has(f.from)).map(([k, f]) => [k, f.value]));
+    const facts = Object.fromEntries(
+      Object.entries(snap.context.facts)
+        .filter(([, f]) => upTo.has(f.from))
+        .map(([k, f]) => [k, f.value]),
+    );
     const edge = routeEdge(node, facts, step.answer);
-    if (edge.to !== path[i + 1]) stuck.push({ path, reason: `machine went ${step.node} → ${path[i + 1]}, the flow routes to ${edge.to}` });
+    if (edge.to !== path[i + 1])
+      stuck.push({ path, reason: `machine went ${step.node} → ${path[i + 1]}, the flow routes to ${edge.to}` });
     taken.add(edgeKey(step.node, { to: edge.to, path: [], via: edge } as Edge));
   });
   return path;

@@ -56,7 +56,9 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
   const answerEvidence = (id: string, value: string | null, facts: Facts): Evidence[] => {
     const q = question(id);
     const choice = q.choices?.find((c) => c.value === value);
-    const effects = (choice?.evidence ?? []).filter((e) => !e.when || holds(e.when, facts)).map(({ cause, weight }) => ({ cause, weight }));
+    const effects = (choice?.evidence ?? [])
+      .filter((e) => !e.when || holds(e.when, facts))
+      .map(({ cause, weight }) => ({ cause, weight }));
     if (!choice || effects.length === 0) return [];
     return [{ id: `answer:${id}`, source: "answer", ref: id, summary: `${q.text} — ${choice.label}`, effects }];
   };
@@ -89,17 +91,31 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         const e = event as AnswerEvent;
         const fact = factOf(node, question(node));
         const source = e.source;
-        const facts = e.value === null ? context.facts : { ...context.facts, [fact]: { value: e.value, source, from: node } as KnownFact };
-        const entry: TranscriptEntry = { kind: "question", at: now(), question: node, answer: e.value, source, ...(e.by ? { by: e.by } : {}) };
+        const facts =
+          e.value === null
+            ? context.facts
+            : { ...context.facts, [fact]: { value: e.value, source, from: node } as KnownFact };
+        const entry: TranscriptEntry = {
+          kind: "question",
+          at: now(),
+          question: node,
+          answer: e.value,
+          source,
+          ...(e.by ? { by: e.by } : {}),
+        };
         return {
           facts,
-          evidence: [...context.evidence.filter((x) => x.id !== `answer:${node}`), ...answerEvidence(node, e.value, factValues({ facts }))],
+          evidence: [
+            ...context.evidence.filter((x) => x.id !== `answer:${node}`),
+            ...answerEvidence(node, e.value, factValues({ facts })),
+          ],
           transcript: [...context.transcript, entry],
         };
       }),
       recordKnownAnswer: assign(({ context }, { node }: NodeParams) => {
         const known = context.facts[factOf(node, question(node))]!;
-        const skipped = known.source === "probe" ? "answered-by-probe" : known.source === "default" ? "known-beforehand" : undefined;
+        const skipped =
+          known.source === "probe" ? "answered-by-probe" : known.source === "default" ? "known-beforehand" : undefined;
         const entry: TranscriptEntry = {
           kind: "question",
           at: now(),
@@ -115,7 +131,14 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
       recordSettled: assign(({ context }, { node }: NodeParams) => ({
         transcript: [
           ...context.transcript,
-          { kind: "question", at: now(), question: node, answer: null, source: "default", skipped: "no-longer-separates" } as TranscriptEntry,
+          {
+            kind: "question",
+            at: now(),
+            question: node,
+            answer: null,
+            source: "default",
+            skipped: "no-longer-separates",
+          } as TranscriptEntry,
         ],
       })),
       recordProbe: assign(({ context, event }) => {
@@ -128,17 +151,29 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         );
         const evidence: Evidence[] = run.findings
           .filter((f) => f.effects.length > 0)
-          .map((f) => ({ id: `probe:${run.node}:${f.id}`, source: "probe", ref: run.node, summary: f.summary, effects: f.effects }));
+          .map((f) => ({
+            id: `probe:${run.node}:${f.id}`,
+            source: "probe",
+            ref: run.node,
+            summary: f.summary,
+            effects: f.effects,
+          }));
         return {
           facts: { ...context.facts, ...newFacts },
           evidence: [...context.evidence, ...evidence],
           probes: [...context.probes, run],
-          transcript: [...context.transcript, { kind: "probe", at: now(), node: run.node, probe: run.probe, status: run.status } as TranscriptEntry],
+          transcript: [
+            ...context.transcript,
+            { kind: "probe", at: now(), node: run.node, probe: run.probe, status: run.status } as TranscriptEntry,
+          ],
         };
       }),
       recordEvidence: assign(({ context, event }) => withEvidence(context, event as EvidenceEvent, now())),
       recordNote: assign(({ context, event }) => ({
-        transcript: [...context.transcript, { kind: "note", at: now(), text: (event as NoteEvent).text } as TranscriptEntry],
+        transcript: [
+          ...context.transcript,
+          { kind: "note", at: now(), text: (event as NoteEvent).text } as TranscriptEntry,
+        ],
       })),
     },
   });
@@ -152,7 +187,11 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
     }
     const targets = targetsOf(node);
     const routes = (guard: string, action: string) =>
-      targets.map((to) => ({ guard: { type: guard, params: { node: id, to } }, target: to, actions: { type: action, params: { node: id } } }));
+      targets.map((to) => ({
+        guard: { type: guard, params: { node: id, to } },
+        target: to,
+        actions: { type: action, params: { node: id } },
+      }));
     if (node.kind === "question") {
       states[id] = {
         meta,
@@ -166,7 +205,12 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         invoke: {
           id: invokeId,
           src: node.probe,
-          input: ({ context }: { context: DiagnosisContext }) => ({ node: id, probe: node.probe, params: node.params, facts: factValues(context) }),
+          input: ({ context }: { context: DiagnosisContext }) => ({
+            node: id,
+            probe: node.probe,
+            params: node.params,
+            facts: factValues(context),
+          }),
           onDone: routes("probeRoutesTo", "recordProbe"),
         },
       };

@@ -5,7 +5,8 @@ import type { ProbeRun } from "./context.js";
 import type { ProbeInput, ProbeRunOutput, RunProbe } from "./machine.js";
 import type { Facts } from "./route.js";
 
-export type Progress = { kind: "probe-started"; node: string; probe: string } | { kind: "probe-finished"; run: ProbeRun };
+export type Progress =
+  { kind: "probe-started"; node: string; probe: string } | { kind: "probe-finished"; run: ProbeRun };
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
 
@@ -55,11 +56,25 @@ export function makeProbeRunner(opts: {
     const missing = probe.needs.filter((k) => !hasTarget(opts.targets, k));
     if (missing.length > 0) {
       const flags = missing.map((k) => FLAGS[k]).join(", ");
-      outcome = { status: "skipped", target: "-", findings: [{ id: "not-configured", summary: `not run: needs ${flags}`, effects: [] }], facts: {} };
+      outcome = {
+        status: "skipped",
+        target: "-",
+        findings: [{ id: "not-configured", summary: `not run: needs ${flags}`, effects: [] }],
+        facts: {},
+      };
     } else {
       try {
         const bounded = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-        outcome = ProbeOutcome.parse(await probe.run({ targets: opts.targets, params: input.params, facts, signal: bounded, log: opts.log, handoff }));
+        outcome = ProbeOutcome.parse(
+          await probe.run({
+            targets: opts.targets,
+            params: input.params,
+            facts,
+            signal: bounded,
+            log: opts.log,
+            handoff,
+          }),
+        );
       } catch (err) {
         error = redactText(err instanceof Error ? err.message : String(err));
         outcome = { status: "failed", target: "-", findings: [], facts: {} };

@@ -27,7 +27,9 @@ export type RankedCause = {
  */
 export function rankCauses(evidence: readonly Evidence[], causeIds: readonly string[]): RankedCause[] {
   const ranked = causeIds.map((id) => {
-    const items = evidence.flatMap((item) => item.effects.filter((e) => e.cause === id).map((e) => ({ item, weight: e.weight })));
+    const items = evidence.flatMap((item) =>
+      item.effects.filter((e) => e.cause === id).map((e) => ({ item, weight: e.weight })),
+    );
     const support = 1 - items.filter((e) => e.weight > 0).reduce((p, e) => p * (1 - e.weight), 1);
     const against = 1 - items.filter((e) => e.weight < 0).reduce((p, e) => p * (1 + e.weight), 1);
     items.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));

@@ -21,7 +21,11 @@ export function holds(cond: Condition, facts: Facts): boolean {
 }
 
 /** Which edge a node leaves by once its fact (if any) is settled: the chosen choice's `next`, the first matching branch, else `next`. */
-export function routeEdge(node: Exclude<FlowNode, { kind: "conclusion" }>, facts: Facts, answer?: FactValue | null): Edge["via"] & { to: string } {
+export function routeEdge(
+  node: Exclude<FlowNode, { kind: "conclusion" }>,
+  facts: Facts,
+  answer?: FactValue | null,
+): Edge["via"] & { to: string } {
   if (node.kind === "question" && answer != null) {
     const chosen = node.choices?.find((c) => c.value === answer);
     if (chosen?.next) return { kind: "choice", value: chosen.value, to: chosen.next };
@@ -30,7 +34,11 @@ export function routeEdge(node: Exclude<FlowNode, { kind: "conclusion" }>, facts
   return index >= 0 ? { kind: "branch", index, to: node.branches![index]!.next } : { kind: "next", to: node.next };
 }
 
-export function route(node: Exclude<FlowNode, { kind: "conclusion" }>, facts: Facts, answer?: FactValue | null): string {
+export function route(
+  node: Exclude<FlowNode, { kind: "conclusion" }>,
+  facts: Facts,
+  answer?: FactValue | null,
+): string {
   return routeEdge(node, facts, answer).to;
 }
 

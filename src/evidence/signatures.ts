@@ -46,7 +46,8 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: "express-cookie-signature",
     title: "express-session cookie signature failure",
-    pattern: /cookie signature (invalid|mismatch|verification failed)|invalid (cookie )?signature.*(connect\.sid|session)/i,
+    pattern:
+      /cookie signature (invalid|mismatch|verification failed)|invalid (cookie )?signature.*(connect\.sid|session)/i,
     effects: [{ cause: "key-mismatch", weight: 0.75 }],
   },
   {
@@ -100,7 +101,8 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: "csrf-mismatch",
     title: "CSRF token mismatch",
-    pattern: /CSRF token mismatch|invalid csrf token|Invalid CSRF Token|CSRF token (is )?(missing|invalid|expired)|CSRF verification failed/i,
+    pattern:
+      /CSRF token mismatch|invalid csrf token|Invalid CSRF Token|CSRF token (is )?(missing|invalid|expired)|CSRF verification failed/i,
     effects: [
       { cause: "id-regeneration", weight: 0.6 },
       { cause: "key-mismatch", weight: 0.15 },
@@ -130,13 +132,15 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: "token-time",
     title: "Token expired or not yet valid",
-    pattern: /TokenExpiredError|jwt expired|token (is )?not yet valid|NotBeforeError|used before issued|iat.{0,20}future/i,
+    pattern:
+      /TokenExpiredError|jwt expired|token (is )?not yet valid|NotBeforeError|used before issued|iat.{0,20}future/i,
     effects: [{ cause: "clock-skew", weight: 0.5 }],
   },
   {
     id: "header-too-large",
     title: "Request headers or cookies too large",
-    pattern: /Request Header Fields Too Large|\b431\b.*header|cookie (is )?too (large|big)|Request Header Or Cookie Too Large/i,
+    pattern:
+      /Request Header Fields Too Large|\b431\b.*header|cookie (is )?too (large|big)|Request Header Or Cookie Too Large/i,
     effects: [
       { cause: "session-size", weight: 0.5 },
       { cause: "cookie-attributes", weight: 0.2 },

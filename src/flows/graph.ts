@@ -17,12 +17,19 @@ export function edgesOf(node: FlowNode): Edge[] {
       if (c.next) edges.push({ to: c.next, path: ["choices", i, "next"], via: { kind: "choice", value: c.value } });
     });
   }
-  node.branches?.forEach((b, i) => edges.push({ to: b.next, path: ["branches", i, "next"], via: { kind: "branch", index: i } }));
+  node.branches?.forEach((b, i) =>
+    edges.push({ to: b.next, path: ["branches", i, "next"], via: { kind: "branch", index: i } }),
+  );
   edges.push({ to: node.next, path: ["next"], via: { kind: "next" } });
   return edges;
 }
 
 export function edgeKey(from: string, edge: Edge): string {
-  const via = edge.via.kind === "choice" ? `choice:${edge.via.value}` : edge.via.kind === "branch" ? `branch:${edge.via.index}` : "next";
+  const via =
+    edge.via.kind === "choice"
+      ? `choice:${edge.via.value}`
+      : edge.via.kind === "branch"
+        ? `branch:${edge.via.index}`
+        : "next";
   return `${from} -[${via}]-> ${edge.to}`;
 }

@@ -41,7 +41,13 @@ export function loadFlows(files: string[], ctx: FlowContext): Map<string, Loaded
     try {
       const loaded = loadFlow(file, ctx);
       const clash = flows.get(loaded.flow.id);
-      if (clash) problems.push({ file: loaded.file, path: ["id"], line: 1, message: `flow id "${loaded.flow.id}" is also used by ${clash.file}` });
+      if (clash)
+        problems.push({
+          file: loaded.file,
+          path: ["id"],
+          line: 1,
+          message: `flow id "${loaded.flow.id}" is also used by ${clash.file}`,
+        });
       else flows.set(loaded.flow.id, loaded);
     } catch (err) {
       if (!(err instanceof DataFileError)) throw err;

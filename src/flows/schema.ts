@@ -46,16 +46,14 @@ export type Choice = z.infer<typeof Choice>;
 export const TextInput = z.strictObject({
   kind: z.literal("text"),
   placeholder: text.max(150).optional(),
-  pattern: z
-    .string()
-    .refine((p) => {
-      try {
-        new RegExp(p);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "pattern is not a valid regular expression"),
+  pattern: z.string().refine((p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "pattern is not a valid regular expression"),
   hint: text.describe("what a valid answer looks like, shown when an answer does not match"),
   example: z.string().min(1).describe("a valid answer, used to exercise every path of the flow"),
 });
@@ -72,7 +70,10 @@ export const QuestionNode = z
     text: text.max(300),
     help: text.max(1000).optional(),
     fact: z.string().min(1).optional().describe("the fact this question sets; defaults to the node id"),
-    informs: z.array(id).optional().describe("causes a text answer helps tell apart; the question is skipped once they are settled"),
+    informs: z
+      .array(id)
+      .optional()
+      .describe("causes a text answer helps tell apart; the question is skipped once they are settled"),
     choices: z.array(Choice).min(2).max(25).optional(),
     input: TextInput.optional(),
     ...routing,

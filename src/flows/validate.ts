@@ -20,7 +20,8 @@ export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf"
 
   const facts = producedFacts(flow, ctx.probes);
   const checkCondition = (cond: Condition, path: PathSegment[]) => {
-    if (!facts.has(cond.fact)) problem([...path, "fact"], `fact "${cond.fact}" is never set by a question or probe of this flow`);
+    if (!facts.has(cond.fact))
+      problem([...path, "fact"], `fact "${cond.fact}" is never set by a question or probe of this flow`);
   };
 
   for (const [nodeId, node] of Object.entries(flow.nodes)) {
@@ -29,16 +30,24 @@ export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf"
       if (!flow.nodes[edge.to]) problem([...at, ...edge.path], `target "${edge.to}" does not exist (${known})`);
       if (edge.to === nodeId) problem([...at, ...edge.path], `node "${nodeId}" leads to itself`);
     }
-    node.kind !== "conclusion" && node.branches?.forEach((b, i) => checkCondition(b.when, [...at, "branches", i, "when"]));
+    if (node.kind !== "conclusion")
+      node.branches?.forEach((b, i) => checkCondition(b.when, [...at, "branches", i, "when"]));
     if (node.kind === "probe" && !ctx.probes.has(node.probe)) {
-      problem([...at, "probe"], `unknown probe "${node.probe}" (known probes: ${[...ctx.probes.keys()].join(", ") || "none"})`);
+      problem(
+        [...at, "probe"],
+        `unknown probe "${node.probe}" (known probes: ${[...ctx.probes.keys()].join(", ") || "none"})`,
+      );
     }
     if (node.kind === "question") {
       if (node.input && !new RegExp(node.input.pattern).test(node.input.example)) {
-        problem([...at, "input", "example"], `example "${node.input.example}" does not match the pattern ${node.input.pattern}`);
+        problem(
+          [...at, "input", "example"],
+          `example "${node.input.example}" does not match the pattern ${node.input.pattern}`,
+        );
       }
       node.informs?.forEach((cause, i) => {
-        if (!ctx.causes.has(cause)) problem([...at, "informs", i], `unknown cause "${cause}" (see \`sessiondoc causes\`)`);
+        if (!ctx.causes.has(cause))
+          problem([...at, "informs", i], `unknown cause "${cause}" (see \`sessiondoc causes\`)`);
       });
       const seen = new Set<string>();
       node.choices?.forEach((choice, i) => {
@@ -46,7 +55,8 @@ export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf"
         seen.add(choice.value);
         choice.evidence.forEach((effect, j) => {
           const path = [...at, "choices", i, "evidence", j];
-          if (!ctx.causes.has(effect.cause)) problem([...path, "cause"], `unknown cause "${effect.cause}" (see \`sessiondoc causes\`)`);
+          if (!ctx.causes.has(effect.cause))
+            problem([...path, "cause"], `unknown cause "${effect.cause}" (see \`sessiondoc causes\`)`);
           if (effect.when) checkCondition(effect.when, [...path, "when"]);
         });
       });

@@ -33,14 +33,24 @@ async function main(argv: string[]): Promise<number> {
   const scenarios = loadScenarios();
   const names = scenarios.map((s) => s.id).join(", ");
   if (verb === "list" || verb === undefined) {
-    for (const s of scenarios) process.stdout.write(`${s.id.padEnd(26)} expect ${s.expect.padEnd(18)} ${s.title}${existsSync(statePath(s.id)) ? "  [up]" : ""}\n`);
+    for (const s of scenarios)
+      process.stdout.write(
+        `${s.id.padEnd(26)} expect ${s.expect.padEnd(18)} ${s.title}${existsSync(statePath(s.id)) ? "  [up]" : ""}\n`,
+      );
     return 0;
   }
   if (verb === "down") {
     const ids = name === "--all" ? scenarios.map((s) => s.id).filter((id) => existsSync(statePath(id))) : [name];
     for (const id of ids) {
       if (!id || !existsSync(statePath(id))) {
-        process.stderr.write(`lab: "${id ?? ""}" is not up (up: ${scenarios.filter((s) => existsSync(statePath(s.id))).map((s) => s.id).join(", ") || "none"})\n`);
+        process.stderr.write(
+          `lab: "${id ?? ""}" is not up (up: ${
+            scenarios
+              .filter((s) => existsSync(statePath(s.id)))
+              .map((s) => s.id)
+              .join(", ") || "none"
+          })\n`,
+        );
         return 2;
       }
       stop(JSON.parse(readFileSync(statePath(id), "utf8")) as State);
@@ -61,9 +71,16 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(STATE_DIR, { recursive: true });
     const lab = await bringUp(scenario, { workDir: STATE_DIR, detached: true });
     const command = `npx sessiondoc diagnose ${lab.args.map(quote).join(" ")}`;
-    const state: State = { id: scenario.id, pids: lab.parts.map((p) => p.pid), dirs: lab.parts.flatMap((p) => (p.dir ? [p.dir] : [])), command };
+    const state: State = {
+      id: scenario.id,
+      pids: lab.parts.map((p) => p.pid),
+      dirs: lab.parts.flatMap((p) => (p.dir ? [p.dir] : [])),
+      command,
+    };
     writeFileSync(statePath(scenario.id), JSON.stringify(state, null, 2));
-    process.stdout.write(`${scenario.id} is up: ${scenario.title}\nexpected diagnosis: ${scenario.expect}\n\nDiagnose it with:\n\n  ${command}\n\nStop it with:  npm run lab -- down ${scenario.id}\n`);
+    process.stdout.write(
+      `${scenario.id} is up: ${scenario.title}\nexpected diagnosis: ${scenario.expect}\n\nDiagnose it with:\n\n  ${command}\n\nStop it with:  npm run lab -- down ${scenario.id}\n`,
+    );
     return 0;
   }
   process.stderr.write(`lab: usage: npm run lab -- list | up <scenario> | down <scenario>|--all\n`);

@@ -31,16 +31,19 @@ export function blockKitViolations(blocks: unknown, where: "message" | "view"): 
   const max = where === "message" ? LIMIT.messageBlocks : LIMIT.viewBlocks;
   if (blocks.length > max) errors.push(`${blocks.length} blocks (max ${max})`);
   const text = (t: { text?: string } | undefined, limit: number, at: string) => {
-    if (t?.text !== undefined && t.text.length > limit) errors.push(`${at}: text of ${t.text.length} characters (max ${limit})`);
+    if (t?.text !== undefined && t.text.length > limit)
+      errors.push(`${at}: text of ${t.text.length} characters (max ${limit})`);
   };
   const id = (v: unknown, at: string) => {
-    if (typeof v === "string" && v.length > LIMIT.id) errors.push(`${at}: id of ${v.length} characters (max ${LIMIT.id})`);
+    if (typeof v === "string" && v.length > LIMIT.id)
+      errors.push(`${at}: id of ${v.length} characters (max ${LIMIT.id})`);
   };
   const element = (e: Record<string, unknown>, at: string) => {
     id(e.action_id, `${at}.action_id`);
     if (e.type === "button") {
       text(e.text as { text?: string }, LIMIT.buttonText, `${at}.text`);
-      if (typeof e.value === "string" && e.value.length > LIMIT.buttonValue) errors.push(`${at}: button value over ${LIMIT.buttonValue}`);
+      if (typeof e.value === "string" && e.value.length > LIMIT.buttonValue)
+        errors.push(`${at}: button value over ${LIMIT.buttonValue}`);
     }
     const options = e.options as Array<{ text: { text: string }; value: string }> | undefined;
     if (options) {
@@ -63,11 +66,13 @@ export function blockKitViolations(blocks: unknown, where: "message" | "view"): 
     } else if (b.type === "header") text(b.text as { text?: string }, LIMIT.header, at);
     else if (b.type === "actions") {
       const els = b.elements as Array<Record<string, unknown>>;
-      if (els.length > LIMIT.actionsElements) errors.push(`${at}: ${els.length} elements (max ${LIMIT.actionsElements})`);
+      if (els.length > LIMIT.actionsElements)
+        errors.push(`${at}: ${els.length} elements (max ${LIMIT.actionsElements})`);
       els.forEach((e, j) => element(e, `${at}.elements[${j}]`));
     } else if (b.type === "context") {
       const els = b.elements as Array<{ text?: string }>;
-      if (els.length > LIMIT.contextElements) errors.push(`${at}: ${els.length} elements (max ${LIMIT.contextElements})`);
+      if (els.length > LIMIT.contextElements)
+        errors.push(`${at}: ${els.length} elements (max ${LIMIT.contextElements})`);
       els.forEach((e, j) => text(e, LIMIT.sectionText, `${at}.elements[${j}]`));
     } else if (b.type === "input") element(b.element as Record<string, unknown>, `${at}.element`);
   });
@@ -80,7 +85,8 @@ function viewViolations(view: Record<string, unknown>): string[] {
     const t = view[key] as { text?: string } | undefined;
     if (t?.text && t.text.length > LIMIT.modalText) errors.push(`view.${key}: over ${LIMIT.modalText} characters`);
   }
-  if (typeof view.private_metadata === "string" && view.private_metadata.length > LIMIT.privateMetadata) errors.push("view.private_metadata over 3000");
+  if (typeof view.private_metadata === "string" && view.private_metadata.length > LIMIT.privateMetadata)
+    errors.push("view.private_metadata over 3000");
   return errors;
 }
 
@@ -121,7 +127,8 @@ export class FakeSlack {
       }
       const method = path.replace(/^\/api\//, "").split("?")[0]!;
       const args: Record<string, unknown> = {};
-      if ((req.headers["content-type"] ?? "").includes("application/json")) Object.assign(args, JSON.parse(raw || "{}"));
+      if ((req.headers["content-type"] ?? "").includes("application/json"))
+        Object.assign(args, JSON.parse(raw || "{}"));
       else {
         for (const [k, v] of new URLSearchParams(raw)) {
           args[k] = (k === "blocks" || k === "view") && v ? JSON.parse(v) : v;
@@ -144,7 +151,14 @@ export class FakeSlack {
     this.sockets.on("connection", (ws) => {
       this.connected.push(ws);
       ws.on("message", (data) => this.socketAcks.push(JSON.parse(data.toString())));
-      ws.send(JSON.stringify({ type: "hello", num_connections: 1, connection_info: { app_id: "A1" }, debug_info: { host: "fake" } }));
+      ws.send(
+        JSON.stringify({
+          type: "hello",
+          num_connections: 1,
+          connection_info: { app_id: "A1" },
+          debug_info: { host: "fake" },
+        }),
+      );
     });
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.url = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}/api/`;
@@ -157,7 +171,10 @@ export class FakeSlack {
 
   /** Sends an envelope over every Socket Mode connection, as Slack pushes a request. */
   pushEnvelope(type: string, payload: unknown, envelopeId = `env-${this.nextTs()}`): string {
-    for (const ws of this.connected) ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== "events_api" }));
+    for (const ws of this.connected)
+      ws.send(
+        JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== "events_api" }),
+      );
     return envelopeId;
   }
 
@@ -183,7 +200,15 @@ export class FakeSlack {
     const textTooLong = typeof args.text === "string" && args.text.length > LIMIT.messageText;
     switch (method) {
       case "auth.test":
-        return { ok: true, url: "https://fake.slack.test/", team: "Fake", user: "sessiondoc", team_id: "T1", user_id: "UBOT", bot_id: "BBOT" };
+        return {
+          ok: true,
+          url: "https://fake.slack.test/",
+          team: "Fake",
+          user: "sessiondoc",
+          team_id: "T1",
+          user_id: "UBOT",
+          bot_id: "BBOT",
+        };
       case "chat.postMessage":
       case "chat.update":
       case "chat.postEphemeral": {
@@ -195,7 +220,11 @@ export class FakeSlack {
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
       }
       case "chat.getPermalink":
-        return { ok: true, channel: args.channel, permalink: `https://fake.slack.test/archives/${args.channel}/p${String(args.message_ts).replace(".", "")}` };
+        return {
+          ok: true,
+          channel: args.channel,
+          permalink: `https://fake.slack.test/archives/${args.channel}/p${String(args.message_ts).replace(".", "")}`,
+        };
       case "views.open":
       case "views.publish": {
         const errors = check(viewViolations(args.view as Record<string, unknown>));
@@ -220,7 +249,8 @@ export class FakeSlack {
   async waitFor(predicate: (calls: Call[]) => boolean, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.calls)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting; calls so far: ${this.calls.map((c) => c.method).join(", ")}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting; calls so far: ${this.calls.map((c) => c.method).join(", ")}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

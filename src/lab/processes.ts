@@ -7,7 +7,13 @@ import { projectPath } from "../paths.js";
 import { SIGNING_SECRET as SLACK_TEST_SIGNING_SECRET } from "./slack-requests.js";
 
 /** A server the lab (or a test) started on a loopback port. */
-export type Running = { port: number; url: string; pid: number; /** A temporary folder it owns. */ dir?: string; stop(): Promise<void> };
+export type Running = {
+  port: number;
+  url: string;
+  pid: number;
+  /** A temporary folder it owns. */ dir?: string;
+  stop(): Promise<void>;
+};
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,7 +63,15 @@ async function waitForPort(port: number, child: ChildProcess, what: string): Pro
   }
 }
 
-async function started(command: string, args: string[], env: NodeJS.ProcessEnv, port: number, what: string, opts: StartOptions, scheme = "http"): Promise<Running> {
+async function started(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  what: string,
+  opts: StartOptions,
+  scheme = "http",
+): Promise<Running> {
   const child = launch(command, args, env, opts);
   try {
     await waitForPort(port, child, what);
@@ -65,14 +79,32 @@ async function started(command: string, args: string[], env: NodeJS.ProcessEnv, 
     await stopper(child, opts.cleanup)();
     throw err;
   }
-  return { port, url: `${scheme}://127.0.0.1:${port}`, pid: child.pid!, dir: opts.cleanup, stop: stopper(child, opts.cleanup) };
+  return {
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
+    pid: child.pid!,
+    dir: opts.cleanup,
+    stop: stopper(child, opts.cleanup),
+  };
 }
 
 /** A real redis-server with its own data folder; `args` are extra config options (`--maxmemory 2mb` …). */
 export async function startRedis(args: string[] = [], opts: StartOptions = {}): Promise<Running> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sessiondoc-redis-"));
-  const argv = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...args];
+  const argv = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    ...args,
+  ];
   return started("redis-server", argv, process.env, port, "redis-server", { ...opts, cleanup: dir }, "redis");
 }
 
@@ -88,17 +120,30 @@ function faketimeLibrary(): string {
 export const APP = projectPath("lab", "apps", "session-app.mjs");
 
 /** The stand-in Express app as its own process; `clockOffset` ("-3h") shifts its clock with libfaketime. */
-export async function startApp(env: Record<string, string> = {}, opts: StartOptions & { clockOffset?: string } = {}): Promise<Running> {
+export async function startApp(
+  env: Record<string, string> = {},
+  opts: StartOptions & { clockOffset?: string } = {},
+): Promise<Running> {
   const port = await freePort();
-  const clock = opts.clockOffset ? { LD_PRELOAD: faketimeLibrary(), FAKETIME: opts.clockOffset, FAKETIME_DONT_FAKE_MONOTONIC: "1" } : {};
+  const clock = opts.clockOffset
+    ? { LD_PRELOAD: faketimeLibrary(), FAKETIME: opts.clockOffset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
+    : {};
   const fullEnv = { ...process.env, PORT: String(port), NODE_NAME: env.NODE_NAME ?? `node-${port}`, ...clock, ...env };
   return started(process.execPath, [APP], fullEnv, port, "the app", opts);
 }
 
-export type BalancerOptions = { sticky?: boolean; healthChecks?: boolean; forwardedProto?: string; backendLines?: string[] };
+export type BalancerOptions = {
+  sticky?: boolean;
+  healthChecks?: boolean;
+  forwardedProto?: string;
+  backendLines?: string[];
+};
 
 /** A real HAProxy in front of the backends: round robin, optionally with cookie stickiness and health checks. */
-export async function startHaproxy(backends: Array<{ port: number; name: string }>, opts: BalancerOptions & StartOptions = {}): Promise<Running> {
+export async function startHaproxy(
+  backends: Array<{ port: number; name: string }>,
+  opts: BalancerOptions & StartOptions = {},
+): Promise<Running> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sessiondoc-haproxy-"));
   const config = [
@@ -118,7 +163,10 @@ export async function startHaproxy(backends: Array<{ port: number; name: string 
     ...(opts.healthChecks ? ["  option httpchk GET /health", "  default-server inter 300 fall 1 rise 1"] : []),
     ...(opts.forwardedProto ? [`  http-request set-header X-Forwarded-Proto ${opts.forwardedProto}`] : []),
     ...(opts.backendLines ?? []).map((l) => `  ${l}`),
-    ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port}${opts.sticky ? ` cookie ${b.name}` : ""}${opts.healthChecks ? " check" : ""}`),
+    ...backends.map(
+      (b) =>
+        `  server ${b.name} 127.0.0.1:${b.port}${opts.sticky ? ` cookie ${b.name}` : ""}${opts.healthChecks ? " check" : ""}`,
+    ),
     "",
   ].join("\n");
   const file = join(dir, "haproxy.cfg");
@@ -140,7 +188,15 @@ export async function startSlackApp(
   const port = await freePort();
   const logs: string[] = [];
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_SIGNING_SECRET: SLACK_TEST_SIGNING_SECRET, SLACK_API_URL: fake.url, PORT: String(port), LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env,
+      SLACK_BOT_TOKEN: "xoxb-test-token",
+      SLACK_SIGNING_SECRET: SLACK_TEST_SIGNING_SECRET,
+      SLACK_API_URL: fake.url,
+      PORT: String(port),
+      LOG_LEVEL: "info",
+      ...env,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr!.on("data", (d: Buffer) => logs.push(...d.toString().split("\n").filter(Boolean)));
@@ -148,7 +204,12 @@ export async function startSlackApp(
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the app exited: ${logs.join("\n")}`);
-    const ok = ready ? ready() : await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = ready
+      ? ready()
+      : await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`the app did not start: ${logs.join("\n")}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -166,4 +227,3 @@ export async function startSlackApp(
       }),
   };
 }
-

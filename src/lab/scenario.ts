@@ -51,7 +51,10 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
     }
     const nodes = await Promise.all(
       scenario.nodes.map((n, i) =>
-        startApp({ NODE_NAME: `n${i + 1}`, ...(n.env.STORE === "redis" && storeUrl ? { REDIS_URL: storeUrl } : {}), ...n.env }, { ...start, clockOffset: n.clockOffset }),
+        startApp(
+          { NODE_NAME: `n${i + 1}`, ...(n.env.STORE === "redis" && storeUrl ? { REDIS_URL: storeUrl } : {}), ...n.env },
+          { ...start, clockOffset: n.clockOffset },
+        ),
       ),
     );
     parts.push(...nodes);
@@ -64,7 +67,16 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
       parts.push(lb);
       await login(lb.url, scenario.logins);
       args.push("--url", lb.url, ...nodes.flatMap((n) => ["--node", n.url]));
-      args.push("--session-path", "/login", "--check-path", "/me", "--health-path", "/health", "--backend-header", "X-Backend");
+      args.push(
+        "--session-path",
+        "/login",
+        "--check-path",
+        "/me",
+        "--health-path",
+        "/health",
+        "--backend-header",
+        "X-Backend",
+      );
     }
     if (storeUrl) args.push("--redis", storeUrl);
     for (const [id, value] of Object.entries(scenario.answers)) args.push("--answer", `${id}=${value}`);

@@ -10,7 +10,11 @@ export function sign(secret: string, timestamp: number, body: string): string {
 }
 
 /** POSTs a correctly signed request (or a forged / stale one) to /slack/events, as Slack does. */
-export async function sendToApp(app: { url: string }, body: string, opts: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {}) {
+export async function sendToApp(
+  app: { url: string },
+  body: string,
+  opts: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {},
+) {
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const started = performance.now();
   const res = await fetch(`${app.url}/slack/events`, {
@@ -46,19 +50,54 @@ export function slashCommand(fake: FakeSlack, o: { text: string; user?: string; 
 
 /** The fields every interaction payload carries. */
 function interaction(type: string, user = "UALICE") {
-  return { type, team: { id: "T1", domain: "fake" }, user: { id: user, username: user.slice(1).toLowerCase(), team_id: "T1" }, api_app_id: "A1", token: "legacy" };
+  return {
+    type,
+    team: { id: "T1", domain: "fake" },
+    user: { id: user, username: user.slice(1).toLowerCase(), team_id: "T1" },
+    api_app_id: "A1",
+    token: "legacy",
+  };
 }
 
 export function blockAction(
   fake: FakeSlack,
-  o: { blockId: string; actionId: string; value?: string; selected?: string; user?: string; channel?: string; messageTs?: string; threadTs?: string; actionTs?: string },
+  o: {
+    blockId: string;
+    actionId: string;
+    value?: string;
+    selected?: string;
+    user?: string;
+    channel?: string;
+    messageTs?: string;
+    threadTs?: string;
+    actionTs?: string;
+  },
 ): string {
   const action = o.selected
-    ? { type: "static_select", action_id: o.actionId, block_id: o.blockId, selected_option: { text: { type: "plain_text", text: o.selected }, value: o.selected }, action_ts: o.actionTs ?? `${Date.now() / 1000}` }
-    : { type: "button", action_id: o.actionId, block_id: o.blockId, value: o.value, text: { type: "plain_text", text: o.value ?? "" }, action_ts: o.actionTs ?? `${Date.now() / 1000}` };
+    ? {
+        type: "static_select",
+        action_id: o.actionId,
+        block_id: o.blockId,
+        selected_option: { text: { type: "plain_text", text: o.selected }, value: o.selected },
+        action_ts: o.actionTs ?? `${Date.now() / 1000}`,
+      }
+    : {
+        type: "button",
+        action_id: o.actionId,
+        block_id: o.blockId,
+        value: o.value,
+        text: { type: "plain_text", text: o.value ?? "" },
+        action_ts: o.actionTs ?? `${Date.now() / 1000}`,
+      };
   const payload = {
     ...interaction("block_actions", o.user),
-    container: { type: "message", message_ts: o.messageTs ?? "1", channel_id: o.channel ?? "CINC", is_ephemeral: false, thread_ts: o.threadTs },
+    container: {
+      type: "message",
+      message_ts: o.messageTs ?? "1",
+      channel_id: o.channel ?? "CINC",
+      is_ephemeral: false,
+      thread_ts: o.threadTs,
+    },
     trigger_id: "trigger-2",
     channel: { id: o.channel ?? "CINC", name: "incident" },
     message: { type: "message", ts: o.messageTs ?? "1", thread_ts: o.threadTs, text: "question" },
@@ -68,21 +107,51 @@ export function blockAction(
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-export function viewSubmission(o: { callbackId: string; privateMetadata: string; values: Record<string, Record<string, unknown>>; user?: string }): string {
+export function viewSubmission(o: {
+  callbackId: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, unknown>>;
+  user?: string;
+}): string {
   const payload = {
     ...interaction("view_submission", o.user),
     trigger_id: "trigger-3",
-    view: { id: "V1", type: "modal", callback_id: o.callbackId, private_metadata: o.privateMetadata, state: { values: o.values }, hash: "h" },
+    view: {
+      id: "V1",
+      type: "modal",
+      callback_id: o.callbackId,
+      private_metadata: o.privateMetadata,
+      state: { values: o.values },
+      hash: "h",
+    },
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
 /** The latest question the app posted: its block id (diagnosis and question) and its message ts. */
 export function latestQuestion(fake: FakeSlack) {
-  const posts = fake.called("chat.postMessage").filter((c) => Array.isArray(c.args.blocks) && (c.args.blocks as Array<{ block_id?: string }>).some((b) => b.block_id?.startsWith("q|")));
+  const posts = fake
+    .called("chat.postMessage")
+    .filter(
+      (c) =>
+        Array.isArray(c.args.blocks) &&
+        (c.args.blocks as Array<{ block_id?: string }>).some((b) => b.block_id?.startsWith("q|")),
+    );
   const last = posts.at(-1);
   if (!last) return undefined;
-  const block = (last.args.blocks as Array<{ block_id?: string; elements?: Array<{ action_id: string; value?: string; type?: string }> }>).find((b) => b.block_id?.startsWith("q|"))!;
+  const block = (
+    last.args.blocks as Array<{
+      block_id?: string;
+      elements?: Array<{ action_id: string; value?: string; type?: string }>;
+    }>
+  ).find((b) => b.block_id?.startsWith("q|"))!;
   const index = fake.calls.indexOf(last);
-  return { blockId: block.block_id!, question: block.block_id!.split("|")[2]!, elements: block.elements!, index, threadTs: last.args.thread_ts as string, messageTs: last.result!.ts as string };
+  return {
+    blockId: block.block_id!,
+    question: block.block_id!.split("|")[2]!,
+    elements: block.elements!,
+    index,
+    threadTs: last.args.thread_ts as string,
+    messageTs: last.result!.ts as string,
+  };
 }

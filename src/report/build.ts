@@ -22,11 +22,15 @@ const SUMMARY: Record<Verdict, (top: { title: string; confidence: number }) => s
 
 export function buildReport(record: DiagnosisRecord, flow: Flow, catalogue: Catalogue): Report {
   const ctx = record.snapshot.context;
-  const ranked = rankCauses(ctx.evidence, catalogue.causes.map((c) => c.id));
+  const ranked = rankCauses(
+    ctx.evidence,
+    catalogue.causes.map((c) => c.id),
+  );
   const verdict = verdictOf(ranked);
   const causes = new Map(catalogue.causes.map((c) => [c.id, c]));
   const stack = ctx.facts.stack?.value;
-  const stacks = typeof stack === "string" && stack in APP_STACKS ? new Set([...APP_STACKS[stack]!, ...INFRA_STACKS]) : undefined;
+  const stacks =
+    typeof stack === "string" && stack in APP_STACKS ? new Set([...APP_STACKS[stack]!, ...INFRA_STACKS]) : undefined;
 
   const reportCauses = ranked.map((r) => {
     const cause = causes.get(r.id)!;
@@ -35,7 +39,12 @@ export function buildReport(record: DiagnosisRecord, flow: Flow, catalogue: Cata
       title: cause.title,
       confidence: r.confidence,
       summary: cause.summary,
-      evidence: r.evidence.map(({ item, weight }) => ({ source: item.source, ref: item.ref, summary: item.summary, weight })),
+      evidence: r.evidence.map(({ item, weight }) => ({
+        source: item.source,
+        ref: item.ref,
+        summary: item.summary,
+        weight,
+      })),
       fixes: cause.fixes,
       snippets: stacks ? cause.snippets.filter((s) => stacks.has(s.stack)) : cause.snippets,
     };

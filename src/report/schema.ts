@@ -21,7 +21,14 @@ export const Report = z.strictObject({
       title: z.string(),
       confidence: z.number().min(0).max(1),
       summary: z.string(),
-      evidence: z.array(z.strictObject({ source: z.enum(["answer", "probe", "log"]), ref: z.string(), summary: z.string(), weight: z.number() })),
+      evidence: z.array(
+        z.strictObject({
+          source: z.enum(["answer", "probe", "log"]),
+          ref: z.string(),
+          summary: z.string(),
+          weight: z.number(),
+        }),
+      ),
       fixes: z.array(z.string()),
       snippets: z.array(Snippet),
     }),

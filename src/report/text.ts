@@ -31,7 +31,8 @@ export function renderText(report: Report, opts: { detailed?: number } = {}): st
   const rest = report.causes.filter((c) => !likely.includes(c) && c.evidence.length > 0);
   if (rest.length) {
     out.push("Also examined:");
-    for (const c of rest) out.push(`   ${c.id} — ${pct(c.confidence)}${c.evidence.some((e) => e.weight < 0) ? " (evidence against)" : ""}`);
+    for (const c of rest)
+      out.push(`   ${c.id} — ${pct(c.confidence)}${c.evidence.some((e) => e.weight < 0) ? " (evidence against)" : ""}`);
     out.push("");
   }
 

@@ -32,10 +32,16 @@ function boltLogger(log: Logger): BoltLogger {
  * The Slack app: the real Bolt app over HTTP (`/slack/events`, `/healthz`, `/metrics`) or Socket Mode, with the
  * engine, a store (Redis when REDIS_URL is set, so replicas share diagnoses) and the configuration.
  */
-export async function startSlackApp(settings: SlackEnv, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<{ app: App; server?: Server; stop(): Promise<void> }> {
+export async function startSlackApp(
+  settings: SlackEnv,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ app: App; server?: Server; stop(): Promise<void> }> {
   const { config } = loadConfig(env);
   const defs = loadDefinitions();
-  const store: DiagnosisStore = settings.redisUrl ? new RedisStore({ url: settings.redisUrl, ttlSeconds: Math.round(config.retentionDays * 86400) }) : new MemoryStore();
+  const store: DiagnosisStore = settings.redisUrl
+    ? new RedisStore({ url: settings.redisUrl, ttlSeconds: Math.round(config.retentionDays * 86400) })
+    : new MemoryStore();
   // Fail at start, with where and why, rather than on the first click.
   await store.recent(1).catch(async (err: unknown) => {
     await store.close();
@@ -54,18 +60,33 @@ export async function startSlackApp(settings: SlackEnv, log: Logger, env: NodeJS
       ? {}
       : {
           customRoutes: [
-            { path: "/healthz", method: ["GET"], handler: (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("ok") },
+            {
+              path: "/healthz",
+              method: ["GET"],
+              handler: (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
+            },
             {
               path: "/metrics",
               method: ["GET"],
-              handler: async (_req, res) => void res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics()),
+              handler: async (_req, res) =>
+                void res
+                  .writeHead(200, { "content-type": metrics.registry.contentType })
+                  .end(await metrics.registry.metrics()),
             },
           ],
         }),
   });
   registerListeners(app, { diagnoses, store, config, log, metrics, defs, background: pLimit(BACKGROUND_CONCURRENCY) });
   const server = (await app.start(settings.port)) as Server | undefined;
-  log.info({ mode: socketMode ? "socket" : "http", port: socketMode ? undefined : settings.port, store: settings.redisUrl ? "redis" : "memory", targets: Object.keys(config.targets) }, "sessiondoc Slack app started");
+  log.info(
+    {
+      mode: socketMode ? "socket" : "http",
+      port: socketMode ? undefined : settings.port,
+      store: settings.redisUrl ? "redis" : "memory",
+      targets: Object.keys(config.targets),
+    },
+    "sessiondoc Slack app started",
+  );
   return {
     app,
     server: socketMode ? undefined : server,

@@ -20,7 +20,14 @@ import { mayProbe, resolveTarget, UserFacingError } from "./targets.js";
 export const FLOW = "session-replication";
 const PROGRESS_INTERVAL_MS = 1000;
 
-export type SlackDeps = { engine: Engine; store: DiagnosisStore; config: Config; defs: Definitions; log: Logger; metrics: Metrics };
+export type SlackDeps = {
+  engine: Engine;
+  store: DiagnosisStore;
+  config: Config;
+  defs: Definitions;
+  log: Logger;
+  metrics: Metrics;
+};
 
 const threadKey = (channel: string, ts: string) => `thread:${channel}:${ts}`;
 const latestKey = (channel: string) => `latest:${channel}`;
@@ -34,7 +41,8 @@ export function slackDiagnoses(deps: SlackDeps) {
   const { engine, store, config, defs, log, metrics } = deps;
   const flow = () => defs.flows.get(FLOW)!;
 
-  const targetsOf = (record: DiagnosisRecord) => resolveTarget(config, { target: record.meta.targetName, url: record.meta.adhocUrl }).targets;
+  const targetsOf = (record: DiagnosisRecord) =>
+    resolveTarget(config, { target: record.meta.targetName, url: record.meta.adhocUrl }).targets;
 
   /** Progress updates in place, at most once a second, honouring Slack's Retry-After. */
   function progressUpdater(client: WebClient, channel: string, ts: string) {
@@ -74,23 +82,62 @@ export function slackDiagnoses(deps: SlackDeps) {
     const channel = record.meta.channel!;
     const thread = record.meta.thread!;
     if (runs.length) {
-      log.info({ audit: true, diagnosis: record.id, user: record.meta.user, target: record.meta.targetName ?? record.meta.adhocUrl ?? null, probes: runs.map((r) => `${r.probe}:${r.status}`) }, "probes run");
+      log.info(
+        {
+          audit: true,
+          diagnosis: record.id,
+          user: record.meta.user,
+          target: record.meta.targetName ?? record.meta.adhocUrl ?? null,
+          probes: runs.map((r) => `${r.probe}:${r.status}`),
+        },
+        "probes run",
+      );
     }
     if (pending) {
-      await client.chat.postMessage({ channel, thread_ts: thread, text: pending.node.text, blocks: questionBlocks(record.id, pending, stepNumber(record)) });
+      await client.chat.postMessage({
+        channel,
+        thread_ts: thread,
+        text: pending.node.text,
+        blocks: questionBlocks(record.id, pending, stepNumber(record)),
+      });
       return;
     }
     const report = buildReport(record, flow().flow, defs.catalogue);
     metrics.diagnoses.inc({ verdict: report.verdict });
-    log.info({ audit: true, diagnosis: record.id, user: record.meta.user, target: record.meta.targetName ?? record.meta.adhocUrl ?? null, verdict: report.verdict, cause: report.causes[0]?.id }, "diagnosis finished");
-    await client.chat.postMessage({ channel, thread_ts: thread, text: report.summary, blocks: resultBlocks(report, record.id) });
-    await client.chat.update({ channel, ts: thread, text: rootText(record, report), blocks: rootBlocks(record, report) });
+    log.info(
+      {
+        audit: true,
+        diagnosis: record.id,
+        user: record.meta.user,
+        target: record.meta.targetName ?? record.meta.adhocUrl ?? null,
+        verdict: report.verdict,
+        cause: report.causes[0]?.id,
+      },
+      "diagnosis finished",
+    );
+    await client.chat.postMessage({
+      channel,
+      thread_ts: thread,
+      text: report.summary,
+      blocks: resultBlocks(report, record.id),
+    });
+    await client.chat.update({
+      channel,
+      ts: thread,
+      text: rootText(record, report),
+      blocks: rootBlocks(record, report),
+    });
   }
 
   async function summaryOf(diagnosis: string): Promise<SummaryContext> {
     const { record } = await engine.get(diagnosis);
     const report: Report = buildReport(record, flow().flow, defs.catalogue);
-    return { report, startedBy: record.meta.user ?? "unknown", target: record.meta.targetName ?? record.meta.adhocUrl, permalink: record.meta.permalink };
+    return {
+      report,
+      startedBy: record.meta.user ?? "unknown",
+      target: record.meta.targetName ?? record.meta.adhocUrl,
+      permalink: record.meta.permalink,
+    };
   }
 
   function stepNumber(record: DiagnosisRecord): number {
@@ -99,39 +146,74 @@ export function slackDiagnoses(deps: SlackDeps) {
 
   return {
     /** `/sessiondoc diagnose [target|url]`: posts the root message and runs the diagnosis to its first question. */
-    async start(client: WebClient, who: { channel: string; user: string }, ref: { target?: string; url?: string }): Promise<void> {
+    async start(
+      client: WebClient,
+      who: { channel: string; user: string },
+      ref: { target?: string; url?: string },
+    ): Promise<void> {
       const resolved = resolveTarget(config, ref);
       if (!(await mayProbe(client, ref.target ? config.targets[ref.target] : undefined, who))) {
-        throw new UserFacingError(`You are not allowed to run probes against \`${resolved.name}\` from this channel. Ask the owners of the target to add you, or run it from its incident channel.`);
+        throw new UserFacingError(
+          `You are not allowed to run probes against \`${resolved.name}\` from this channel. Ask the owners of the target to add you, or run it from its incident channel.`,
+        );
       }
       const label = resolved.name ? ` of *${escape(resolved.name)}*` : "";
       const root = await client.chat.postMessage({
         channel: who.channel,
         text: `Session diagnosis${label} started by <@${who.user}>`,
-        blocks: [{ type: "section", text: { type: "mrkdwn", text: `🩺 Session diagnosis${label} started by <@${who.user}>. Follow along in the thread.` } }],
+        blocks: [
+          {
+            type: "section",
+            text: {
+              type: "mrkdwn",
+              text: `🩺 Session diagnosis${label} started by <@${who.user}>. Follow along in the thread.`,
+            },
+          },
+        ],
       });
       const thread = root.ts!;
       const channel = root.channel ?? who.channel;
       const permalink = (await client.chat.getPermalink({ channel, message_ts: thread })).permalink;
-      const progress = await client.chat.postMessage({ channel, thread_ts: thread, text: "Probes", blocks: progressBlocks([], "starting") });
+      const progress = await client.chat.postMessage({
+        channel,
+        thread_ts: thread,
+        text: "Probes",
+        blocks: progressBlocks([], "starting"),
+      });
       const updater = progressUpdater(client, channel, progress.ts!);
-      const meta: Record<string, string> = { channel, thread, user: who.user, progress: progress.ts!, ...(permalink ? { permalink } : {}) };
+      const meta: Record<string, string> = {
+        channel,
+        thread,
+        user: who.user,
+        progress: progress.ts!,
+        ...(permalink ? { permalink } : {}),
+      };
       if (ref.target) meta.targetName = ref.target;
       else if (ref.url) meta.adhocUrl = resolved.name;
-      const step = await engine.start({ flowId: FLOW, facts: resolved.facts, target: resolved.name || undefined, meta }, { targets: resolved.targets, onProgress: updater.onProgress });
-      await Promise.all([store.alias(threadKey(channel, thread), step.record.id), store.alias(latestKey(channel), step.record.id)]);
+      const step = await engine.start(
+        { flowId: FLOW, facts: resolved.facts, target: resolved.name || undefined, meta },
+        { targets: resolved.targets, onProgress: updater.onProgress },
+      );
+      await Promise.all([
+        store.alias(threadKey(channel, thread), step.record.id),
+        store.alias(latestKey(channel), step.record.id),
+      ]);
       await updater.flush();
       await afterStep(client, step, updater.runs);
     },
 
     /** A click or a modal answer. A question that is no longer waiting gets a polite note, not an error. */
-    async answer(client: WebClient, input: { diagnosis: string; question: string; value: string | null; user: string; messageTs?: string }): Promise<void> {
+    async answer(
+      client: WebClient,
+      input: { diagnosis: string; question: string; value: string | null; user: string; messageTs?: string },
+    ): Promise<void> {
       await store.withLock(input.diagnosis, async () => {
         let before: Step;
         try {
           before = await engine.get(input.diagnosis);
         } catch (err) {
-          if (err instanceof DiagnosisError && err.code === "not-found") throw new UserFacingError("This diagnosis has expired; start a new one with `/sessiondoc diagnose`.");
+          if (err instanceof DiagnosisError && err.code === "not-found")
+            throw new UserFacingError("This diagnosis has expired; start a new one with `/sessiondoc diagnose`.");
           throw err;
         }
         const { record } = before;
@@ -148,11 +230,26 @@ export function slackDiagnoses(deps: SlackDeps) {
         const progressTs = record.meta.progress!;
         const updater = progressUpdater(client, record.meta.channel!, progressTs);
         updater.runs.push(...record.snapshot.context.probes);
-        const event: AnswerEvent = { type: "ANSWER", question: input.question, value: input.value, source: "user", by: input.user };
-        const step = await engine.continue(input.diagnosis, { targets: targetsOf(record), onProgress: updater.onProgress }, event);
+        const event: AnswerEvent = {
+          type: "ANSWER",
+          question: input.question,
+          value: input.value,
+          source: "user",
+          by: input.user,
+        };
+        const step = await engine.continue(
+          input.diagnosis,
+          { targets: targetsOf(record), onProgress: updater.onProgress },
+          event,
+        );
         if (input.messageTs) {
           const n = stepNumber(record);
-          await client.chat.update({ channel: record.meta.channel!, ts: input.messageTs, text: `${pending.node.text} — ${choiceLabel(pending, input.value)}`, blocks: answeredBlocks(pending, n, choiceLabel(pending, input.value), input.user) });
+          await client.chat.update({
+            channel: record.meta.channel!,
+            ts: input.messageTs,
+            text: `${pending.node.text} — ${choiceLabel(pending, input.value)}`,
+            blocks: answeredBlocks(pending, n, choiceLabel(pending, input.value), input.user),
+          });
         }
         const newRuns = updater.runs.length > record.snapshot.context.probes.length;
         await updater.flush();
@@ -161,20 +258,35 @@ export function slackDiagnoses(deps: SlackDeps) {
     },
 
     /** Pasted logs or a stack trace, from a modal or a thread reply. */
-    async evidence(client: WebClient, input: { diagnosis: string; event: EvidenceEvent; user: string }): Promise<number> {
+    async evidence(
+      client: WebClient,
+      input: { diagnosis: string; event: EvidenceEvent; user: string },
+    ): Promise<number> {
       return store.withLock(input.diagnosis, async () => {
         const { record } = await engine.get(input.diagnosis);
         const found = input.event.items.length;
         const channel = record.meta.channel!;
         if (found === 0) {
-          await client.chat.postEphemeral({ channel, user: input.user, thread_ts: record.meta.thread, text: "No known error signature in that text, so it was not added as evidence." });
+          await client.chat.postEphemeral({
+            channel,
+            user: input.user,
+            thread_ts: record.meta.thread,
+            text: "No known error signature in that text, so it was not added as evidence.",
+          });
           return 0;
         }
         const wasDone = record.snapshot.status === "done";
         const waiting = typeof record.snapshot.value === "string" ? record.snapshot.value : undefined;
         const step = await engine.continue(input.diagnosis, { targets: targetsOf(record) }, input.event);
         const titles = input.event.items.map((i) => `• ${escape(i.summary)}`).join("\n");
-        await client.chat.postMessage({ channel, thread_ts: record.meta.thread, text: `Evidence added by <@${input.user}>`, blocks: [{ type: "section", text: { type: "mrkdwn", text: `📋 <@${input.user}> added evidence:\n${titles}` } }] });
+        await client.chat.postMessage({
+          channel,
+          thread_ts: record.meta.thread,
+          text: `Evidence added by <@${input.user}>`,
+          blocks: [
+            { type: "section", text: { type: "mrkdwn", text: `📋 <@${input.user}> added evidence:\n${titles}` } },
+          ],
+        });
         // A finished diagnosis is re-ranked; one in progress may skip questions the evidence settled.
         if (wasDone || step.pending?.id !== waiting) await afterStep(client, step, []);
         return found;
@@ -202,11 +314,23 @@ function rootText(record: DiagnosisRecord, report: Report): string {
 
 function rootBlocks(record: DiagnosisRecord, report: Report): KnownBlock[] {
   const target = record.meta.targetName ?? record.meta.adhocUrl;
-  return [{ type: "section", text: { type: "mrkdwn", text: `🩺 Session diagnosis${target ? ` of *${escape(target)}*` : ""} by <@${record.meta.user}>: *${report.verdict}* — ${escape(report.summary)}` } }];
+  return [
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: `🩺 Session diagnosis${target ? ` of *${escape(target)}*` : ""} by <@${record.meta.user}>: *${report.verdict}* — ${escape(report.summary)}`,
+      },
+    },
+  ];
 }
 
 /** chat.update, waiting out a rate limit (Retry-After) once rather than dropping the update. */
-async function updateWithRetry(client: WebClient, args: { channel: string; ts: string; text: string; blocks: KnownBlock[] }, log: Logger): Promise<void> {
+async function updateWithRetry(
+  client: WebClient,
+  args: { channel: string; ts: string; text: string; blocks: KnownBlock[] },
+  log: Logger,
+): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await client.chat.update(args);

@@ -14,7 +14,9 @@ export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing
   const wanted = Boolean(env.SLACK_BOT_TOKEN || env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN);
   const missing = [
     ...(env.SLACK_BOT_TOKEN ? [] : ["SLACK_BOT_TOKEN (the bot token, xoxb-…)"]),
-    ...(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN ? [] : ["SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode, xapp-…)"]),
+    ...(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN
+      ? []
+      : ["SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode, xapp-…)"]),
   ];
   if (missing.length) return { missing, wanted };
   return {

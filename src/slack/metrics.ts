@@ -6,7 +6,12 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    diagnoses: new Counter({ name: "sessiondoc_diagnoses_total", help: "Finished diagnoses by verdict", labelNames: ["verdict"], registers: [registry] }),
+    diagnoses: new Counter({
+      name: "sessiondoc_diagnoses_total",
+      help: "Finished diagnoses by verdict",
+      labelNames: ["verdict"],
+      registers: [registry],
+    }),
     probeDuration: new Histogram({
       name: "sessiondoc_probe_duration_seconds",
       help: "Probe run time",
@@ -14,7 +19,12 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20],
       registers: [registry],
     }),
-    probeFailures: new Counter({ name: "sessiondoc_probe_failures_total", help: "Probe runs that failed", labelNames: ["probe"], registers: [registry] }),
+    probeFailures: new Counter({
+      name: "sessiondoc_probe_failures_total",
+      help: "Probe runs that failed",
+      labelNames: ["probe"],
+      registers: [registry],
+    }),
     ackLatency: new Histogram({
       name: "sessiondoc_ack_latency_seconds",
       help: "Time from receiving a Slack request to acknowledging it",

@@ -16,7 +16,9 @@ export function resolveTarget(config: Config, ref: { target?: string; url?: stri
     const t = config.targets[ref.target];
     if (!t) {
       const known = Object.keys(config.targets);
-      throw new UserFacingError(`There is no target \`${ref.target}\`.${known.length ? ` Targets: ${known.map((k) => `\`${k}\``).join(", ")}.` : " None are configured yet."}`);
+      throw new UserFacingError(
+        `There is no target \`${ref.target}\`.${known.length ? ` Targets: ${known.map((k) => `\`${k}\``).join(", ")}.` : " None are configured yet."}`,
+      );
     }
     const { description: _d, facts, allowed: _a, ...targets } = t;
     return { name: ref.target, targets, facts };
@@ -31,7 +33,9 @@ export function resolveTarget(config: Config, ref: { target?: string; url?: stri
     try {
       createPolicy(config.allowlist).checkUrl(url);
     } catch {
-      throw new UserFacingError(`\`${url.origin}\` is not in sessiondoc's allowlist, so it will not be probed. Ask an admin to add it, or use a configured target.`);
+      throw new UserFacingError(
+        `\`${url.origin}\` is not in sessiondoc's allowlist, so it will not be probed. Ask an admin to add it, or use a configured target.`,
+      );
     }
     return { name: url.origin, targets: { url: url.origin + "/", nodes: [], allowlist: config.allowlist }, facts: {} };
   }
@@ -39,7 +43,11 @@ export function resolveTarget(config: Config, ref: { target?: string; url?: stri
 }
 
 /** Whether this user, in this channel, may run probes against the target. */
-export async function mayProbe(client: WebClient, target: TargetConfig | undefined, who: { user: string; channel: string }): Promise<boolean> {
+export async function mayProbe(
+  client: WebClient,
+  target: TargetConfig | undefined,
+  who: { user: string; channel: string },
+): Promise<boolean> {
   const allowed = target?.allowed;
   if (!allowed) return true;
   if (allowed.channels.includes(who.channel) || allowed.users.includes(who.user)) return true;

@@ -35,7 +35,10 @@ export class MemoryStore implements DiagnosisStore {
     try {
       await Promise.race([
         previous,
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new LockTimeout(`diagnosis ${id} is busy; try again`)), waitMs))),
+        new Promise(
+          (_, reject) =>
+            (timer = setTimeout(() => reject(new LockTimeout(`diagnosis ${id} is busy; try again`)), waitMs)),
+        ),
       ]);
       return await fn();
     } finally {

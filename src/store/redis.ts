@@ -98,7 +98,9 @@ export class RedisStore implements DiagnosisStore {
   }
 
   async firstTime(key: string, ttlSeconds: number) {
-    return (await this.run("write", () => this.redis.set(`${this.prefix}seen:${key}`, "1", "EX", ttlSeconds, "NX"))) === "OK";
+    return (
+      (await this.run("write", () => this.redis.set(`${this.prefix}seen:${key}`, "1", "EX", ttlSeconds, "NX"))) === "OK"
+    );
   }
 
   async alias(key: string, id: string) {
@@ -126,7 +128,9 @@ function parseRecord(json: string, id: string): DiagnosisRecord {
   const parsed = DiagnosisRecord.safeParse(data);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new StoreError(`diagnosis "${id}" in the store is unreadable (${first.path.join(".")}: ${first.message}); start a new diagnosis`);
+    throw new StoreError(
+      `diagnosis "${id}" in the store is unreadable (${first.path.join(".")}: ${first.message}); start a new diagnosis`,
+    );
   }
   return parsed.data;
 }

@@ -28,4 +28,3 @@ export class LockTimeout extends StoreError {
 }
 
 export const LOCK_DEFAULTS = { ttlMs: 60_000, waitMs: 30_000 };
-

@@ -11,14 +11,29 @@ import { testProbes } from "./probes.js";
 
 export const shipped = loadDefinitions();
 
-export function engineWith(opts: { flows?: LoadedFlow[]; probes?: ProbeRegistry; store?: DiagnosisStore; probeTimeoutMs?: number } = {}) {
+export function engineWith(
+  opts: { flows?: LoadedFlow[]; probes?: ProbeRegistry; store?: DiagnosisStore; probeTimeoutMs?: number } = {},
+) {
   const flows = opts.flows ? new Map(opts.flows.map((f) => [f.flow.id, f])) : shipped.flows;
-  return createEngine({ flows, catalogue, probes: opts.probes ?? testProbes, store: opts.store ?? new MemoryStore(), log: quietLog, probeTimeoutMs: opts.probeTimeoutMs });
+  return createEngine({
+    flows,
+    catalogue,
+    probes: opts.probes ?? testProbes,
+    store: opts.store ?? new MemoryStore(),
+    log: quietLog,
+    probeTimeoutMs: opts.probeTimeoutMs,
+  });
 }
 
 /** Answers from a table; questions not in it are left unknown, as `--non-interactive` does. */
 export function answersFrom(table: Record<string, string>): AnswerSource {
-  return (q) => ({ type: "ANSWER", question: q.id, value: table[q.id] ?? null, source: q.id in table ? "user" : "default", ...(q.id in table ? { by: "tester" } : {}) });
+  return (q) => ({
+    type: "ANSWER",
+    question: q.id,
+    value: table[q.id] ?? null,
+    source: q.id in table ? "user" : "default",
+    ...(q.id in table ? { by: "tester" } : {}),
+  });
 }
 
 /** The report without what differs between runs (ids, timings). */

@@ -5,7 +5,12 @@ import { quietLog } from "./definitions.js";
 export function runProbe(
   probe: Probe,
   targets: Partial<Targets>,
-  opts: { params?: Record<string, unknown>; facts?: Record<string, FactValue>; signal?: AbortSignal; handoff?: Map<string, unknown> } = {},
+  opts: {
+    params?: Record<string, unknown>;
+    facts?: Record<string, FactValue>;
+    signal?: AbortSignal;
+    handoff?: Map<string, unknown>;
+  } = {},
 ): Promise<ProbeOutcome> {
   const ctx: ProbeContext = {
     targets: { nodes: [], ...targets },

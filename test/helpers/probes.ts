@@ -15,7 +15,13 @@ export const reportsArchitecture: Probe = {
     return {
       status: "ok",
       target: "http://app.test/",
-      findings: [{ id: "shared-store", summary: `sessions are kept in: ${architecture}`, effects: [{ cause: "lb-affinity", weight: -0.5 }] }],
+      findings: [
+        {
+          id: "shared-store",
+          summary: `sessions are kept in: ${architecture}`,
+          effects: [{ cause: "lb-affinity", weight: -0.5 }],
+        },
+      ],
       facts: { architecture },
     };
   },
@@ -27,7 +33,9 @@ export const hangs: Probe = {
   needs: [],
   facts: {},
   run: ({ signal }) =>
-    new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error(`gave up: ${String(signal.reason)}`)))),
+    new Promise((_, reject) =>
+      signal.addEventListener("abort", () => reject(new Error(`gave up: ${String(signal.reason)}`))),
+    ),
 };
 
 export const throws: Probe = {

@@ -7,7 +7,10 @@ import { createClient } from "redis";
  * Writes sessions the way an Express app does, through the real connect-redis store (node-redis client).
  * `ttl` is connect-redis' store TTL in seconds; `bytes` pads each session to about that size.
  */
-export async function writeSessions(url: string, opts: { count: number; ttl?: number; bytes?: number; prefix?: string }): Promise<string[]> {
+export async function writeSessions(
+  url: string,
+  opts: { count: number; ttl?: number; bytes?: number; prefix?: string },
+): Promise<string[]> {
   const client = createClient({ url });
   await client.connect();
   const store = new RedisStore({ client, ttl: opts.ttl ?? 1800, prefix: opts.prefix ?? "sess:" });
@@ -17,7 +20,13 @@ export async function writeSessions(url: string, opts: { count: number; ttl?: nu
     const batch = Array.from({ length: Math.min(200, opts.count - i) }, () => randomBytes(16).toString("base64url"));
     ids.push(...batch);
     await Promise.all(
-      batch.map((sid) => store.set(sid, { cookie: { originalMaxAge: null, httpOnly: true, path: "/" }, userId: "u-1", cart: pad } as unknown as SessionData)),
+      batch.map((sid) =>
+        store.set(sid, {
+          cookie: { originalMaxAge: null, httpOnly: true, path: "/" },
+          userId: "u-1",
+          cart: pad,
+        } as unknown as SessionData),
+      ),
     );
   }
   await client.quit();

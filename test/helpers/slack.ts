@@ -1,2 +1,10 @@
-export { SIGNING_SECRET, sign, sendToApp, slashCommand, blockAction, viewSubmission, latestQuestion } from "../../src/lab/slack-requests.js";
+export {
+  SIGNING_SECRET,
+  sign,
+  sendToApp,
+  slashCommand,
+  blockAction,
+  viewSubmission,
+  latestQuestion,
+} from "../../src/lab/slack-requests.js";
 export { startSlackApp, type SlackApp } from "../../src/lab/processes.js";

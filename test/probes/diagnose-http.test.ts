@@ -12,7 +12,19 @@ async function diagnose(envs: Array<Record<string, string>>, redisUrl: string) {
   const lb = await startHaproxy(nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })));
   running.push(...nodes, lb);
   const args = ["diagnose", "--url", lb.url, ...nodes.flatMap((n) => ["--node", n.url]), "--redis", redisUrl];
-  const r = sessiondoc([...args, "--session-path", "/login", "--check-path", "/me", "--health-path", "/health", "--backend-header", "X-Backend", "--non-interactive", "--json"]);
+  const r = sessiondoc([
+    ...args,
+    "--session-path",
+    "/login",
+    "--check-path",
+    "/me",
+    "--health-path",
+    "/health",
+    "--backend-header",
+    "X-Backend",
+    "--non-interactive",
+    "--json",
+  ]);
   expect(r.code, r.stderr).toBe(0);
   return Report.parse(r.json);
 }
@@ -21,7 +33,13 @@ describe("sessiondoc diagnose through HAProxy, the nodes and the store", () => {
   it("different secrets on the nodes: key-mismatch, from probes alone", async () => {
     const store = await startRedis();
     running.push(store);
-    const report = await diagnose([{ STORE: "redis", REDIS_URL: store.url, SECRET: "alpha" }, { STORE: "redis", REDIS_URL: store.url, SECRET: "beta" }], store.url);
+    const report = await diagnose(
+      [
+        { STORE: "redis", REDIS_URL: store.url, SECRET: "alpha" },
+        { STORE: "redis", REDIS_URL: store.url, SECRET: "beta" },
+      ],
+      store.url,
+    );
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("key-mismatch");
     expect(report.questions.find((q) => q.id === "keys-shared")).toMatchObject({ answer: "no", source: "probe" });

@@ -16,7 +16,7 @@ beforeAll(async () => {
         res.writeHead(200, { "content-type": "text/plain" });
         const chunk = Buffer.alloc(64 * 1024, "x");
         const pump = () => {
-          while (res.write(chunk)) {}
+          while (res.write(chunk)) continue;
           res.once("drain", pump);
         };
         return pump();
@@ -51,7 +51,9 @@ describe("bounded requests", () => {
   it("give up on a server that never answers, at the header timeout", async () => {
     const client = new HttpClient(createPolicy(["127.0.0.1"]), limits);
     const started = Date.now();
-    await expect(client.fetch(`${base}/hang`)).rejects.toThrow(/^no answer from http:\/\/127\.0\.0\.1:\d+\/hang within 0\.5 s$/);
+    await expect(client.fetch(`${base}/hang`)).rejects.toThrow(
+      /^no answer from http:\/\/127\.0\.0\.1:\d+\/hang within 0\.5 s$/,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     await client.close();
   });
@@ -66,14 +68,20 @@ describe("bounded requests", () => {
 
   it("stop a redirect loop", async () => {
     const client = new HttpClient(createPolicy(["127.0.0.1"]), limits);
-    await expect(client.fetch(`${base}/loop-a`)).rejects.toThrow(/^redirect loop: .*\/loop-a → .*\/loop-b → .*\/loop-a$/);
+    await expect(client.fetch(`${base}/loop-a`)).rejects.toThrow(
+      /^redirect loop: .*\/loop-a → .*\/loop-b → .*\/loop-a$/,
+    );
     await client.close();
   });
 
   it("check every redirect hop: metadata addresses and other hosts are refused", async () => {
     const client = new HttpClient(createPolicy(["127.0.0.1"]), limits);
-    await expect(client.fetch(`${base}/to-metadata`)).rejects.toThrow(/169\.254\.169\.254, a link-local address \(cloud metadata/);
-    await expect(client.fetch(`${base}/to-elsewhere`)).rejects.toThrow(/127\.0\.0\.2 \(127\.0\.0\.2\) is not in the allowlist/);
+    await expect(client.fetch(`${base}/to-metadata`)).rejects.toThrow(
+      /169\.254\.169\.254, a link-local address \(cloud metadata/,
+    );
+    await expect(client.fetch(`${base}/to-elsewhere`)).rejects.toThrow(
+      /127\.0\.0\.2 \(127\.0\.0\.2\) is not in the allowlist/,
+    );
     await client.close();
   });
 
@@ -83,7 +91,9 @@ describe("bounded requests", () => {
     expect((await byName.fetch(`http://localhost:${port}/`)).status).toBe(200);
     await byName.close();
     const byCidr = new HttpClient(createPolicy(["10.0.0.0/8"]), limits);
-    await expect(byCidr.fetch(`http://localhost:${port}/`)).rejects.toThrow(/localhost \(127\.0\.0\.1\) is not in the allowlist/);
+    await expect(byCidr.fetch(`http://localhost:${port}/`)).rejects.toThrow(
+      /localhost \(127\.0\.0\.1\) is not in the allowlist/,
+    );
     await byCidr.close();
   });
 
@@ -123,7 +133,8 @@ describe("the target policy", () => {
 describe("cookie rules as browsers apply them", () => {
   const http = new URL("http://app.example.com/login");
   const https = new URL("https://app.example.com/login");
-  const rules = (header: string, url: URL, opts: Parameters<typeof cookieProblems>[2] = {}) => cookieProblems(parseSetCookie(header)!, url, opts).map((p) => p.rule);
+  const rules = (header: string, url: URL, opts: Parameters<typeof cookieProblems>[2] = {}) =>
+    cookieProblems(parseSetCookie(header)!, url, opts).map((p) => p.rule);
 
   const cases: Array<[string, URL, Parameters<typeof cookieProblems>[2], string[]]> = [
     ["connect.sid=s%3Aa.b; Path=/; HttpOnly; Secure", http, {}, ["secure-over-http"]],
@@ -133,7 +144,12 @@ describe("cookie rules as browsers apply them", () => {
     ["__Host-sid=x; Path=/app; Secure; HttpOnly", https, {}, ["host-prefix"]],
     ["__Secure-sid=x; Path=/; HttpOnly", https, {}, ["secure-prefix"]],
     ["big=<4100 bytes>".replace("<4100 bytes>", "v".repeat(4100)), https, {}, ["too-large"]],
-    ["connect.sid=x; Path=/; HttpOnly; Expires=Wed, 25 Nov 2026 10:00:00 GMT", https, { serverDate: new Date("2026-11-25T12:00:00Z") }, ["expired-on-arrival"]],
+    [
+      "connect.sid=x; Path=/; HttpOnly; Expires=Wed, 25 Nov 2026 10:00:00 GMT",
+      https,
+      { serverDate: new Date("2026-11-25T12:00:00Z") },
+      ["expired-on-arrival"],
+    ],
     ["connect.sid=x; Path=/admin; HttpOnly", https, { appPath: "/me" }, ["path-excludes-app"]],
     ["pref=x; Path=/; Max-Age=63072000", https, {}, ["lifetime-capped"]],
     ["connect.sid=x; Path=/", https, { session: true }, ["missing-httponly", "missing-secure-on-https"]],
@@ -146,7 +162,10 @@ describe("cookie rules as browsers apply them", () => {
 
   it("recognises affinity cookies and decodes F5's backend address", () => {
     expect(decodeBigIp("1677787402.36895.0000")).toBe("10.1.1.100:8080");
-    expect(recogniseAffinity("BIGipServerpool_web", "1677787402.36895.0000")).toMatchObject({ product: "F5 BIG-IP", backend: "10.1.1.100:8080" });
+    expect(recogniseAffinity("BIGipServerpool_web", "1677787402.36895.0000")).toMatchObject({
+      product: "F5 BIG-IP",
+      backend: "10.1.1.100:8080",
+    });
     expect(recogniseAffinity("AWSALB", "opaque")?.product).toBe("AWS load balancer");
     expect(recogniseAffinity("SRV", "app1")).toMatchObject({ product: "HAProxy (cookie insert)", backend: "app1" });
     expect(recogniseAffinity("INGRESSCOOKIE", "1700000000.1.2|abcdef")?.backend).toBe("1700000000.1.2");

@@ -12,20 +12,42 @@ describe("sessiondoc diagnose --redis", () => {
     const server = await startRedis();
     servers.push(server);
     await writeSessions(server.url, { count: 100, ttl: 300 });
-    const r = sessiondoc(["diagnose", "--redis", server.url, "--answer", "idle-timeout=30m", "--non-interactive", "--json"]);
+    const r = sessiondoc([
+      "diagnose",
+      "--redis",
+      server.url,
+      "--answer",
+      "idle-timeout=30m",
+      "--non-interactive",
+      "--json",
+    ]);
     expect(r.code).toBe(0);
     const report = Report.parse(r.json);
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("ttl-mismatch");
-    expect(report.causes[0]!.evidence[0]!.summary).toMatch(/store lifetime about .*, but the app.s idle timeout is 30m/);
-    const ttl = report.probes.find((p) => p.id === "redis.sessions")!.findings.find((f) => f.id === "ttl-shorter-than-idle-timeout")!;
+    expect(report.causes[0]!.evidence[0]!.summary).toMatch(
+      /store lifetime about .*, but the app.s idle timeout is 30m/,
+    );
+    const ttl = report.probes
+      .find((p) => p.id === "redis.sessions")!
+      .findings.find((f) => f.id === "ttl-shorter-than-idle-timeout")!;
     expect(Number(ttl.data!.lifetimeSeconds)).toBeGreaterThanOrEqual(299);
     expect(Number(ttl.data!.lifetimeSeconds)).toBeLessThanOrEqual(301);
     const bySource = Object.fromEntries(report.questions.map((q) => [q.id, q.source]));
-    expect(bySource).toMatchObject({ stack: "probe", architecture: "probe", "store-evictions": "probe", "store-replica": "probe" });
+    expect(bySource).toMatchObject({
+      stack: "probe",
+      architecture: "probe",
+      "store-evictions": "probe",
+      "store-replica": "probe",
+    });
     expect(report.questions.find((q) => q.id === "stack")!.answer).toBe("express");
-    expect(report.probes.filter((p) => p.status !== "skipped").map((p) => [p.id, p.status])).toEqual([["redis.info", "ok"], ["redis.sessions", "ok"]]);
-    expect(report.probes.find((p) => p.id === "http.continuity")!.findings[0]!.summary).toBe("not run: needs --url, --session-path, --check-path");
+    expect(report.probes.filter((p) => p.status !== "skipped").map((p) => [p.id, p.status])).toEqual([
+      ["redis.info", "ok"],
+      ["redis.sessions", "ok"],
+    ]);
+    expect(report.probes.find((p) => p.id === "http.continuity")!.findings[0]!.summary).toBe(
+      "not run: needs --url, --session-path, --check-path",
+    );
     // Snippets follow the stack the store revealed.
     expect(report.causes[0]!.snippets.map((s) => s.stack)).toContain("express");
     expect(report.causes[0]!.snippets.map((s) => s.stack)).not.toContain("aspnet-core");

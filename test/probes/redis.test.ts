@@ -47,7 +47,9 @@ describe("a healthy store with Express sessions", () => {
     const out = await runProbe(redisInfoProbe, { redis: url });
     expect(out.status).toBe("ok");
     expect(out.facts).toMatchObject({ "store-reachable": true, "store-evictions": "no", "store-replica": "no" });
-    expect(finding(out, "memory").summary).toMatch(/no evictions; used_memory .* with no maxmemory limit, policy noeviction/);
+    expect(finding(out, "memory").summary).toMatch(
+      /no evictions; used_memory .* with no maxmemory limit, policy noeviction/,
+    );
     expect(weightFor(out, "memory", "store-capacity")).toBeLessThan(0);
     expect(finding(out, "replication").summary).toMatch(/master with no replicas/);
     expect(Math.abs(Number(finding(out, "clock").data!.offsetMs))).toBeLessThan(1000);
@@ -56,7 +58,13 @@ describe("a healthy store with Express sessions", () => {
   it("redis.sessions recognises connect-redis, measures TTLs against the idle timeout and sizes", async () => {
     const out = await runProbe(redisSessionsProbe, { redis: url }, { facts: { "idle-timeout": "30m" } });
     expect(out.status).toBe("ok");
-    expect(out.facts).toMatchObject({ stack: "express", architecture: "external-store", "session-layout": "connect-redis", "ttl-vs-timeout": "no", "session-size": "no" });
+    expect(out.facts).toMatchObject({
+      stack: "express",
+      architecture: "external-store",
+      "session-layout": "connect-redis",
+      "ttl-vs-timeout": "no",
+      "session-size": "no",
+    });
     expect(finding(out, "layout").summary).toMatch(/^all 300 session keys of connect-redis/);
     expect(finding(out, "ttl").summary).toMatch(/idle timeout is 30m: they match/);
     expect(Number(finding(out, "ttl").data!.lifetimeSeconds)).toBeGreaterThan(1790);
@@ -77,10 +85,29 @@ describe("a healthy store with Express sessions", () => {
 
 describe("the read-only allowlist", () => {
   const forbidden: Array<[string, ...Array<string | number>]> = [
-    ["SET", "k", "v"], ["GET", "sess:abc"], ["HGETALL", "spring:session:sessions:abc"], ["DEL", "k"], ["KEYS", "*"], ["MONITOR"],
-    ["DEBUG", "SLEEP", 0], ["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "SET", "maxmemory", "1"], ["CONFIG", "REWRITE"], ["EVAL", "return 1", 0],
-    ["SHUTDOWN"], ["EXPIRE", "k", 1], ["HSET", "h", "f", "v"], ["CLIENT", "KILL", "ID", 1], ["ACL", "SETUSER", "x"], ["SAVE"],
-    ["REPLICAOF", "NO", "ONE"], ["SCRIPT", "FLUSH"], ["PUBLISH", "c", "m"], ["MIGRATE", "h", 1, "k", 0, 1], ["SWAPDB", 0, 1],
+    ["SET", "k", "v"],
+    ["GET", "sess:abc"],
+    ["HGETALL", "spring:session:sessions:abc"],
+    ["DEL", "k"],
+    ["KEYS", "*"],
+    ["MONITOR"],
+    ["DEBUG", "SLEEP", 0],
+    ["FLUSHALL"],
+    ["FLUSHDB"],
+    ["CONFIG", "SET", "maxmemory", "1"],
+    ["CONFIG", "REWRITE"],
+    ["EVAL", "return 1", 0],
+    ["SHUTDOWN"],
+    ["EXPIRE", "k", 1],
+    ["HSET", "h", "f", "v"],
+    ["CLIENT", "KILL", "ID", 1],
+    ["ACL", "SETUSER", "x"],
+    ["SAVE"],
+    ["REPLICAOF", "NO", "ONE"],
+    ["SCRIPT", "FLUSH"],
+    ["PUBLISH", "c", "m"],
+    ["MIGRATE", "h", 1, "k", 0, 1],
+    ["SWAPDB", 0, 1],
   ];
   let url: string;
   beforeAll(async () => {
@@ -117,7 +144,9 @@ describe("faults injected for real", () => {
     expect(weightFor(info, "evictions", "store-capacity")).toBe(0.8);
     expect(info.facts["store-evictions"]).toBe("yes");
     const sessions = await runProbe(redisSessionsProbe, { redis: url });
-    expect(finding(sessions, "shared-with-cache").summary).toMatch(/% of scanned keys are not connect-redis .* sessions, under allkeys-lru/);
+    expect(finding(sessions, "shared-with-cache").summary).toMatch(
+      /% of scanned keys are not connect-redis .* sessions, under allkeys-lru/,
+    );
   });
 
   it("noeviction at the limit: refused writes are counted and point at store-capacity", async () => {
@@ -174,12 +203,17 @@ describe("faults injected for real", () => {
     const master = await redis(["--repl-diskless-sync-delay", "0"]);
     const replica = await redis(["--replicaof", "127.0.0.1", String(master.port)]);
     await admin(replica.url, async (r) => {
-      for (let i = 0; i < 50 && !(await r.info("replication")).includes("master_link_status:up"); i++) await new Promise((res) => setTimeout(res, 100));
+      for (let i = 0; i < 50 && !(await r.info("replication")).includes("master_link_status:up"); i++)
+        await new Promise((res) => setTimeout(res, 100));
     });
     await master.stop();
     const out = await runProbe(redisInfoProbe, { redis: replica.url });
     const f = finding(out, "store-is-replica");
-    expect(f.summary).toMatch(new RegExp(`is a replica and its link to master 127\\.0\\.0\\.1:${master.port} is down .*session writes are refused \\(READONLY\\)`));
+    expect(f.summary).toMatch(
+      new RegExp(
+        `is a replica and its link to master 127\\.0\\.0\\.1:${master.port} is down .*session writes are refused \\(READONLY\\)`,
+      ),
+    );
     expect(weightFor(out, "store-is-replica", "replication")).toBe(0.85);
     expect(out.facts["store-replica"]).toBe("yes");
   });
@@ -189,7 +223,15 @@ describe("faults injected for real", () => {
     await writeSessions(url, { count: 30 });
     await admin(url, (r) =>
       r.call(
-        "ACL", "SETUSER", "sessprobe", "on", ">probe-pw", "resetkeys", "resetchannels", "%R~*", "-@all",
+        "ACL",
+        "SETUSER",
+        "sessprobe",
+        "on",
+        ">probe-pw",
+        "resetkeys",
+        "resetchannels",
+        "%R~*",
+        "-@all",
         ...README_ACL.split(/\s+/).filter((t) => t.startsWith("+")),
       ),
     );
@@ -211,7 +253,24 @@ describe("faults injected for real", () => {
   it("a user without CONFIG, ROLE or MEMORY falls back and says what is missing", async () => {
     const { url, port } = await redis(["--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"]);
     await writeSessions(url, { count: 10 });
-    await admin(url, (r) => r.call("ACL", "SETUSER", "narrow", "on", ">pw", "%R~*", "-@all", "+ping", "+info", "+time", "+dbsize", "+scan", "+type", "+pttl"));
+    await admin(url, (r) =>
+      r.call(
+        "ACL",
+        "SETUSER",
+        "narrow",
+        "on",
+        ">pw",
+        "%R~*",
+        "-@all",
+        "+ping",
+        "+info",
+        "+time",
+        "+dbsize",
+        "+scan",
+        "+type",
+        "+pttl",
+      ),
+    );
     const target = `redis://narrow:pw@127.0.0.1:${port}`;
     const info = await runProbe(redisInfoProbe, { redis: target });
     expect(info.status).toBe("ok");
@@ -223,7 +282,15 @@ describe("faults injected for real", () => {
   });
 
   it("CONFIG renamed away (as managed services do) is a fallback, not a failure", async () => {
-    const { url } = await redis(["--maxmemory", "32mb", "--maxmemory-policy", "allkeys-lfu", "--rename-command", "CONFIG", ""]);
+    const { url } = await redis([
+      "--maxmemory",
+      "32mb",
+      "--maxmemory-policy",
+      "allkeys-lfu",
+      "--rename-command",
+      "CONFIG",
+      "",
+    ]);
     const info = await runProbe(redisInfoProbe, { redis: url });
     expect(info.status).toBe("ok");
     expect(finding(info, "memory").summary).toMatch(/maxmemory 32 MB .* policy allkeys-lfu/);
@@ -233,11 +300,17 @@ describe("faults injected for real", () => {
   it("a stopped server is 'connection refused' within the timeout", async () => {
     const port = await freePort();
     const started = Date.now();
-    const out = await runProbe(redisInfoProbe, { redis: `redis://:pw@127.0.0.1:${port}` }, { params: { connectTimeoutMs: 1000 } });
+    const out = await runProbe(
+      redisInfoProbe,
+      { redis: `redis://:pw@127.0.0.1:${port}` },
+      { params: { connectTimeoutMs: 1000 } },
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     expect(out.status).toBe("failed");
     expect(out.facts["store-reachable"]).toBe(false);
-    expect(finding(out, "unreachable").summary).toBe(`connection refused at redis://:***@127.0.0.1:${port}: nothing listens there, or a firewall rejects it`);
+    expect(finding(out, "unreachable").summary).toBe(
+      `connection refused at redis://:***@127.0.0.1:${port}: nothing listens there, or a firewall rejects it`,
+    );
   });
 
   it("a server that accepts and never answers is cut off at the command timeout", async () => {
@@ -246,7 +319,11 @@ describe("faults injected for real", () => {
     await new Promise<void>((res) => silent.listen(port, "127.0.0.1", res));
     try {
       const started = Date.now();
-      const out = await runProbe(redisInfoProbe, { redis: `redis://127.0.0.1:${port}` }, { params: { connectTimeoutMs: 1000, commandTimeoutMs: 800 } });
+      const out = await runProbe(
+        redisInfoProbe,
+        { redis: `redis://127.0.0.1:${port}` },
+        { params: { connectTimeoutMs: 1000, commandTimeoutMs: 800 } },
+      );
       expect(Date.now() - started).toBeLessThan(4000);
       expect(out.status).toBe("failed");
       expect(out.findings[0]!.summary).toMatch(/stopped answering|no answer/);
@@ -258,7 +335,9 @@ describe("faults injected for real", () => {
   it("a wrong password is 'auth failed', naming the user but not the password", async () => {
     const { port } = await redis(["--requirepass", "right"]);
     const out = await runProbe(redisInfoProbe, { redis: `redis://default:wrong@127.0.0.1:${port}` });
-    expect(finding(out, "unreachable").summary).toMatch(/^auth failed at redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+ for user "default"/);
+    expect(finding(out, "unreachable").summary).toMatch(
+      /^auth failed at redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+ for user "default"/,
+    );
     expect(JSON.stringify(out)).not.toContain("wrong");
   });
 });
@@ -268,7 +347,9 @@ describe("bounded cost", () => {
     const { url } = await redis();
     await writeSessions(url, { count: 5000 });
     const out = await runProbe(redisSessionsProbe, { redis: url }, { params: { maxKeys: 200 } });
-    expect(finding(out, "layout").summary).toMatch(/^200 sampled \(stopped by the key cap\) session keys .* among 5000 keys/);
+    expect(finding(out, "layout").summary).toMatch(
+      /^200 sampled \(stopped by the key cap\) session keys .* among 5000 keys/,
+    );
     // discovery + DBSIZE + a few SCAN pages + 4 commands per examined key + INFO memory
     expect(Number(finding(out, "cost").data!.commands)).toBeLessThan(200 * 4 + 30);
   });
@@ -277,12 +358,29 @@ describe("bounded cost", () => {
 describe("targets and cookies", () => {
   it("parses single, TLS, Sentinel and Cluster URLs without keeping the password in the display form", () => {
     expect(parseRedisTarget("rediss://probe:s3cret@cache.example.com:6380/2")).toMatchObject({
-      mode: "single", tls: true, username: "probe", password: "s3cret", db: 2, display: "rediss://probe:***@cache.example.com:6380/2",
+      mode: "single",
+      tls: true,
+      username: "probe",
+      password: "s3cret",
+      db: 2,
+      display: "rediss://probe:***@cache.example.com:6380/2",
     });
     expect(parseRedisTarget("redis+sentinel://:pw@s1:26379,s2/mymaster/1")).toMatchObject({
-      mode: "sentinel", masterName: "mymaster", db: 1, hosts: [{ host: "s1", port: 26379 }, { host: "s2", port: 26379 }],
+      mode: "sentinel",
+      masterName: "mymaster",
+      db: 1,
+      hosts: [
+        { host: "s1", port: 26379 },
+        { host: "s2", port: 26379 },
+      ],
     });
-    expect(parseRedisTarget("redis+cluster://n1:7000,n2:7001")).toMatchObject({ mode: "cluster", hosts: [{ host: "n1", port: 7000 }, { host: "n2", port: 7001 }] });
+    expect(parseRedisTarget("redis+cluster://n1:7000,n2:7001")).toMatchObject({
+      mode: "cluster",
+      hosts: [
+        { host: "n1", port: 7000 },
+        { host: "n2", port: 7001 },
+      ],
+    });
     expect(() => parseRedisTarget("redis://h:6379/sessions")).toThrow(/database must be a number/);
     expect(() => parseRedisTarget("redis+sentinel://s1:26379")).toThrow(/needs the master name/);
   });
@@ -290,7 +388,9 @@ describe("targets and cookies", () => {
   it("maps session cookies to store ids", () => {
     expect(sessionIdFromCookie("connect.sid", "s%3AAbC-123_xyz.5Rk9sigSIG")).toBe("AbC-123_xyz");
     expect(sessionIdFromCookie("JSESSIONID", "8F3A9C2B1D4E.app1")).toBe("8F3A9C2B1D4E");
-    expect(sessionIdFromCookie("SESSION", Buffer.from("0f3c1b6e-2a4d-4e8f-9a7b-1c2d3e4f5a6b").toString("base64"))).toBe("0f3c1b6e-2a4d-4e8f-9a7b-1c2d3e4f5a6b");
+    expect(sessionIdFromCookie("SESSION", Buffer.from("0f3c1b6e-2a4d-4e8f-9a7b-1c2d3e4f5a6b").toString("base64"))).toBe(
+      "0f3c1b6e-2a4d-4e8f-9a7b-1c2d3e4f5a6b",
+    );
     expect(sessionIdFromCookie("PHPSESSID", "abc123")).toBe("abc123");
   });
 });
@@ -303,7 +403,10 @@ describe("Sentinel", () => {
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
     const conf = join(mkdtempSync(join(tmpdir(), "sentinel-")), "sentinel.conf");
-    writeFileSync(conf, `sentinel monitor mymaster 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds mymaster 5000\n`);
+    writeFileSync(
+      conf,
+      `sentinel monitor mymaster 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds mymaster 5000\n`,
+    );
     const sentinelPort = await freePort();
     const proc = await startSentinel(conf, sentinelPort);
     try {
@@ -319,12 +422,17 @@ describe("Sentinel", () => {
 
 describe("Cluster", () => {
   it("samples the session keys on every master", async () => {
-    const nodes = await Promise.all([0, 1, 2].map(() => redis(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])));
+    const nodes = await Promise.all(
+      [0, 1, 2].map(() => redis(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])),
+    );
     const { execFileSync } = await import("node:child_process");
-    execFileSync("redis-cli", ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-yes"], { stdio: "ignore" });
+    execFileSync("redis-cli", ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-yes"], {
+      stdio: "ignore",
+    });
     for (const n of nodes) {
       await admin(n.url, async (r) => {
-        for (let i = 0; i < 100 && !(await r.cluster("INFO")).includes("cluster_state:ok"); i++) await new Promise((res) => setTimeout(res, 100));
+        for (let i = 0; i < 100 && !(await r.cluster("INFO")).includes("cluster_state:ok"); i++)
+          await new Promise((res) => setTimeout(res, 100));
       });
     }
     const { Cluster } = await import("ioredis");
@@ -340,7 +448,9 @@ describe("Cluster", () => {
 
 async function startSentinel(conf: string, port: number) {
   const { spawn } = await import("node:child_process");
-  const child = spawn("redis-server", [conf, "--sentinel", "--port", String(port), "--bind", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("redis-server", [conf, "--sentinel", "--port", String(port), "--bind", "127.0.0.1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`sentinel did not start: ${out}`)), 10_000);
@@ -356,4 +466,6 @@ async function startSentinel(conf: string, port: number) {
 }
 
 /** The ACL SETUSER command documented in the README: the test runs exactly what users are told to run. */
-const README_ACL = /ACL SETUSER sessprobe[^`]*/.exec(readFileSync(new URL("../../README.md", import.meta.url), "utf8"))![0];
+const README_ACL = /ACL SETUSER sessprobe[^`]*/.exec(
+  readFileSync(new URL("../../README.md", import.meta.url), "utf8"),
+)![0];

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeSlack } from "../helpers/fake-slack.js";
-import { blockAction, latestQuestion, sendToApp, slashCommand, startSlackApp, viewSubmission, type SlackApp } from "../helpers/slack.js";
+import {
+  blockAction,
+  latestQuestion,
+  sendToApp,
+  slashCommand,
+  startSlackApp,
+  viewSubmission,
+  type SlackApp,
+} from "../helpers/slack.js";
 
 let fake: FakeSlack;
 let app: SlackApp;
@@ -17,12 +25,18 @@ afterAll(async () => {
 async function answer(value: string) {
   const q = latestQuestion(fake)!;
   const button = q.elements.find((e) => e.value === value);
-  const menu = q.elements.find((e) => (e as { type?: string }).type === "static_select") as { action_id: string; options: Array<{ value: string }> } | undefined;
+  const menu = q.elements.find((e) => (e as { type?: string }).type === "static_select") as
+    { action_id: string; options: Array<{ value: string }> } | undefined;
   expect(button ?? menu?.options.find((o) => o.value === value), `${q.question} offers no ${value}`).toBeDefined();
   const click = button ? { actionId: button.action_id, value } : { actionId: menu!.action_id, selected: value };
-  const r = await sendToApp(app, blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }));
+  const r = await sendToApp(
+    app,
+    blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }),
+  );
   expect(r.status).toBe(200);
-  await fake.waitFor((calls) => calls.some((c, i) => i > q.index && c.method === "chat.update" && c.args.ts === q.messageTs));
+  await fake.waitFor((calls) =>
+    calls.some((c, i) => i > q.index && c.method === "chat.update" && c.args.ts === q.messageTs),
+  );
   return q;
 }
 
@@ -54,7 +68,11 @@ describe("a diagnosis in Slack, from slash command to incident summary", () => {
     await fake.waitFor(() => latestQuestion(fake)!.question === "lb-sticky");
     await answer("no");
 
-    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && /Most likely cause: Load balancer/.test(String(c.args.text))));
+    await fake.waitFor((calls) =>
+      calls.some(
+        (c) => c.method === "chat.postMessage" && /Most likely cause: Load balancer/.test(String(c.args.text)),
+      ),
+    );
     const result = fake.called("chat.postMessage").find((c) => /Most likely cause/.test(String(c.args.text)))!;
     const blocks = JSON.stringify(result.args.blocks);
     expect(blocks).toContain("Cause found");
@@ -63,11 +81,23 @@ describe("a diagnosis in Slack, from slash command to incident summary", () => {
     // The root message now carries the verdict.
     await fake.waitFor((calls) => calls.some((c) => c.method === "chat.update" && c.args.ts === root.result!.ts));
 
-    const diagnosis = (JSON.parse(JSON.stringify(result.args.blocks)) as Array<{ block_id?: string }>).find((b) => b.block_id?.startsWith("result|"))!.block_id!.split("|")[1]!;
-    const post = await sendToApp(app, blockAction(fake, { blockId: `result|${diagnosis}`, actionId: "summary-post", value: diagnosis }));
+    const diagnosis = (JSON.parse(JSON.stringify(result.args.blocks)) as Array<{ block_id?: string }>)
+      .find((b) => b.block_id?.startsWith("result|"))!
+      .block_id!.split("|")[1]!;
+    const post = await sendToApp(
+      app,
+      blockAction(fake, { blockId: `result|${diagnosis}`, actionId: "summary-post", value: diagnosis }),
+    );
     expect(post.status).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === "views.open"));
-    const submit = await sendToApp(app, viewSubmission({ callbackId: "summary-modal", privateMetadata: diagnosis, values: { channel: { channel: { type: "conversations_select", selected_conversation: "CSEV1" } } } }));
+    const submit = await sendToApp(
+      app,
+      viewSubmission({
+        callbackId: "summary-modal",
+        privateMetadata: diagnosis,
+        values: { channel: { channel: { type: "conversations_select", selected_conversation: "CSEV1" } } },
+      }),
+    );
     expect(submit.status).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && c.args.channel === "CSEV1"));
     const summary = fake.called("chat.postMessage").find((c) => c.args.channel === "CSEV1")!;
@@ -82,8 +112,13 @@ describe("a diagnosis in Slack, from slash command to incident summary", () => {
     await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && c.args.channel === "CSEV2"));
 
     // Markdown export.
-    await sendToApp(app, blockAction(fake, { blockId: `result|${diagnosis}`, actionId: "summary-markdown", value: diagnosis }));
-    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral" && String(c.args.text).includes("# Session diagnosis")));
+    await sendToApp(
+      app,
+      blockAction(fake, { blockId: `result|${diagnosis}`, actionId: "summary-markdown", value: diagnosis }),
+    );
+    await fake.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.postEphemeral" && String(c.args.text).includes("# Session diagnosis")),
+    );
 
     expect(fake.violations).toEqual([]);
   });
@@ -97,16 +132,41 @@ describe("a diagnosis in Slack, from slash command to incident summary", () => {
       type: "event_callback",
       event_id: "EvThread1",
       event_time: Math.floor(Date.now() / 1000),
-      event: { type: "message", channel: "CINC", user: "UALICE", text: "ReplyError: READONLY You can't write against a read only replica.", ts: "1700000999.000001", thread_ts: root.result!.ts, channel_type: "channel" },
+      event: {
+        type: "message",
+        channel: "CINC",
+        user: "UALICE",
+        text: "ReplyError: READONLY You can't write against a read only replica.",
+        ts: "1700000999.000001",
+        thread_ts: root.result!.ts,
+        channel_type: "channel",
+      },
     });
     const headers = { "content-type": "application/json" };
     expect((await sendToApp(app, event, { headers })).status).toBe(200);
-    expect((await sendToApp(app, event, { headers: { ...headers, "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } })).status).toBe(200);
-    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? ""))));
+    expect(
+      (
+        await sendToApp(app, event, {
+          headers: { ...headers, "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" },
+        })
+      ).status,
+    ).toBe(200);
+    await fake.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? ""))),
+    );
     await new Promise((r) => setTimeout(r, 300));
-    expect(fake.calls.filter((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? "")))).toHaveLength(1);
+    expect(
+      fake.calls.filter(
+        (c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? "")),
+      ),
+    ).toHaveLength(1);
     // The finished diagnosis is ranked again with the new evidence.
-    const results = fake.calls.filter((c) => c.method === "chat.postMessage" && c.args.thread_ts === root.result!.ts && /Most likely cause/.test(String(c.args.text)));
+    const results = fake.calls.filter(
+      (c) =>
+        c.method === "chat.postMessage" &&
+        c.args.thread_ts === root.result!.ts &&
+        /Most likely cause/.test(String(c.args.text)),
+    );
     expect(results.length).toBe(2);
     expect(JSON.stringify(results[1]!.args.blocks)).toMatch(/READONLY/);
   });

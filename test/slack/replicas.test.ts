@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedis, type Running } from "../../src/lab/processes.js";
 import { FakeSlack } from "../helpers/fake-slack.js";
-import { blockAction, latestQuestion, sendToApp, slashCommand, startSlackApp, type SlackApp } from "../helpers/slack.js";
+import {
+  blockAction,
+  latestQuestion,
+  sendToApp,
+  slashCommand,
+  startSlackApp,
+  type SlackApp,
+} from "../helpers/slack.js";
 
 let fake: FakeSlack;
 let redis: Running;
@@ -26,11 +33,17 @@ async function app() {
 async function answer(via: SlackApp, value: string, next: string | RegExp) {
   const q = latestQuestion(fake)!;
   const button = q.elements.find((e) => e.value === value);
-  const click = button ? { actionId: button.action_id, value } : { actionId: q.elements[0]!.action_id, selected: value };
-  const r = await sendToApp(via, blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }));
+  const click = button
+    ? { actionId: button.action_id, value }
+    : { actionId: q.elements[0]!.action_id, selected: value };
+  const r = await sendToApp(
+    via,
+    blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }),
+  );
   expect(r.status).toBe(200);
   if (typeof next === "string") await fake.waitFor(() => latestQuestion(fake)!.question === next);
-  else await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && next.test(String(c.args.text))));
+  else
+    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && next.test(String(c.args.text))));
 }
 
 describe("replicas sharing one Redis", () => {
@@ -76,7 +89,10 @@ describe("Slack's rate limits", () => {
     const limited = fake.calls.findIndex((c, i) => i >= started && c.method === "chat.update (rate limited)");
     const ts = fake.calls[limited]!.args.ts;
     const limitedAt = Date.now();
-    await fake.waitFor((calls) => calls.slice(limited + 1).some((c) => c.method === "chat.update" && c.args.ts === ts), 10_000);
+    await fake.waitFor(
+      (calls) => calls.slice(limited + 1).some((c) => c.method === "chat.update" && c.args.ts === ts),
+      10_000,
+    );
     expect(Date.now() - limitedAt).toBeGreaterThanOrEqual(500);
   });
 });

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bringUp, loadScenarios, type Lab } from "../../src/lab/scenario.js";
 import { FakeSlack } from "../helpers/fake-slack.js";
-import { blockAction, latestQuestion, sendToApp, slashCommand, startSlackApp, viewSubmission, type SlackApp } from "../helpers/slack.js";
+import {
+  blockAction,
+  latestQuestion,
+  sendToApp,
+  slashCommand,
+  startSlackApp,
+  viewSubmission,
+  type SlackApp,
+} from "../helpers/slack.js";
 
 let fake: FakeSlack;
 let app: SlackApp;
@@ -14,7 +22,10 @@ const PASSWORD = "Pr0be-Secret-77";
 beforeAll(async () => {
   fake = await new FakeSlack().start();
   const dir = mkdtempSync(join(tmpdir(), "sessiondoc-slack-"));
-  lab = await bringUp(loadScenarios().find((s) => s.id === "key-mismatch")!, { workDir: dir });
+  lab = await bringUp(
+    loadScenarios().find((s) => s.id === "key-mismatch")!,
+    { workDir: dir },
+  );
   const arg = (flag: string) => lab.args[lab.args.indexOf(flag) + 1]!;
   const nodes = lab.args.flatMap((a, i) => (a === "--node" ? [lab.args[i + 1]!] : []));
   const config = join(dir, "sessiondoc.yaml");
@@ -53,7 +64,9 @@ afterAll(async () => {
 describe("requests Slack did not sign", () => {
   it("a forged signature gets 401 and nothing happens", async () => {
     const before = fake.calls.length;
-    const r = await sendToApp(app, slashCommand(fake, { text: "diagnose checkout-prod" }), { secret: "not-the-secret" });
+    const r = await sendToApp(app, slashCommand(fake, { text: "diagnose checkout-prod" }), {
+      secret: "not-the-secret",
+    });
     expect(r.status).toBe(401);
     await new Promise((res) => setTimeout(res, 300));
     expect(fake.calls.length).toBe(before);
@@ -61,7 +74,9 @@ describe("requests Slack did not sign", () => {
 
   it("a replayed request older than 5 minutes gets 401", async () => {
     const before = fake.calls.length;
-    const r = await sendToApp(app, slashCommand(fake, { text: "diagnose checkout-prod" }), { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const r = await sendToApp(app, slashCommand(fake, { text: "diagnose checkout-prod" }), {
+      timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
     expect(r.status).toBe(401);
     await new Promise((res) => setTimeout(res, 300));
     expect(fake.calls.length).toBe(before);
@@ -70,20 +85,40 @@ describe("requests Slack did not sign", () => {
 
 describe("probing a configured target", () => {
   it("is refused, politely, to users outside its channels and groups", async () => {
-    const r = await sendToApp(app, slashCommand(fake, { text: "diagnose checkout-prod", channel: "CRANDOM", user: "UMALLORY" }));
+    const r = await sendToApp(
+      app,
+      slashCommand(fake, { text: "diagnose checkout-prod", channel: "CRANDOM", user: "UMALLORY" }),
+    );
     expect(r.status).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral" && c.args.user === "UMALLORY"));
-    expect(String(fake.called("chat.postEphemeral").find((c) => c.args.user === "UMALLORY")!.args.text)).toMatch(/not allowed to run probes against `checkout-prod`/);
+    expect(String(fake.called("chat.postEphemeral").find((c) => c.args.user === "UMALLORY")!.args.text)).toMatch(
+      /not allowed to run probes against `checkout-prod`/,
+    );
     expect(fake.called("chat.postMessage").some((c) => c.args.channel === "CRANDOM")).toBe(false);
   });
 
   it("runs the probes with live progress, names the cause, and never shows a secret", async () => {
     const started = fake.calls.length;
-    const r = await sendToApp(app, slashCommand(fake, { text: "diagnose checkout-prod", channel: "COTHER", user: "UONCALL" }));
+    const r = await sendToApp(
+      app,
+      slashCommand(fake, { text: "diagnose checkout-prod", channel: "COTHER", user: "UONCALL" }),
+    );
     expect(r.status).toBe(200);
     expect(r.ms).toBeLessThan(3000);
-    await fake.waitFor((calls) => calls.slice(started).some((c) => c.method === "chat.postMessage" && /Most likely cause: Signing or encryption keys differ/.test(String(c.args.text))), 30_000);
-    const progress = fake.calls.slice(started).filter((c) => c.method === "chat.update" && JSON.stringify(c.args.blocks).includes("*Probes*"));
+    await fake.waitFor(
+      (calls) =>
+        calls
+          .slice(started)
+          .some(
+            (c) =>
+              c.method === "chat.postMessage" &&
+              /Most likely cause: Signing or encryption keys differ/.test(String(c.args.text)),
+          ),
+      30_000,
+    );
+    const progress = fake.calls
+      .slice(started)
+      .filter((c) => c.method === "chat.update" && JSON.stringify(c.args.blocks).includes("*Probes*"));
     expect(progress.length).toBeGreaterThan(0);
     expect(JSON.stringify(progress.at(-1)!.args.blocks)).toMatch(/redis\.lookup/);
     const everything = JSON.stringify(fake.calls) + JSON.stringify(fake.responses) + app.logs.join("\n");
@@ -91,14 +126,21 @@ describe("probing a configured target", () => {
     expect(everything).not.toMatch(/connect\.sid=s%3A/);
     // Every probe run is an audit event: who, which target, which probes, which verdict.
     const audit = app.logs.map((l) => JSON.parse(l)).filter((l) => l.audit);
-    expect(audit.some((l) => l.user === "UONCALL" && l.target === "checkout-prod" && Array.isArray(l.probes))).toBe(true);
+    expect(audit.some((l) => l.user === "UONCALL" && l.target === "checkout-prod" && Array.isArray(l.probes))).toBe(
+      true,
+    );
     expect(audit.some((l) => l.verdict === "cause-found" && l.cause === "key-mismatch")).toBe(true);
   });
 
   it("rejects an ad-hoc URL outside the allowlist", async () => {
-    await sendToApp(app, slashCommand(fake, { text: "diagnose https://169.254.169.254/", channel: "CINC", user: "UBOB" }));
+    await sendToApp(
+      app,
+      slashCommand(fake, { text: "diagnose https://169.254.169.254/", channel: "CINC", user: "UBOB" }),
+    );
     await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral" && c.args.user === "UBOB"));
-    expect(String(fake.called("chat.postEphemeral").find((c) => c.args.user === "UBOB")!.args.text)).toMatch(/not in sessiondoc's allowlist/);
+    expect(String(fake.called("chat.postEphemeral").find((c) => c.args.user === "UBOB")!.args.text)).toMatch(
+      /not in sessiondoc's allowlist/,
+    );
   });
 });
 
@@ -110,13 +152,31 @@ describe("clicks", () => {
     await fake.waitFor(() => fake.responses.length > responses);
     expect(JSON.stringify(fake.responses.at(-1)!.body)).toMatch(/Which system should I diagnose\?.*checkout-prod/);
     // The target menu: choose to go without probes.
-    const menu = await sendToApp(app, blockAction(fake, { blockId: "menu", actionId: "pick-target-none", value: "-", user: "UCAROL" }));
+    const menu = await sendToApp(
+      app,
+      blockAction(fake, { blockId: "menu", actionId: "pick-target-none", value: "-", user: "UCAROL" }),
+    );
     expect(menu.status).toBe(200);
-    await fake.waitFor((calls) => calls.slice(started).some((c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes('"q|')));
+    await fake.waitFor((calls) =>
+      calls
+        .slice(started)
+        .some((c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes('"q|')),
+    );
     const q = latestQuestion(fake)!;
     const menuElement = q.elements[0] as unknown as { action_id: string };
-    const click = blockAction(fake, { blockId: q.blockId, actionId: menuElement.action_id, selected: "csrf-errors", messageTs: q.messageTs, threadTs: q.threadTs, user: "UCAROL", actionTs: "1700000001.000001" });
-    const [first, retry] = await Promise.all([sendToApp(app, click), sendToApp(app, click, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } })]);
+    const click = blockAction(fake, {
+      blockId: q.blockId,
+      actionId: menuElement.action_id,
+      selected: "csrf-errors",
+      messageTs: q.messageTs,
+      threadTs: q.threadTs,
+      user: "UCAROL",
+      actionTs: "1700000001.000001",
+    });
+    const [first, retry] = await Promise.all([
+      sendToApp(app, click),
+      sendToApp(app, click, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } }),
+    ]);
     expect([first.status, retry.status]).toEqual([200, 200]);
     await fake.waitFor(() => latestQuestion(fake)!.question === "stack");
     await new Promise((res) => setTimeout(res, 300));
@@ -124,19 +184,50 @@ describe("clicks", () => {
     expect(fake.calls.filter((c) => c.method === "chat.postEphemeral" && c.args.user === "UCAROL")).toHaveLength(0);
 
     // A different user clicks the already-answered question.
-    await sendToApp(app, blockAction(fake, { blockId: q.blockId, actionId: menuElement.action_id, selected: "idle-logout", messageTs: q.messageTs, threadTs: q.threadTs, user: "UDAVE" }));
+    await sendToApp(
+      app,
+      blockAction(fake, {
+        blockId: q.blockId,
+        actionId: menuElement.action_id,
+        selected: "idle-logout",
+        messageTs: q.messageTs,
+        threadTs: q.threadTs,
+        user: "UDAVE",
+      }),
+    );
     await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral" && c.args.user === "UDAVE"));
-    expect(String(fake.called("chat.postEphemeral").find((c) => c.args.user === "UDAVE")!.args.text)).toMatch(/already answered/);
+    expect(String(fake.called("chat.postEphemeral").find((c) => c.args.user === "UDAVE")!.args.text)).toMatch(
+      /already answered/,
+    );
   });
 
   it("pasted evidence in a modal is matched, added and shown in the thread", async () => {
     const q = latestQuestion(fake)!;
     const diagnosis = q.blockId.split("|")[1]!;
-    const bad = await sendToApp(app, viewSubmission({ callbackId: "evidence-modal", privateMetadata: diagnosis, values: { log: { text: { type: "plain_text_input", value: "all good here" } } } }));
-    expect(JSON.parse(bad.text)).toMatchObject({ response_action: "errors", errors: { log: expect.stringMatching(/No known error signature/) } });
-    const good = await sendToApp(app, viewSubmission({ callbackId: "evidence-modal", privateMetadata: diagnosis, values: { log: { text: { type: "plain_text_input", value: "ForbiddenError: invalid csrf token" } } } }));
+    const bad = await sendToApp(
+      app,
+      viewSubmission({
+        callbackId: "evidence-modal",
+        privateMetadata: diagnosis,
+        values: { log: { text: { type: "plain_text_input", value: "all good here" } } },
+      }),
+    );
+    expect(JSON.parse(bad.text)).toMatchObject({
+      response_action: "errors",
+      errors: { log: expect.stringMatching(/No known error signature/) },
+    });
+    const good = await sendToApp(
+      app,
+      viewSubmission({
+        callbackId: "evidence-modal",
+        privateMetadata: diagnosis,
+        values: { log: { text: { type: "plain_text_input", value: "ForbiddenError: invalid csrf token" } } },
+      }),
+    );
     expect(good.status).toBe(200);
-    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? ""))));
+    await fake.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? ""))),
+    );
   });
 });
 
@@ -144,20 +235,54 @@ describe("free-text questions", () => {
   it("open a modal whose answer is checked before it closes", async () => {
     const started = fake.calls.length;
     await sendToApp(app, slashCommand(fake, { text: "diagnose store-only", channel: "CINC", user: "UGINA" }));
-    await fake.waitFor((calls) => calls.slice(started).some((c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes('"q|')), 20_000);
+    await fake.waitFor(
+      (calls) =>
+        calls
+          .slice(started)
+          .some((c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes('"q|')),
+      20_000,
+    );
     const q = latestQuestion(fake)!;
     expect(q.question).toBe("idle-timeout");
     const button = q.elements.find((e) => e.action_id === "answer-text")!;
-    await sendToApp(app, blockAction(fake, { blockId: q.blockId, actionId: button.action_id, value: button.value, messageTs: q.messageTs, threadTs: q.threadTs, user: "UGINA" }));
+    await sendToApp(
+      app,
+      blockAction(fake, {
+        blockId: q.blockId,
+        actionId: button.action_id,
+        value: button.value,
+        messageTs: q.messageTs,
+        threadTs: q.threadTs,
+        user: "UGINA",
+      }),
+    );
     await fake.waitFor((calls) => calls.slice(started).some((c) => c.method === "views.open"));
-    const view = fake.calls.slice(started).find((c) => c.method === "views.open")!.args.view as { private_metadata: string; callback_id: string };
+    const view = fake.calls.slice(started).find((c) => c.method === "views.open")!.args.view as {
+      private_metadata: string;
+      callback_id: string;
+    };
     const submit = (value: string) =>
-      sendToApp(app, viewSubmission({ callbackId: view.callback_id, privateMetadata: view.private_metadata, values: { answer: { value: { type: "plain_text_input", value } } }, user: "UGINA" }));
+      sendToApp(
+        app,
+        viewSubmission({
+          callbackId: view.callback_id,
+          privateMetadata: view.private_metadata,
+          values: { answer: { value: { type: "plain_text_input", value } } },
+          user: "UGINA",
+        }),
+      );
     const bad = await submit("soon");
-    expect(JSON.parse(bad.text)).toMatchObject({ response_action: "errors", errors: { answer: expect.stringMatching(/"soon" is not a valid answer: a number of seconds, or with a unit/) } });
+    expect(JSON.parse(bad.text)).toMatchObject({
+      response_action: "errors",
+      errors: { answer: expect.stringMatching(/"soon" is not a valid answer: a number of seconds, or with a unit/) },
+    });
     expect((await submit("30m")).status).toBe(200);
     await fake.waitFor(() => latestQuestion(fake)!.question !== "idle-timeout", 20_000);
-    expect(JSON.stringify(fake.calls.filter((c) => c.method === "chat.update" && c.args.ts === q.messageTs).at(-1)!.args.blocks)).toContain("<@UGINA> answered *30m*");
+    expect(
+      JSON.stringify(
+        fake.calls.filter((c) => c.method === "chat.update" && c.args.ts === q.messageTs).at(-1)!.args.blocks,
+      ),
+    ).toContain("<@UGINA> answered *30m*");
   });
 });
 

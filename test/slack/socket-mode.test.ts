@@ -12,7 +12,12 @@ afterAll(async () => {
 describe("Socket Mode (development, no public URL)", () => {
   it("connects with the app token, acks a slash command over the socket, and starts the diagnosis", async () => {
     fake = await new FakeSlack().start();
-    app = await startSlackApp(fake, { SLACK_SIGNING_SECRET: "", SLACK_APP_TOKEN: "xapp-test-token" }, ["slack"], () => fake!.socketClients > 0);
+    app = await startSlackApp(
+      fake,
+      { SLACK_SIGNING_SECRET: "", SLACK_APP_TOKEN: "xapp-test-token" },
+      ["slack"],
+      () => fake!.socketClients > 0,
+    );
     expect(fake.called("apps.connections.open")).toHaveLength(1);
     const envelope = fake.pushEnvelope("slash_commands", {
       token: "legacy",
@@ -26,7 +31,9 @@ describe("Socket Mode (development, no public URL)", () => {
       api_app_id: "A1",
     });
     await fake.waitFor(() => fake!.socketAcks.some((a) => a.envelope_id === envelope));
-    await fake.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes('"q|')));
+    await fake.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes('"q|')),
+    );
     expect(fake.called("chat.postMessage")[0]!.args).toMatchObject({ channel: "CDEV" });
   });
 });

@@ -67,7 +67,11 @@ export class HttpClient {
     private readonly limits: HttpLimits = DEFAULT_HTTP_LIMITS,
     private readonly signal?: AbortSignal,
   ) {
-    const lookup = (hostname: string, options: { all?: boolean; family?: number }, callback: (...args: unknown[]) => void) => {
+    const lookup = (
+      hostname: string,
+      options: { all?: boolean; family?: number },
+      callback: (...args: unknown[]) => void,
+    ) => {
       dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses: LookupAddress[]) => {
         if (err) return callback(err);
         try {
@@ -94,14 +98,25 @@ export class HttpClient {
   /** GET (or another method) following redirects hop by hop, with the jar's cookies sent and updated on each hop. */
   async fetch(
     input: string | URL,
-    opts: { method?: string; headers?: Record<string, string>; body?: string; jar?: CookieJar; followRedirects?: boolean } = {},
+    opts: {
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      jar?: CookieJar;
+      followRedirects?: boolean;
+    } = {},
   ): Promise<HttpResponse> {
     let url = new URL(input);
     const redirects: URL[] = [];
     let method = opts.method ?? "GET";
     let body = opts.body;
     for (;;) {
-      const res = await this.once(url, method, { ...opts.headers, ...(opts.jar ? { cookie: opts.jar.header(url) } : {}) }, body);
+      const res = await this.once(
+        url,
+        method,
+        { ...opts.headers, ...(opts.jar ? { cookie: opts.jar.header(url) } : {}) },
+        body,
+      );
       opts.jar?.store(res.setCookies, url, res.headers.date);
       const location = res.headers.location;
       if (opts.followRedirects === false || res.status < 300 || res.status >= 400 || res.status === 304 || !location) {
@@ -113,7 +128,10 @@ export class HttpClient {
         throw new HttpProblem(`redirect loop: ${[...redirects, next].map(displayUrl).join(" → ")}`, "redirects");
       }
       if (redirects.length > this.limits.maxRedirects) {
-        throw new HttpProblem(`more than ${this.limits.maxRedirects} redirects from ${displayUrl(redirects[0]!)}`, "redirects");
+        throw new HttpProblem(
+          `more than ${this.limits.maxRedirects} redirects from ${displayUrl(redirects[0]!)}`,
+          "redirects",
+        );
       }
       url = next;
       if (res.status !== 307 && res.status !== 308) {
@@ -123,7 +141,12 @@ export class HttpClient {
     }
   }
 
-  private async once(url: URL, method: string, headers: Record<string, string>, body?: string): Promise<Omit<HttpResponse, "redirects">> {
+  private async once(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<Omit<HttpResponse, "redirects">> {
     try {
       this.policy.checkUrl(url);
     } catch (err) {
@@ -158,7 +181,16 @@ export class HttpClient {
         if (k === "set-cookie") setCookies = Array.isArray(v) ? v : v ? [v] : [];
         else if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(", ") : v;
       }
-      return { url, status: res.statusCode, headers: flat, setCookies, body: Buffer.concat(chunks), truncated, sentAt, receivedAt };
+      return {
+        url,
+        status: res.statusCode,
+        headers: flat,
+        setCookies,
+        body: Buffer.concat(chunks),
+        truncated,
+        sentAt,
+        receivedAt,
+      };
     } catch (err) {
       throw describeFailure(err, url, this.limits);
     } finally {
@@ -185,14 +217,21 @@ function describeFailure(err: unknown, url: URL, limits: HttpLimits): HttpProble
   const where = displayUrl(url);
   const cause = (err as { cause?: unknown }).cause ?? err;
   if (err instanceof HttpProblem) return err;
-  if (cause instanceof TargetRefused || err instanceof TargetRefused) return new HttpProblem(((cause as Error) ?? err).message, "refused");
-  if (err instanceof errors.ConnectTimeoutError) return new HttpProblem(`no connection to ${url.host} within ${limits.connectTimeoutMs / 1000} s`, "timeout");
-  if (err instanceof errors.HeadersTimeoutError) return new HttpProblem(`no answer from ${where} within ${limits.headersTimeoutMs / 1000} s`, "timeout");
-  if (err instanceof errors.BodyTimeoutError) return new HttpProblem(`${where} stopped sending its body for ${limits.bodyTimeoutMs / 1000} s`, "timeout");
+  if (cause instanceof TargetRefused || err instanceof TargetRefused)
+    return new HttpProblem(((cause as Error) ?? err).message, "refused");
+  if (err instanceof errors.ConnectTimeoutError)
+    return new HttpProblem(`no connection to ${url.host} within ${limits.connectTimeoutMs / 1000} s`, "timeout");
+  if (err instanceof errors.HeadersTimeoutError)
+    return new HttpProblem(`no answer from ${where} within ${limits.headersTimeoutMs / 1000} s`, "timeout");
+  if (err instanceof errors.BodyTimeoutError)
+    return new HttpProblem(`${where} stopped sending its body for ${limits.bodyTimeoutMs / 1000} s`, "timeout");
   const code = (cause as { code?: string }).code ?? (err as { code?: string }).code;
   if (code === "ECONNREFUSED") return new HttpProblem(`connection refused at ${url.host}`, "connection");
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return new HttpProblem(`host not found: ${url.hostname}`, "connection");
-  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return new HttpProblem(`${url.host} closed the connection`, "connection");
-  if ((err as Error).name === "AbortError") return new HttpProblem(`request to ${where} was cancelled (probe time limit)`, "timeout");
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return new HttpProblem(`host not found: ${url.hostname}`, "connection");
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET")
+    return new HttpProblem(`${url.host} closed the connection`, "connection");
+  if ((err as Error).name === "AbortError")
+    return new HttpProblem(`request to ${where} was cancelled (probe time limit)`, "timeout");
   return new HttpProblem(`${where}: ${(cause as Error).message ?? String(cause)}`, "other");
 }

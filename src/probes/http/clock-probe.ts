@@ -40,12 +40,24 @@ export const httpClockProbe: Probe = {
         // The server's time lies in [Date, Date + 1 s): take the middle, and widen the error by half a second.
         const server = new Date(best.headers.date!).getTime() + 500;
         const local = (best.sentAt + best.receivedAt) / 2;
-        offsets.push({ node: new URL(node).host, offsetMs: Math.round(server - local), errorMs: Math.ceil((best.receivedAt - best.sentAt) / 2) + 500 });
+        offsets.push({
+          node: new URL(node).host,
+          offsetMs: Math.round(server - local),
+          errorMs: Math.ceil((best.receivedAt - best.sentAt) / 2) + 500,
+        });
       }
-      const storeOffset = typeof ctx.facts["store-clock-offset-ms"] === "number" ? (ctx.facts["store-clock-offset-ms"] as number) : undefined;
+      const storeOffset =
+        typeof ctx.facts["store-clock-offset-ms"] === "number"
+          ? (ctx.facts["store-clock-offset-ms"] as number)
+          : undefined;
       const facts: Record<string, FactValue> = {};
       const findings = clockFindings(offsets, storeOffset, facts);
-      if (skipped.length) findings.push({ id: "no-date", summary: `no usable Date header from ${skipped.join(", ")} (missing or cached)`, effects: [] });
+      if (skipped.length)
+        findings.push({
+          id: "no-date",
+          summary: `no usable Date header from ${skipped.join(", ")} (missing or cached)`,
+          effects: [],
+        });
       return { status: offsets.length ? "ok" : "partial", target, findings, facts };
     } catch (err) {
       if (err instanceof HttpProblem) return failedOutcome(err, target);
@@ -62,9 +74,14 @@ function describe(o: Offset): string {
   return `${o.node} ${o.offsetMs >= 0 ? "+" : "−"}${amount}`;
 }
 
-function clockFindings(offsets: Offset[], storeOffset: number | undefined, facts: Record<string, FactValue>): Finding[] {
+function clockFindings(
+  offsets: Offset[],
+  storeOffset: number | undefined,
+  facts: Record<string, FactValue>,
+): Finding[] {
   if (offsets.length === 0) return [];
-  const refs = storeOffset !== undefined ? [...offsets, { node: "the store", offsetMs: storeOffset, errorMs: 0 }] : offsets;
+  const refs =
+    storeOffset !== undefined ? [...offsets, { node: "the store", offsetMs: storeOffset, errorMs: 0 }] : offsets;
   const sorted = [...refs].sort((a, b) => a.offsetMs - b.offsetMs);
   const lo = sorted[0]!;
   const hi = sorted[sorted.length - 1]!;
@@ -86,5 +103,12 @@ function clockFindings(offsets: Offset[], storeOffset: number | undefined, facts
     ];
   }
   facts["clock-sync"] = "yes";
-  return [{ id: "clock", summary: `node clocks agree within 2 s (${list} against this host)`, data, effects: [{ cause: "clock-skew", weight: -0.6 }] }];
+  return [
+    {
+      id: "clock",
+      summary: `node clocks agree within 2 s (${list} against this host)`,
+      data,
+      effects: [{ cause: "clock-skew", weight: -0.6 }],
+    },
+  ];
 }

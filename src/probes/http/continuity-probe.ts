@@ -3,7 +3,15 @@ import type { Finding, Probe } from "../types.js";
 import { displayUrl } from "./client.js";
 import { cookieFindings, failedOutcome } from "./findings.js";
 import { isSessionCookie, recogniseAffinity, type Affinity } from "./names.js";
-import { distinguishingHeader, fingerprint, httpClient, newJar, obtainSession, sameAnswer, sessionCookieOf } from "./session.js";
+import {
+  distinguishingHeader,
+  fingerprint,
+  httpClient,
+  newJar,
+  obtainSession,
+  sameAnswer,
+  sessionCookieOf,
+} from "./session.js";
 
 const DEFAULT_REQUESTS = 12;
 
@@ -13,14 +21,18 @@ const DEFAULT_REQUESTS = 12;
  */
 export const httpContinuityProbe: Probe = {
   name: "http.continuity",
-  description: "Obtains a session through the load balancer and checks that it survives N requests; affinity and cookie rules",
+  description:
+    "Obtains a session through the load balancer and checks that it survives N requests; affinity and cookie rules",
   needs: ["url", "session-path", "check-path"],
   facts: {
     "session-continuity": { description: "the session survived every request", values: ["holds", "lost"] },
     "lb-sticky": { description: "the load balancer pins users to a backend", values: ["yes", "no"] },
     "affinity-holds": { description: "the affinity held over every request", values: ["yes", "no"] },
     "cookie-sent": { description: "browsers keep and send the session cookie", values: ["yes", "no"] },
-    stack: { description: "the stack the session cookie reveals", values: ["express", "java-tomcat", "java-spring-session", "aspnet-core", "php", "other"] },
+    stack: {
+      description: "the stack the session cookie reveals",
+      values: ["express", "java-tomcat", "java-spring-session", "aspnet-core", "php", "other"],
+    },
     "idle-timeout": { description: "the session cookie's lifetime", values: ["1800s"] },
   },
   async run(ctx) {
@@ -40,24 +52,49 @@ export const httpContinuityProbe: Probe = {
       findings.push(...cookieFindings(jar, t.sessionCookie, facts));
       if (login.status >= 500) {
         // The app could not create a session at all (a store refusing writes, a crash): continuity cannot be tested.
-        findings.push({ id: "login-failed", summary: `${displayUrl(login.url)} answered ${login.status}: the app could not create a session; its logs say why`, data: { status: login.status }, effects: [] });
+        findings.push({
+          id: "login-failed",
+          summary: `${displayUrl(login.url)} answered ${login.status}: the app could not create a session; its logs say why`,
+          data: { status: login.status },
+          effects: [],
+        });
         return { status: "partial", target: displayUrl(new URL(base)), findings, facts };
       }
       const session = sessionCookieOf(jar, t);
       if (!session) {
         const issued = [...new Set(jar.seen.map((s) => s.cookie.name))];
         const sessions = issued.filter((n) => isSessionCookie(n, t.sessionCookie));
-        const others = issued.length > sessions.length ? ` (other cookies: ${issued.filter((n) => !sessions.includes(n)).join(", ")})` : "";
-        const why = sessions.length ? `browsers would not keep the session cookie ${sessions.join(", ")}` : `no session cookie was set${others}`;
-        findings.push({ id: "no-session", summary: `${login.status} from ${displayUrl(login.url)}: ${why}`, data: { status: login.status }, effects: [] });
-        return { status: facts["cookie-sent"] === "no" ? "ok" : "partial", target: displayUrl(new URL(base)), findings, facts };
+        const others =
+          issued.length > sessions.length
+            ? ` (other cookies: ${issued.filter((n) => !sessions.includes(n)).join(", ")})`
+            : "";
+        const why = sessions.length
+          ? `browsers would not keep the session cookie ${sessions.join(", ")}`
+          : `no session cookie was set${others}`;
+        findings.push({
+          id: "no-session",
+          summary: `${login.status} from ${displayUrl(login.url)}: ${why}`,
+          data: { status: login.status },
+          effects: [],
+        });
+        return {
+          status: facts["cookie-sent"] === "no" ? "ok" : "partial",
+          target: displayUrl(new URL(base)),
+          findings,
+          facts,
+        };
       }
 
       const requests = Number(ctx.params.requests ?? DEFAULT_REQUESTS);
       const discovered = t.backendHeader ? undefined : await distinguishingHeader(client, t.nodes, t.checkPath!);
       const header = t.backendHeader?.toLowerCase() ?? discovered?.header;
       const nameOf = (value: string | undefined) => (value && discovered?.node.get(value)) || value;
-      if (discovered) findings.push({ id: "backend-header", summary: `backends told apart by the ${discovered.header} header, which differs between the nodes`, effects: [] });
+      if (discovered)
+        findings.push({
+          id: "backend-header",
+          summary: `backends told apart by the ${discovered.header} header, which differs between the nodes`,
+          effects: [],
+        });
       const origin = nameOf(header ? login.headers[header] : undefined);
       let lostAtOrigin = 0;
       const backends: string[] = [];
@@ -77,7 +114,21 @@ export const httpContinuityProbe: Probe = {
         if (lost && origin && backend === origin) lostAtOrigin++;
       }
       findings.push(...affinityFindings(affinities, backends, requests, facts));
-      findings.push(continuityFinding({ requests, anonymous, replaced, backends, affinity: affinities.length > 0, check: displayUrl(check), origin, lostAtOrigin }, facts));
+      findings.push(
+        continuityFinding(
+          {
+            requests,
+            anonymous,
+            replaced,
+            backends,
+            affinity: affinities.length > 0,
+            check: displayUrl(check),
+            origin,
+            lostAtOrigin,
+          },
+          facts,
+        ),
+      );
       return { status: "ok", target: displayUrl(new URL(base)), findings, facts };
     } catch (err) {
       return failedOutcome(err, displayUrl(new URL(base)));
@@ -95,12 +146,26 @@ function affinityIn(cookies: Array<[string, string]>): Affinity | undefined {
   return undefined;
 }
 
-function affinityFindings(affinities: Affinity[], backends: string[], requests: number, facts: Record<string, FactValue>): Finding[] {
+function affinityFindings(
+  affinities: Affinity[],
+  backends: string[],
+  requests: number,
+  facts: Record<string, FactValue>,
+): Finding[] {
   const distinct = [...new Set(backends)];
   if (affinities.length === 0) {
     if (distinct.length > 1) facts["lb-sticky"] = "no";
-    const seen = distinct.length ? `; ${requests} requests were served by ${distinct.length} backend(s): ${distinct.join(", ")}` : "";
-    return [{ id: "no-affinity", summary: `no load-balancer affinity cookie${seen}`, data: { backends: distinct.length }, effects: [] }];
+    const seen = distinct.length
+      ? `; ${requests} requests were served by ${distinct.length} backend(s): ${distinct.join(", ")}`
+      : "";
+    return [
+      {
+        id: "no-affinity",
+        summary: `no load-balancer affinity cookie${seen}`,
+        data: { backends: distinct.length },
+        effects: [],
+      },
+    ];
   }
   const first = affinities[0]!;
   const values = new Set(affinities.map((a) => a.value));
@@ -120,12 +185,23 @@ function affinityFindings(affinities: Affinity[], backends: string[], requests: 
 }
 
 function continuityFinding(
-  r: { requests: number; anonymous: number; replaced: number; backends: string[]; affinity: boolean; check: string; origin?: string; lostAtOrigin: number },
+  r: {
+    requests: number;
+    anonymous: number;
+    replaced: number;
+    backends: string[];
+    affinity: boolean;
+    check: string;
+    origin?: string;
+    lostAtOrigin: number;
+  },
   facts: Record<string, FactValue>,
 ): Finding {
   const distinct = [...new Set(r.backends)];
   const where = distinct.length ? ` (backends: ${distinct.join(", ")})` : "";
-  const reissued = r.replaced ? `; the server issued a new session cookie ${r.replaced} times, so it did not recognise the one sent` : "";
+  const reissued = r.replaced
+    ? `; the server issued a new session cookie ${r.replaced} times, so it did not recognise the one sent`
+    : "";
   const data = { requests: r.requests, anonymous: r.anonymous, replaced: r.replaced, backends: distinct.length };
   facts["session-continuity"] = r.anonymous === 0 ? "holds" : "lost";
   if (r.anonymous === 0) {

@@ -75,34 +75,87 @@ export function lifetimeSeconds(c: SetCookie, serverDate?: Date): number | undef
  * How browsers (RFC 6265bis, as Chromium and Firefox apply it) treat this Set-Cookie received from `url`.
  * `appPath` is a path the app needs the cookie on; `session` marks the session cookie, for the HttpOnly advice.
  */
-export function cookieProblems(c: SetCookie, url: URL, opts: { serverDate?: Date; appPath?: string; session?: boolean } = {}): CookieProblem[] {
+export function cookieProblems(
+  c: SetCookie,
+  url: URL,
+  opts: { serverDate?: Date; appPath?: string; session?: boolean } = {},
+): CookieProblem[] {
   const problems: CookieProblem[] = [];
   const https = url.protocol === "https:";
-  if (c.size > MAX_SIZE) problems.push({ rule: "too-large", dropped: true, detail: `${c.size} bytes of name and value: browsers ignore cookies over ${MAX_SIZE}` });
+  if (c.size > MAX_SIZE)
+    problems.push({
+      rule: "too-large",
+      dropped: true,
+      detail: `${c.size} bytes of name and value: browsers ignore cookies over ${MAX_SIZE}`,
+    });
   if (c.secure && !https) {
-    problems.push({ rule: "secure-over-http", dropped: true, detail: "Secure, but set over http://: browsers drop it (behind TLS offloading the app must trust X-Forwarded-Proto)" });
+    problems.push({
+      rule: "secure-over-http",
+      dropped: true,
+      detail:
+        "Secure, but set over http://: browsers drop it (behind TLS offloading the app must trust X-Forwarded-Proto)",
+    });
   }
-  if (c.sameSite?.toLowerCase() === "none" && !c.secure) problems.push({ rule: "samesite-none-without-secure", dropped: true, detail: "SameSite=None without Secure: browsers reject it" });
+  if (c.sameSite?.toLowerCase() === "none" && !c.secure)
+    problems.push({
+      rule: "samesite-none-without-secure",
+      dropped: true,
+      detail: "SameSite=None without Secure: browsers reject it",
+    });
   if (c.domain && !domainMatches(url.hostname, c.domain)) {
-    problems.push({ rule: "domain-mismatch", dropped: true, detail: `Domain=${c.domain} does not domain-match ${url.hostname}: browsers reject it` });
+    problems.push({
+      rule: "domain-mismatch",
+      dropped: true,
+      detail: `Domain=${c.domain} does not domain-match ${url.hostname}: browsers reject it`,
+    });
   }
-  if (c.name.startsWith("__Secure-") && (!c.secure || !https)) problems.push({ rule: "secure-prefix", dropped: true, detail: "__Secure- cookies need Secure and an https:// origin" });
+  if (c.name.startsWith("__Secure-") && (!c.secure || !https))
+    problems.push({
+      rule: "secure-prefix",
+      dropped: true,
+      detail: "__Secure- cookies need Secure and an https:// origin",
+    });
   if (c.name.startsWith("__Host-") && (!c.secure || !https || c.domain !== undefined || c.path !== "/")) {
-    problems.push({ rule: "host-prefix", dropped: true, detail: "__Host- cookies need Secure, an https:// origin, no Domain and Path=/" });
+    problems.push({
+      rule: "host-prefix",
+      dropped: true,
+      detail: "__Host- cookies need Secure, an https:// origin, no Domain and Path=/",
+    });
   }
   const life = lifetimeSeconds(c, opts.serverDate);
   if (life !== undefined && life <= 0 && c.value !== "") {
-    const by = c.maxAge !== undefined ? `Max-Age=${c.maxAge}` : `Expires ${c.expires!.toUTCString()} is before the server's own Date ${opts.serverDate?.toUTCString() ?? "(now)"}`;
+    const by =
+      c.maxAge !== undefined
+        ? `Max-Age=${c.maxAge}`
+        : `Expires ${c.expires!.toUTCString()} is before the server's own Date ${opts.serverDate?.toUTCString() ?? "(now)"}`;
     problems.push({ rule: "expired-on-arrival", dropped: true, detail: `${by}: it expires on arrival` });
   }
   if (opts.appPath && !pathMatches(opts.appPath, c.path ?? defaultPath(url.pathname))) {
-    problems.push({ rule: "path-excludes-app", dropped: true, detail: `Path=${c.path ?? defaultPath(url.pathname)} does not cover ${opts.appPath}: it is not sent there` });
+    problems.push({
+      rule: "path-excludes-app",
+      dropped: true,
+      detail: `Path=${c.path ?? defaultPath(url.pathname)} does not cover ${opts.appPath}: it is not sent there`,
+    });
   }
   if (life !== undefined && life > MAX_LIFETIME_DAYS * 86400) {
-    problems.push({ rule: "lifetime-capped", dropped: false, detail: `a lifetime of ${Math.round(life / 86400)} days: browsers cap it at ${MAX_LIFETIME_DAYS}` });
+    problems.push({
+      rule: "lifetime-capped",
+      dropped: false,
+      detail: `a lifetime of ${Math.round(life / 86400)} days: browsers cap it at ${MAX_LIFETIME_DAYS}`,
+    });
   }
-  if (opts.session && !c.httpOnly) problems.push({ rule: "missing-httponly", dropped: false, detail: "no HttpOnly on the session cookie: scripts can read it" });
-  if (opts.session && https && !c.secure) problems.push({ rule: "missing-secure-on-https", dropped: false, detail: "no Secure on a session cookie served over https://" });
+  if (opts.session && !c.httpOnly)
+    problems.push({
+      rule: "missing-httponly",
+      dropped: false,
+      detail: "no HttpOnly on the session cookie: scripts can read it",
+    });
+  if (opts.session && https && !c.secure)
+    problems.push({
+      rule: "missing-secure-on-https",
+      dropped: false,
+      detail: "no Secure on a session cookie served over https://",
+    });
   return problems;
 }
 
@@ -127,22 +180,39 @@ export class CookieJar {
     for (const raw of headers) {
       const cookie = parseSetCookie(raw);
       if (!cookie) continue;
-      const problems = cookieProblems(cookie, url, { serverDate, appPath: this.opts.appPath, session: this.opts.isSession?.(cookie.name) });
+      const problems = cookieProblems(cookie, url, {
+        serverDate,
+        appPath: this.opts.appPath,
+        session: this.opts.isSession?.(cookie.name),
+      });
       this.seen.push({ cookie, url, problems, serverDate });
       const domain = cookie.domain?.replace(/^\./, "").toLowerCase();
       const path = cookie.path ?? defaultPath(url.pathname);
-      this.cookies = this.cookies.filter((c) => !(c.name === cookie.name && c.path === path && (c.domain ?? c.host) === (domain ?? url.hostname)));
+      this.cookies = this.cookies.filter(
+        (c) => !(c.name === cookie.name && c.path === path && (c.domain ?? c.host) === (domain ?? url.hostname)),
+      );
       const lost = problems.some((p) => p.dropped && p.rule !== "path-excludes-app");
       if (lost) continue;
       const life = lifetimeSeconds(cookie, serverDate);
-      this.cookies.push({ ...cookie, domain, path, hostOnly: !domain, host: url.hostname, expiresAt: life === undefined ? undefined : Date.now() + life * 1000 });
+      this.cookies.push({
+        ...cookie,
+        domain,
+        path,
+        hostOnly: !domain,
+        host: url.hostname,
+        expiresAt: life === undefined ? undefined : Date.now() + life * 1000,
+      });
     }
   }
 
   header(url: URL): string {
     const now = Date.now();
     return this.cookies
-      .filter((c) => (c.expiresAt === undefined || c.expiresAt > now) && (c.hostOnly ? c.host === url.hostname : domainMatches(url.hostname, c.domain!)))
+      .filter(
+        (c) =>
+          (c.expiresAt === undefined || c.expiresAt > now) &&
+          (c.hostOnly ? c.host === url.hostname : domainMatches(url.hostname, c.domain!)),
+      )
       .filter((c) => pathMatches(url.pathname, c.path!) && (!c.secure || url.protocol === "https:"))
       .map((c) => `${c.name}=${c.value}`)
       .join("; ");

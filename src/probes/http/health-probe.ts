@@ -39,14 +39,23 @@ export const httpHealthProbe: Probe = {
       const facts: Record<string, FactValue> = {};
       return { status: "ok", target, findings: healthFindings(patterns, interval, facts), facts };
     } catch (err) {
-      return { status: "failed", target, findings: [{ id: "refused", summary: (err as Error).message, effects: [] }], facts: {} };
+      return {
+        status: "failed",
+        target,
+        findings: [{ id: "refused", summary: (err as Error).message, effects: [] }],
+        facts: {},
+      };
     } finally {
       await client.close();
     }
   },
 };
 
-function healthFindings(patterns: Map<string, boolean[]>, interval: number, facts: Record<string, FactValue>): Finding[] {
+function healthFindings(
+  patterns: Map<string, boolean[]>,
+  interval: number,
+  facts: Record<string, FactValue>,
+): Finding[] {
   const findings: Finding[] = [];
   let flapping = 0;
   let down = 0;
@@ -57,7 +66,12 @@ function healthFindings(patterns: Map<string, boolean[]>, interval: number, fact
     if (failed === 0) continue;
     if (failed === results.length) {
       down++;
-      findings.push({ id: "node-down", summary: `${node} failed all ${results.length} health checks: it is down (the balancer moves its users elsewhere)`, data, effects: [{ cause: "node-flapping", weight: 0.3 }] });
+      findings.push({
+        id: "node-down",
+        summary: `${node} failed all ${results.length} health checks: it is down (the balancer moves its users elsewhere)`,
+        data,
+        effects: [{ cause: "node-flapping", weight: 0.3 }],
+      });
       continue;
     }
     flapping++;
@@ -70,7 +84,11 @@ function healthFindings(patterns: Map<string, boolean[]>, interval: number, fact
     });
   }
   if (flapping === 0 && down === 0) {
-    findings.push({ id: "healthy", summary: `every node passed all ${[...patterns.values()][0]?.length ?? 0} health checks`, effects: [{ cause: "node-flapping", weight: -0.6 }] });
+    findings.push({
+      id: "healthy",
+      summary: `every node passed all ${[...patterns.values()][0]?.length ?? 0} health checks`,
+      effects: [{ cause: "node-flapping", weight: -0.6 }],
+    });
     facts["lb-health"] = "no";
   } else if (flapping) facts["lb-health"] = "yes";
   return findings;

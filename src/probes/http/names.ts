@@ -36,7 +36,8 @@ const AFFINITY: Array<{ test: RegExp; product: string; decode?: (v: string) => s
 
 /** A load-balancer affinity cookie by its name (or the configured name), with the backend it names when readable. */
 export function recogniseAffinity(name: string, value: string, configured?: string): Affinity | undefined {
-  if (configured && name === configured) return { product: "configured affinity cookie", cookie: name, value, backend: value };
+  if (configured && name === configured)
+    return { product: "configured affinity cookie", cookie: name, value, backend: value };
   const known = AFFINITY.find((a) => a.test.test(name));
   if (!known) return undefined;
   return { product: known.product, cookie: name, value, backend: known.decode ? known.decode(value) : value };

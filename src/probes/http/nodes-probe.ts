@@ -15,7 +15,10 @@ export const httpNodesProbe: Probe = {
   description: "Obtains a session on each node directly and presents it to every other node; jvmRoute suffixes",
   needs: ["nodes", "session-path", "check-path"],
   facts: {
-    "cross-node": { description: "sessions from one node are recognised by the others", values: ["recognised", "not-recognised"] },
+    "cross-node": {
+      description: "sessions from one node are recognised by the others",
+      values: ["recognised", "not-recognised"],
+    },
     "keys-shared": { description: "the nodes read each other's session cookies", values: ["yes"] },
     "jvm-route": { description: "every node has its own route suffix", values: ["yes", "no"] },
   },
@@ -27,7 +30,9 @@ export const httpNodesProbe: Probe = {
     const target = t.nodes.map((n) => displayUrl(new URL(n))).join(", ");
     try {
       const nodes = t.nodes;
-      const baselines = await Promise.all(nodes.map(async (n) => fingerprint(await client.fetch(new URL(t.checkPath!, n)))));
+      const baselines = await Promise.all(
+        nodes.map(async (n) => fingerprint(await client.fetch(new URL(t.checkPath!, n)))),
+      );
       const sessions: NodeSession[] = [];
       const routes = new Map<string, string | null>();
       const misrouted: string[] = [];
@@ -39,12 +44,21 @@ export const httpNodesProbe: Probe = {
         const own = await obtainSession(client, node, t, jar);
         if (i === 0) findings.push(...cookieFindings(jar, t.sessionCookie, facts));
         if (own.status >= 500) {
-          findings.push({ id: "login-failed", summary: `${displayUrl(own.url)} answered ${own.status}: the node could not create a session`, data: { status: own.status }, effects: [] });
+          findings.push({
+            id: "login-failed",
+            summary: `${displayUrl(own.url)} answered ${own.status}: the node could not create a session`,
+            data: { status: own.status },
+            effects: [],
+          });
           continue;
         }
         const cookie = sessionCookieOf(jar, t);
         if (!cookie) {
-          findings.push({ id: "no-session", summary: `${displayUrl(new URL(node))} set no session cookie a browser would keep`, effects: [] });
+          findings.push({
+            id: "no-session",
+            summary: `${displayUrl(new URL(node))} set no session cookie a browser would keep`,
+            effects: [],
+          });
           continue;
         }
         sessions.push({ node, ...cookie });
@@ -53,12 +67,17 @@ export const httpNodesProbe: Probe = {
         // Through the balancer, a session must come back to the node whose route it carries.
         const header = t.backendHeader?.toLowerCase();
         if (route && t.url && header && own.headers[header]) {
-          const via = await client.fetch(new URL(t.checkPath!, t.url), { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+          const via = await client.fetch(new URL(t.checkPath!, t.url), {
+            headers: { cookie: `${cookie.name}=${cookie.value}` },
+          });
           const answered = via.headers[header];
-          if (answered && answered !== own.headers[header]) misrouted.push(`a session with route "${route}" from ${own.headers[header]} was sent to ${answered}`);
+          if (answered && answered !== own.headers[header])
+            misrouted.push(`a session with route "${route}" from ${own.headers[header]} was sent to ${answered}`);
         }
         const recognisedBy = async (j: number) => {
-          const res = await client.fetch(new URL(t.checkPath!, nodes[j]!), { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+          const res = await client.fetch(new URL(t.checkPath!, nodes[j]!), {
+            headers: { cookie: `${cookie.name}=${cookie.value}` },
+          });
           return !sameAnswer(fingerprint(res), baselines[j]!, false);
         };
         // A node that does not know its own session says nothing about the others: the session was never kept.
@@ -122,7 +141,11 @@ function crossNodeFinding(pairs: number, failures: string[], facts: Record<strin
   };
 }
 
-function routeFindings(routes: Map<string, string | null>, misrouted: string[], facts: Record<string, FactValue>): Finding[] {
+function routeFindings(
+  routes: Map<string, string | null>,
+  misrouted: string[],
+  facts: Record<string, FactValue>,
+): Finding[] {
   if (routes.size === 0) return [];
   const byRoute = new Map<string, string[]>();
   const missing: string[] = [];
@@ -139,8 +162,20 @@ function routeFindings(routes: Map<string, string | null>, misrouted: string[], 
       ...(missing.length ? [`${missing.join(", ")} add no route suffix to JSESSIONID`] : []),
       ...(misrouted.length ? [`the balancer's routes do not match the nodes' jvmRoute: ${misrouted.join("; ")}`] : []),
     ];
-    return [{ id: "jvm-route", summary: `${problems.join("; ")} (${listed}): the balancer cannot route a session back to its node`, effects: [{ cause: "jvm-route", weight: 0.8 }] }];
+    return [
+      {
+        id: "jvm-route",
+        summary: `${problems.join("; ")} (${listed}): the balancer cannot route a session back to its node`,
+        effects: [{ cause: "jvm-route", weight: 0.8 }],
+      },
+    ];
   }
   facts["jvm-route"] = "yes";
-  return [{ id: "jvm-route", summary: `each node has its own jvmRoute (${listed})`, effects: [{ cause: "jvm-route", weight: -0.5 }] }];
+  return [
+    {
+      id: "jvm-route",
+      summary: `each node has its own jvmRoute (${listed})`,
+      effects: [{ cause: "jvm-route", weight: -0.5 }],
+    },
+  ];
 }

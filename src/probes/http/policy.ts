@@ -64,24 +64,39 @@ export function createPolicy(entries: readonly string[]): TargetPolicy {
   const bare = (host: string) => host.toLowerCase().replace(/^\[|\]$/g, "");
   const nameListed = (host: string) => hosts.includes(bare(host)) || suffixes.some((s) => bare(host).endsWith(s));
   const describe = () =>
-    [...hosts, ...suffixes.map((s) => `*${s}`), ...prefixes.map((p) => p.href), ...cidrs.map(([n, b]) => `${n.toString()}/${b}`)].join(", ") || "nothing";
+    [
+      ...hosts,
+      ...suffixes.map((s) => `*${s}`),
+      ...prefixes.map((p) => p.href),
+      ...cidrs.map(([n, b]) => `${n.toString()}/${b}`),
+    ].join(", ") || "nothing";
 
   const checkAddress = (hostname: string, address: string): void => {
     const ip = parseIp(address);
     const blocked = BLOCKED.find((b) => inRange(ip, b.range));
     // Only an address entry inside the blocked range unlocks it: a name or a broad range never does.
     if (blocked && !cidrs.some((c) => inRange(ip, c) && c[1] >= blocked.range[1])) {
-      throw new TargetRefused(`${bare(hostname)} resolves to ${address}, ${blocked.why}; refused unless that address is allowlisted`);
+      throw new TargetRefused(
+        `${bare(hostname)} resolves to ${address}, ${blocked.why}; refused unless that address is allowlisted`,
+      );
     }
-    const ok = nameListed(hostname) || prefixes.some((p) => bare(p.hostname) === bare(hostname)) || cidrs.some((c) => inRange(ip, c));
+    const ok =
+      nameListed(hostname) ||
+      prefixes.some((p) => bare(p.hostname) === bare(hostname)) ||
+      cidrs.some((c) => inRange(ip, c));
     if (!ok) throw new TargetRefused(`${bare(hostname)} (${address}) is not in the allowlist (${describe()})`);
   };
 
   return {
     checkUrl(url) {
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new TargetRefused(`${url.protocol} URLs are not probed`);
+      if (url.protocol !== "http:" && url.protocol !== "https:")
+        throw new TargetRefused(`${url.protocol} URLs are not probed`);
       const samePrefixOrigin = prefixes.filter((p) => p.origin === url.origin);
-      if (!nameListed(url.hostname) && samePrefixOrigin.length && !samePrefixOrigin.some((p) => url.pathname.startsWith(p.pathname))) {
+      if (
+        !nameListed(url.hostname) &&
+        samePrefixOrigin.length &&
+        !samePrefixOrigin.some((p) => url.pathname.startsWith(p.pathname))
+      ) {
         throw new TargetRefused(`${url.origin}${url.pathname} is outside the allowlisted prefixes (${describe()})`);
       }
       if (isIpLiteral(bare(url.hostname))) return checkAddress(url.hostname, bare(url.hostname));

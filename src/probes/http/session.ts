@@ -8,23 +8,36 @@ import { createPolicy } from "./policy.js";
 /** The probe's HTTP client: the targets' allowlist, or the hosts of --url and --node when none is configured. */
 export function httpClient(ctx: ProbeContext): HttpClient {
   const t = ctx.targets;
-  const entries = t.allowlist ?? [t.url, ...t.nodes].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
+  const entries =
+    t.allowlist ?? [t.url, ...t.nodes].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS };
-  for (const key of Object.keys(limits) as Array<keyof HttpLimits>) if (typeof ctx.params[key] === "number") limits[key] = ctx.params[key] as number;
+  for (const key of Object.keys(limits) as Array<keyof HttpLimits>)
+    if (typeof ctx.params[key] === "number") limits[key] = ctx.params[key] as number;
   return new HttpClient(createPolicy(entries), limits, ctx.signal);
 }
 
 export function newJar(targets: Targets): CookieJar {
-  return new CookieJar({ appPath: targets.checkPath, isSession: (name) => isSessionCookie(name, targets.sessionCookie) });
+  return new CookieJar({
+    appPath: targets.checkPath,
+    isSession: (name) => isSessionCookie(name, targets.sessionCookie),
+  });
 }
 
 /** `${VAR}` and `$VAR` in login values come from the environment, so credentials never pass through chat. */
 function fromEnv(value: string): string {
-  return value.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => process.env[(a ?? b)!] ?? "");
+  return value.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (_, a: string | undefined, b: string | undefined) => process.env[(a ?? b)!] ?? "",
+  );
 }
 
 /** Obtains a session on `base`: the configured login request, else GET of the session path. */
-export async function obtainSession(client: HttpClient, base: string, targets: Targets, jar: CookieJar): Promise<HttpResponse> {
+export async function obtainSession(
+  client: HttpClient,
+  base: string,
+  targets: Targets,
+  jar: CookieJar,
+): Promise<HttpResponse> {
   if (targets.login) {
     const { method, path, form, json } = targets.login;
     const url = new URL(path, base);
@@ -33,7 +46,12 @@ export async function obtainSession(client: HttpClient, base: string, targets: T
       return client.fetch(url, { method, body, headers: { "content-type": "application/json" }, jar });
     }
     const body = new URLSearchParams(Object.entries(form ?? {}).map(([k, v]) => [k, fromEnv(v)])).toString();
-    return client.fetch(url, { method, body: method === "GET" ? undefined : body, headers: { "content-type": "application/x-www-form-urlencoded" }, jar });
+    return client.fetch(url, {
+      method,
+      body: method === "GET" ? undefined : body,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      jar,
+    });
   }
   return client.fetch(new URL(targets.sessionPath!, base), { jar });
 }
@@ -57,15 +75,28 @@ export function sessionCookieOf(jar: CookieJar, targets: Targets): { name: strin
 }
 
 /** Headers that differ between any two requests, whichever node answers them. */
-const VOLATILE = /^(date|age|etag|last-modified|expires|content-length|set-cookie|keep-alive|connection|transfer-encoding|x-request-id|x-correlation-id|request-id|traceparent|tracestate|x-amzn-trace-id|x-amz-cf-id|cf-ray|x-runtime|x-response-time|server-timing)$/i;
+const VOLATILE =
+  /^(date|age|etag|last-modified|expires|content-length|set-cookie|keep-alive|connection|transfer-encoding|x-request-id|x-correlation-id|request-id|traceparent|tracestate|x-amzn-trace-id|x-amz-cf-id|cf-ray|x-runtime|x-response-time|server-timing)$/i;
 
 /**
  * Tells backends apart by elimination, when no affinity cookie or configured header names them: a response
  * header that is stable on each node (asked twice) and different between the nodes (X-Served-By, X-Hostname …).
  */
-export async function distinguishingHeader(client: HttpClient, nodes: string[], path: string): Promise<{ header: string; node: Map<string, string> } | undefined> {
+export async function distinguishingHeader(
+  client: HttpClient,
+  nodes: string[],
+  path: string,
+): Promise<{ header: string; node: Map<string, string> } | undefined> {
   if (nodes.length < 2) return undefined;
-  const answers = await Promise.all(nodes.map(async (n) => [await client.fetch(new URL(path, n), { followRedirects: false }), await client.fetch(new URL(path, n), { followRedirects: false })] as const));
+  const answers = await Promise.all(
+    nodes.map(
+      async (n) =>
+        [
+          await client.fetch(new URL(path, n), { followRedirects: false }),
+          await client.fetch(new URL(path, n), { followRedirects: false }),
+        ] as const,
+    ),
+  );
   const names = Object.keys(answers[0]![0].headers).filter((h) => !VOLATILE.test(h));
   for (const header of names) {
     const values = answers.map(([a, b]) => (a.headers[header] === b.headers[header] ? a.headers[header] : undefined));

@@ -22,7 +22,10 @@ const URL_RE = /^(rediss?)(?:\+(sentinel|cluster))?:\/\/(?:([^:@/]*)(?::([^@/]*)
  */
 export function parseRedisTarget(url: string): RedisTarget {
   const m = URL_RE.exec(url.trim());
-  if (!m) throw new Error("expected redis://[user:pass@]host:port[/db], rediss://…, redis+sentinel://…/master or redis+cluster://…");
+  if (!m)
+    throw new Error(
+      "expected redis://[user:pass@]host:port[/db], rediss://…, redis+sentinel://…/master or redis+cluster://…",
+    );
   const [, scheme, variant, user, pass, hostList, path] = m;
   const hosts = hostList!.split(",").map((h) => {
     const hm = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(h);
@@ -39,11 +42,21 @@ export function parseRedisTarget(url: string): RedisTarget {
   const dbText = segments.shift();
   if (dbText !== undefined && !/^\d+$/.test(dbText)) throw new Error(`the database must be a number, got "${dbText}"`);
   if (mode === "cluster" && dbText && dbText !== "0") throw new Error("Redis Cluster only has database 0");
-  if (mode === "single" && hosts.length > 1) throw new Error("several hosts need redis+sentinel:// or redis+cluster://");
+  if (mode === "single" && hosts.length > 1)
+    throw new Error("several hosts need redis+sentinel:// or redis+cluster://");
   const username = user ? decodeURIComponent(user) : undefined;
   const password = pass ? decodeURIComponent(pass) : undefined;
   const display = `${scheme!.toLowerCase()}${variant ? `+${mode}` : ""}://${username ? `${username}${password ? ":***" : ""}@` : password ? ":***@" : ""}${hostList}${path ?? ""}`;
-  return { mode, tls: scheme!.toLowerCase() === "rediss", username, password, hosts, db: dbText ? Number(dbText) : 0, masterName, display };
+  return {
+    mode,
+    tls: scheme!.toLowerCase() === "rediss",
+    username,
+    password,
+    hosts,
+    db: dbText ? Number(dbText) : 0,
+    masterName,
+    display,
+  };
 }
 
 export type RedisConnection = {
@@ -96,11 +109,24 @@ export async function connectRedis(target: RedisTarget, opts: ConnectOptions): P
       const masters = cluster.nodes("master");
       const keyspaces = masters.map((n) => new ReadOnlyRedis(n, `${n.options.host}:${n.options.port}`));
       await bounded(Promise.all(keyspaces.map((k) => k.call("PING"))), opts);
-      return { target, primary: keyspaces[0]!, keyspaces, commandsSent: () => keyspaces.reduce((s, k) => s + k.sent, 0), close };
+      return {
+        target,
+        primary: keyspaces[0]!,
+        keyspaces,
+        commandsSent: () => keyspaces.reduce((s, k) => s + k.sent, 0),
+        close,
+      };
     }
     const redis =
       target.mode === "sentinel"
-        ? new Redis({ ...base, db: target.db, sentinels: target.hosts, name: target.masterName, sentinelRetryStrategy: () => null, enableTLSForSentinelMode: target.tls })
+        ? new Redis({
+            ...base,
+            db: target.db,
+            sentinels: target.hosts,
+            name: target.masterName,
+            sentinelRetryStrategy: () => null,
+            enableTLSForSentinelMode: target.tls,
+          })
         : new Redis({ ...base, db: target.db, host: target.hosts[0]!.host, port: target.hosts[0]!.port });
     redis.on("error", remember);
     closers.push(() => redis.disconnect());
@@ -111,7 +137,7 @@ export async function connectRedis(target: RedisTarget, opts: ConnectOptions): P
     return { target, primary: node, keyspaces: [node], commandsSent: () => node.sent, close };
   } catch (err) {
     close();
-    throw new Error(connectionProblem(cause ?? err, target, opts.connectTimeoutMs));
+    throw new Error(connectionProblem(cause ?? err, target, opts.connectTimeoutMs), { cause: err });
   }
 }
 
@@ -132,14 +158,17 @@ async function bounded<T>(promise: Promise<T>, opts: ConnectOptions): Promise<T>
 export function connectionProblem(err: unknown, target: RedisTarget, timeoutMs: number): string {
   const msg = err instanceof Error ? err.message : String(err);
   const where = target.display;
-  if (/ECONNREFUSED/.test(msg)) return `connection refused at ${where}: nothing listens there, or a firewall rejects it`;
+  if (/ECONNREFUSED/.test(msg))
+    return `connection refused at ${where}: nothing listens there, or a firewall rejects it`;
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return `host not found: ${where}`;
   if (/WRONGPASS|invalid username-password|NOAUTH|AUTH failed|invalid password/i.test(msg)) {
     return `auth failed at ${where}${target.username ? ` for user "${target.username}"` : ""}: check the user name and password`;
   }
   if (/ETIMEDOUT|timed? ?out/i.test(msg)) return `no answer from ${where} within ${Math.round(timeoutMs / 100) / 10} s`;
-  if (/All sentinels are unreachable|sentinel/i.test(msg)) return `no sentinel answered for master "${target.masterName}" at ${where}`;
+  if (/All sentinels are unreachable|sentinel/i.test(msg))
+    return `no sentinel answered for master "${target.masterName}" at ${where}`;
   if (/SSL|TLS|certificate|EPROTO/i.test(msg)) return `TLS handshake with ${where} failed: ${msg}`;
-  if (/Failed to refresh slots cache|ClusterAllFailedError|None of startup nodes/i.test(msg)) return `cannot read the cluster layout from ${where}`;
+  if (/Failed to refresh slots cache|ClusterAllFailedError|None of startup nodes/i.test(msg))
+    return `cannot read the cluster layout from ${where}`;
   return `cannot connect to ${where}: ${msg}`;
 }

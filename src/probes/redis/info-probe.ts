@@ -13,7 +13,10 @@ export const redisInfoProbe: Probe = {
   facts: {
     "store-reachable": { description: "the store answered", values: [true, false] },
     "store-evictions": { description: "the store is evicting or refusing writes for memory", values: ["yes", "no"] },
-    "store-replica": { description: "the store the app uses is a replica or cut off from its master", values: ["yes", "no"] },
+    "store-replica": {
+      description: "the store the app uses is a replica or cut off from its master",
+      values: ["yes", "no"],
+    },
     "store-clock-offset-ms": { description: "the store's clock minus this host's", values: [0] },
   },
   run: (ctx) =>
@@ -34,7 +37,9 @@ export const redisInfoProbe: Probe = {
         effects: [],
       });
       findings.push(...capacity(info, config, facts));
-      findings.push(...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display));
+      findings.push(
+        ...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display),
+      );
       findings.push(...persistence(info));
       findings.push(clockFinding(clock));
       facts["store-clock-offset-ms"] = clock.offsetMs;
@@ -42,7 +47,11 @@ export const redisInfoProbe: Probe = {
       const unavailable = Object.entries(config.unavailable).map(([k]) => k);
       if (!role.ok && role.unavailable) unavailable.push("ROLE");
       if (unavailable.length) {
-        findings.push({ id: "restricted", summary: `not permitted or renamed here: ${unavailable.join(", ")}; read from INFO instead`, effects: [] });
+        findings.push({
+          id: "restricted",
+          summary: `not permitted or renamed here: ${unavailable.join(", ")}; read from INFO instead`,
+          effects: [],
+        });
       }
       const outcome: ProbeOutcome = { status: "ok", target: conn.target.display, findings, facts };
       return outcome;
@@ -81,7 +90,14 @@ function capacity(info: Map<string, string>, config: Config, facts: Record<strin
   const oomErrors = Number(parseInfoList(info.get("errorstat_OOM") ?? "count=0").count ?? 0);
   const ratio = max > 0 ? used / max : 0;
   const memory = `used_memory ${formatBytes(used)}${max > 0 ? ` of maxmemory ${formatBytes(max)} (${Math.round(ratio * 100)} %)` : " with no maxmemory limit"}, policy ${policy}`;
-  const data = { usedMemory: used, maxMemory: max, policy, evictedKeys: evicted, rejectedConnections: rejected, oomErrors };
+  const data = {
+    usedMemory: used,
+    maxMemory: max,
+    policy,
+    evictedKeys: evicted,
+    rejectedConnections: rejected,
+    oomErrors,
+  };
   const findings: Finding[] = [];
 
   if (evicted > 0 && policy !== "noeviction") {
@@ -108,9 +124,19 @@ function capacity(info: Map<string, string>, config: Config, facts: Record<strin
       effects: [{ cause: "store-capacity", weight: 0.6 }],
     });
   } else if (max > 0 && ratio >= 0.9) {
-    findings.push({ id: "memory-near-limit", summary: `${memory}: close to the limit, evictions will start`, data, effects: [{ cause: "store-capacity", weight: 0.4 }] });
+    findings.push({
+      id: "memory-near-limit",
+      summary: `${memory}: close to the limit, evictions will start`,
+      data,
+      effects: [{ cause: "store-capacity", weight: 0.4 }],
+    });
   } else {
-    findings.push({ id: "memory", summary: `no evictions; ${memory}`, data, effects: [{ cause: "store-capacity", weight: -0.6 }] });
+    findings.push({
+      id: "memory",
+      summary: `no evictions; ${memory}`,
+      data,
+      effects: [{ cause: "store-capacity", weight: -0.6 }],
+    });
     facts["store-evictions"] = "no";
   }
   if (rejected > 0) {
@@ -124,18 +150,31 @@ function capacity(info: Map<string, string>, config: Config, facts: Record<strin
   return findings;
 }
 
-function replication(info: Map<string, string>, role: unknown[] | undefined, config: Config, facts: Record<string, FactValue>, where: string): Finding[] {
+function replication(
+  info: Map<string, string>,
+  role: unknown[] | undefined,
+  config: Config,
+  facts: Record<string, FactValue>,
+  where: string,
+): Finding[] {
   const isReplica = role ? role[0] === "slave" || role[0] === "replica" : info.get("role") === "slave";
   const findings: Finding[] = [];
   if (info.get("loading") === "1") {
-    findings.push({ id: "loading", summary: "the store is loading its dataset after a restart (LOADING): reads and writes fail until it finishes", effects: [{ cause: "replication", weight: 0.45 }] });
+    findings.push({
+      id: "loading",
+      summary: "the store is loading its dataset after a restart (LOADING): reads and writes fail until it finishes",
+      effects: [{ cause: "replication", weight: 0.45 }],
+    });
   }
   if (isReplica) {
     const master = `${info.get("master_host") ?? "?"}:${info.get("master_port") ?? "?"}`;
     const link = info.get("master_link_status") ?? "unknown";
     const down = num(info, "master_link_down_since_seconds");
     const readOnly = info.get("slave_read_only") !== "0" && info.get("replica_read_only") !== "0";
-    const linkText = link === "up" ? `its link to master ${master} is up` : `its link to master ${master} is ${link}${down !== undefined && down >= 0 ? ` for ${formatDuration(down)}` : ""}`;
+    const linkText =
+      link === "up"
+        ? `its link to master ${master} is up`
+        : `its link to master ${master} is ${link}${down !== undefined && down >= 0 ? ` for ${formatDuration(down)}` : ""}`;
     findings.push({
       id: "store-is-replica",
       summary: `${where} is a replica and ${linkText}: ${readOnly ? "session writes are refused (READONLY)" : "writes land on a replica and are lost on resync"}. Point the app at the current master (Sentinel or cluster discovery).`,
@@ -149,7 +188,12 @@ function replication(info: Map<string, string>, role: unknown[] | undefined, con
   const offset = num(info, "master_repl_offset") ?? 0;
   const lagging = replicas.filter((r) => Number(r.lag ?? 0) > 10 || r.state !== "online");
   const minReplicas = Number(config.values["min-replicas-to-write"] ?? 0);
-  const details = replicas.map((r) => `${r.ip}:${r.port} ${r.state} lag ${r.lag ?? "?"} s, ${Math.max(0, offset - Number(r.offset ?? offset))} bytes behind`).join("; ");
+  const details = replicas
+    .map(
+      (r) =>
+        `${r.ip}:${r.port} ${r.state} lag ${r.lag ?? "?"} s, ${Math.max(0, offset - Number(r.offset ?? offset))} bytes behind`,
+    )
+    .join("; ");
   if (lagging.length > 0) {
     findings.push({
       id: "replica-lag",
@@ -158,10 +202,17 @@ function replication(info: Map<string, string>, role: unknown[] | undefined, con
       effects: [{ cause: "replication", weight: 0.4 }],
     });
   } else {
-    const safety = minReplicas > 0 ? `, min-replicas-to-write ${minReplicas}` : replicas.length > 0 ? ", writes do not wait for replicas (min-replicas-to-write 0)" : "";
+    const safety =
+      minReplicas > 0
+        ? `, min-replicas-to-write ${minReplicas}`
+        : replicas.length > 0
+          ? ", writes do not wait for replicas (min-replicas-to-write 0)"
+          : "";
     findings.push({
       id: "replication",
-      summary: replicas.length ? `master with ${replicas.length} replica(s) in sync (${details})${safety}` : "master with no replicas: a failure loses every session, but nothing is out of sync",
+      summary: replicas.length
+        ? `master with ${replicas.length} replica(s) in sync (${details})${safety}`
+        : "master with no replicas: a failure loses every session, but nothing is out of sync",
       data: { role: "master", replicas: replicas.length, minReplicasToWrite: minReplicas },
       effects: [{ cause: "replication", weight: replicas.length ? -0.5 : -0.3 }],
     });
@@ -176,7 +227,13 @@ function persistence(info: Map<string, string>): Finding[] {
     info.get("aof_enabled") === "1" && info.get("aof_last_write_status") === "err" ? "the last AOF write failed" : "",
   ].filter(Boolean);
   if (broken.length === 0) return [];
-  return [{ id: "persistence", summary: `${broken.join(" and ")}: with stop-writes-on-bgsave-error the store refuses writes (MISCONF)`, effects: [{ cause: "store-capacity", weight: 0.3 }] }];
+  return [
+    {
+      id: "persistence",
+      summary: `${broken.join(" and ")}: with stop-writes-on-bgsave-error the store refuses writes (MISCONF)`,
+      effects: [{ cause: "store-capacity", weight: 0.3 }],
+    },
+  ];
 }
 
 type Clock = { offsetMs: number; errorMs: number };
@@ -195,8 +252,20 @@ function clockFinding({ offsetMs, errorMs }: Clock): Finding {
   const skew = Math.abs(offsetMs) - errorMs;
   const text = `the store's clock is ${Math.abs(offsetMs)} ms ${offsetMs >= 0 ? "ahead of" : "behind"} this host's (± ${errorMs} ms)`;
   const data = { offsetMs, errorMs };
-  if (skew > 60_000) return { id: "clock", summary: `${text}: far off; TTLs and expiry computed on different clocks disagree`, data, effects: [{ cause: "clock-skew", weight: 0.7 }] };
-  if (skew > 2_000) return { id: "clock", summary: `${text}: over the 2 s tolerance`, data, effects: [{ cause: "clock-skew", weight: 0.5 }] };
+  if (skew > 60_000)
+    return {
+      id: "clock",
+      summary: `${text}: far off; TTLs and expiry computed on different clocks disagree`,
+      data,
+      effects: [{ cause: "clock-skew", weight: 0.7 }],
+    };
+  if (skew > 2_000)
+    return {
+      id: "clock",
+      summary: `${text}: over the 2 s tolerance`,
+      data,
+      effects: [{ cause: "clock-skew", weight: 0.5 }],
+    };
   return { id: "clock", summary: text, data, effects: [] };
 }
 
@@ -211,7 +280,9 @@ async function latency(redis: ReadOnlyRedis): Promise<Finding[]> {
   if (slow.ok && Array.isArray(slow.value) && slow.value.length > 0) {
     const entries = slow.value as unknown[][];
     const maxMs = Math.max(...entries.map((e) => Number(e[2]) / 1000));
-    const commands = [...new Set(entries.map((e) => String((e[3] as unknown[])[0]).toUpperCase()))].slice(0, 5).join(", ");
+    const commands = [...new Set(entries.map((e) => String((e[3] as unknown[])[0]).toUpperCase()))]
+      .slice(0, 5)
+      .join(", ");
     parts.push(`${entries.length} slow-log entries (slowest ${Math.round(maxMs)} ms; ${commands})`);
   }
   if (parts.length === 0) return [];

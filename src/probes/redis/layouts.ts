@@ -17,7 +17,15 @@ export type Layout = {
 };
 
 export const LAYOUTS: readonly Layout[] = [
-  { id: "connect-redis", store: "connect-redis (express-session)", stack: "express", match: "sess:*", test: /^sess:[^:]+$/, type: "string", keyFor: (id) => `sess:${id}` },
+  {
+    id: "connect-redis",
+    store: "connect-redis (express-session)",
+    stack: "express",
+    match: "sess:*",
+    test: /^sess:[^:]+$/,
+    type: "string",
+    keyFor: (id) => `sess:${id}`,
+  },
   {
     id: "spring-session",
     store: "Spring Session",
@@ -27,7 +35,15 @@ export const LAYOUTS: readonly Layout[] = [
     type: "hash",
     keyFor: (id) => `spring:session:sessions:${id}`,
   },
-  { id: "phpredis", store: "phpredis", stack: "php", match: "PHPREDIS_*SESSION:*", test: /^PHPREDIS_(CLUSTER_)?SESSION:[^:]+$/, type: "string", keyFor: (id) => `PHPREDIS_SESSION:${id}` },
+  {
+    id: "phpredis",
+    store: "phpredis",
+    stack: "php",
+    match: "PHPREDIS_*SESSION:*",
+    test: /^PHPREDIS_(CLUSTER_)?SESSION:[^:]+$/,
+    type: "string",
+    keyFor: (id) => `PHPREDIS_SESSION:${id}`,
+  },
   {
     id: "redisson-tomcat",
     store: "Redisson Tomcat session manager",
@@ -61,7 +77,15 @@ export const LAYOUTS: readonly Layout[] = [
 export function customLayout(prefix: string): Layout {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const glob = prefix.replace(/[*?[\]\\]/g, "\\$&");
-  return { id: "custom", store: `keys under "${prefix}"`, stack: "other", match: `${glob}*`, test: new RegExp(`^${escaped}`), type: "string", keyFor: (id) => `${prefix}${id}` };
+  return {
+    id: "custom",
+    store: `keys under "${prefix}"`,
+    stack: "other",
+    match: `${glob}*`,
+    test: new RegExp(`^${escaped}`),
+    type: "string",
+    keyFor: (id) => `${prefix}${id}`,
+  };
 }
 
 export function layoutOf(key: string): Layout | undefined {

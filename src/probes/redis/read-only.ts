@@ -27,7 +27,22 @@ export const ALLOWED_COMMANDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Commands with subcommands are allowed per subcommand (CONFIG GET yes, CONFIG SET no). */
-const CONTAINERS = new Set(["MEMORY", "OBJECT", "CONFIG", "LATENCY", "SLOWLOG", "CLUSTER", "CLIENT", "ACL", "DEBUG", "SCRIPT", "FUNCTION", "XINFO", "COMMAND", "MODULE"]);
+const CONTAINERS = new Set([
+  "MEMORY",
+  "OBJECT",
+  "CONFIG",
+  "LATENCY",
+  "SLOWLOG",
+  "CLUSTER",
+  "CLIENT",
+  "ACL",
+  "DEBUG",
+  "SCRIPT",
+  "FUNCTION",
+  "XINFO",
+  "COMMAND",
+  "MODULE",
+]);
 
 export class CommandRefused extends Error {
   override name = "CommandRefused";
@@ -87,6 +102,8 @@ export class ReadOnlyRedis {
     const pipeline = this.redis.pipeline();
     for (const [cmd, ...args] of commands) pipeline.call(cmd, ...args);
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, value]) => (err ? { ok: false, error: err.message, unavailable: isUnavailable(err) } : { ok: true, value }));
+    return results.map(([err, value]) =>
+      err ? { ok: false, error: err.message, unavailable: isUnavailable(err) } : { ok: true, value },
+    );
   }
 }

@@ -8,7 +8,10 @@ export const COMMAND_TIMEOUT_MS = 3_000;
  * Connects to the store named by the targets, runs `body`, and always disconnects. An unreachable store becomes a
  * failed outcome with a finding that says where and why, and the fact `store-reachable: false`.
  */
-export async function withRedis(ctx: ProbeContext, body: (conn: RedisConnection) => Promise<ProbeOutcome>): Promise<ProbeOutcome> {
+export async function withRedis(
+  ctx: ProbeContext,
+  body: (conn: RedisConnection) => Promise<ProbeOutcome>,
+): Promise<ProbeOutcome> {
   const target = parseRedisTarget(ctx.targets.redis!);
   const timeouts = {
     connectTimeoutMs: Number(ctx.params.connectTimeoutMs ?? CONNECT_TIMEOUT_MS),
@@ -29,8 +32,15 @@ export async function withRedis(ctx: ProbeContext, body: (conn: RedisConnection)
     return await body(conn);
   } catch (err) {
     const msg = (err as Error).message;
-    const summary = /timed? ?out/i.test(msg) ? `${target.display} stopped answering (no reply within ${timeouts.commandTimeoutMs / 1000} s)` : `${target.display}: ${msg}`;
-    return { status: "failed", target: target.display, findings: [{ id: "error", summary, effects: [] }], facts: { "store-reachable": false } };
+    const summary = /timed? ?out/i.test(msg)
+      ? `${target.display} stopped answering (no reply within ${timeouts.commandTimeoutMs / 1000} s)`
+      : `${target.display}: ${msg}`;
+    return {
+      status: "failed",
+      target: target.display,
+      findings: [{ id: "error", summary, effects: [] }],
+      facts: { "store-reachable": false },
+    };
   } finally {
     conn.close();
   }

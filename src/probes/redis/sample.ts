@@ -15,7 +15,13 @@ export type SampleLimits = {
   discoveryCalls: number;
 };
 
-export const DEFAULT_LIMITS: SampleLimits = { maxKeys: 500, maxScanCalls: 100, scanCount: 1000, budgetMs: 3000, discoveryCalls: 3 };
+export const DEFAULT_LIMITS: SampleLimits = {
+  maxKeys: 500,
+  maxScanCalls: 100,
+  scanCount: 1000,
+  budgetMs: 3000,
+  discoveryCalls: 3,
+};
 
 export type Discovery = { scanned: number; scanCalls: number; byLayout: Map<Layout, number>; other: number };
 
@@ -62,9 +68,24 @@ export type SessionSample = {
 };
 
 /** SCANs the layout's keys on every keyspace, examining each key's type, TTL, size and idle time in pipelines. */
-export async function sampleSessions(keyspaces: ReadOnlyRedis[], layout: Layout, limits: SampleLimits): Promise<SessionSample> {
+export async function sampleSessions(
+  keyspaces: ReadOnlyRedis[],
+  layout: Layout,
+  limits: SampleLimits,
+): Promise<SessionSample> {
   const deadline = Date.now() + limits.budgetMs;
-  const sample: SessionSample = { examined: 0, scanCalls: 0, complete: true, types: {}, ttls: [], withoutTtl: 0, sizes: [], idle: [], lifetimes: [], unavailable: [] };
+  const sample: SessionSample = {
+    examined: 0,
+    scanCalls: 0,
+    complete: true,
+    types: {},
+    ttls: [],
+    withoutTtl: 0,
+    sizes: [],
+    idle: [],
+    lifetimes: [],
+    unavailable: [],
+  };
   const seen = new Set<string>();
   const unavailable = new Set<string>();
 
@@ -78,7 +99,10 @@ export async function sampleSessions(keyspaces: ReadOnlyRedis[], layout: Layout,
         sample.complete = false;
         break;
       }
-      const [next, keys] = (await ks.call("SCAN", cursor, "MATCH", layout.match, "COUNT", limits.scanCount)) as [string, string[]];
+      const [next, keys] = (await ks.call("SCAN", cursor, "MATCH", layout.match, "COUNT", limits.scanCount)) as [
+        string,
+        string[],
+      ];
       sample.scanCalls++;
       cursor = next;
       // SCAN may return a key twice; MATCH is a glob, the layout's test is exact.
@@ -91,9 +115,19 @@ export async function sampleSessions(keyspaces: ReadOnlyRedis[], layout: Layout,
   return sample;
 }
 
-async function examine(ks: ReadOnlyRedis, keys: string[], sample: SessionSample, unavailable: Set<string>): Promise<void> {
+async function examine(
+  ks: ReadOnlyRedis,
+  keys: string[],
+  sample: SessionSample,
+  unavailable: Set<string>,
+): Promise<void> {
   if (keys.length === 0) return;
-  const commands: Command[] = keys.flatMap((k): Command[] => [["TYPE", k], ["PTTL", k], ["MEMORY", "USAGE", k], ["OBJECT", "IDLETIME", k]]);
+  const commands: Command[] = keys.flatMap((k): Command[] => [
+    ["TYPE", k],
+    ["PTTL", k],
+    ["MEMORY", "USAGE", k],
+    ["OBJECT", "IDLETIME", k],
+  ]);
   const replies = await ks.batch(commands);
   keys.forEach((_, i) => {
     const [type, pttl, size, idle] = replies.slice(i * 4, i * 4 + 4);

@@ -3,7 +3,14 @@ import { formatBytes, formatDuration, parseDuration } from "../../units.js";
 import type { Finding, Probe } from "../types.js";
 import { num, parseInfo } from "./info.js";
 import { customLayout, type Layout } from "./layouts.js";
-import { DEFAULT_LIMITS, discoverLayouts, percentile, sampleSessions, type SampleLimits, type SessionSample } from "./sample.js";
+import {
+  DEFAULT_LIMITS,
+  discoverLayouts,
+  percentile,
+  sampleSessions,
+  type SampleLimits,
+  type SessionSample,
+} from "./sample.js";
 import type { ReadOnlyRedis } from "./read-only.js";
 import { withRedis } from "./run.js";
 
@@ -19,9 +26,15 @@ export const redisSessionsProbe: Probe = {
   description: "Samples session keys with SCAN: layout, TTL distribution against the app's idle timeout, sizes",
   needs: ["redis"],
   facts: {
-    stack: { description: "the stack whose session store wrote the keys", values: ["express", "java-spring-session", "java-tomcat", "php", "other"] },
+    stack: {
+      description: "the stack whose session store wrote the keys",
+      values: ["express", "java-spring-session", "java-tomcat", "php", "other"],
+    },
     architecture: { description: "sessions live in a shared store", values: ["external-store"] },
-    "session-layout": { description: "the recognised session key layout", values: ["connect-redis", "spring-session", "phpredis", "redisson-tomcat", "django", "laravel", "custom"] },
+    "session-layout": {
+      description: "the recognised session key layout",
+      values: ["connect-redis", "spring-session", "phpredis", "redisson-tomcat", "django", "laravel", "custom"],
+    },
     "ttl-vs-timeout": { description: "store TTL shorter than the app's idle timeout", values: ["yes", "no"] },
     "session-size": { description: "sessions over 100 KB", values: ["yes", "no"] },
   },
@@ -32,7 +45,8 @@ export const redisSessionsProbe: Probe = {
       const findings: Finding[] = [];
       const facts: Record<string, FactValue> = {};
       const dbsize = Number(await conn.primary.call("DBSIZE"));
-      const prefix = ctx.targets.sessionPrefix ?? (typeof ctx.params.prefix === "string" ? ctx.params.prefix : undefined);
+      const prefix =
+        ctx.targets.sessionPrefix ?? (typeof ctx.params.prefix === "string" ? ctx.params.prefix : undefined);
 
       let layout: Layout | undefined;
       let otherShare = 0;
@@ -52,11 +66,19 @@ export const redisSessionsProbe: Probe = {
       }
 
       const sample = await sampleSessions(conn.keyspaces, layout, limits);
-      const scope = sample.complete ? `all ${sample.examined}` : `${sample.examined} sampled (stopped by the ${sample.stoppedBy})`;
+      const scope = sample.complete
+        ? `all ${sample.examined}`
+        : `${sample.examined} sampled (stopped by the ${sample.stoppedBy})`;
       findings.push({
         id: "layout",
         summary: `${scope} session keys of ${layout.store} (${layout.match}) among ${dbsize} keys`,
-        data: { layout: layout.id, examined: sample.examined, dbsize, scanCalls: sample.scanCalls, complete: sample.complete },
+        data: {
+          layout: layout.id,
+          examined: sample.examined,
+          dbsize,
+          scanCalls: sample.scanCalls,
+          complete: sample.complete,
+        },
         effects: [],
       });
       if (sample.examined > 0) {
@@ -68,7 +90,11 @@ export const redisSessionsProbe: Probe = {
         findings.push(...(await sharingFindings(conn.primary, otherShare, layout)));
       }
       if (sample.unavailable.length) {
-        findings.push({ id: "restricted", summary: `not permitted or renamed here: ${sample.unavailable.join(", ")}; those measurements are missing`, effects: [] });
+        findings.push({
+          id: "restricted",
+          summary: `not permitted or renamed here: ${sample.unavailable.join(", ")}; those measurements are missing`,
+          effects: [],
+        });
       }
       findings.push({
         id: "cost",
@@ -88,7 +114,11 @@ function pickLimits(params: Record<string, unknown>): Partial<SampleLimits> {
   return out;
 }
 
-function ttlFindings(sample: SessionSample, idleFact: FactValue | undefined, facts: Record<string, FactValue>): Finding[] {
+function ttlFindings(
+  sample: SessionSample,
+  idleFact: FactValue | undefined,
+  facts: Record<string, FactValue>,
+): Finding[] {
   const findings: Finding[] = [];
   const n = sample.examined;
   if (sample.withoutTtl > 0) {
@@ -103,8 +133,13 @@ function ttlFindings(sample: SessionSample, idleFact: FactValue | undefined, fac
   // Remaining TTL plus idle time is the lifetime the store gave a key when it was last written or touched.
   const lifetime = percentile(sample.lifetimes.length ? sample.lifetimes : sample.ttls, 100)!;
   const dist = `remaining TTL p50 ${formatDuration(percentile(sample.ttls, 50)!)}, max ${formatDuration(percentile(sample.ttls, 100)!)}; store lifetime about ${formatDuration(lifetime)}`;
-  const data = { ttlP50Seconds: Math.round(percentile(sample.ttls, 50)!), ttlMaxSeconds: Math.round(percentile(sample.ttls, 100)!), lifetimeSeconds: Math.round(lifetime) };
-  const idle = typeof idleFact === "string" ? parseDuration(idleFact) : typeof idleFact === "number" ? idleFact : undefined;
+  const data = {
+    ttlP50Seconds: Math.round(percentile(sample.ttls, 50)!),
+    ttlMaxSeconds: Math.round(percentile(sample.ttls, 100)!),
+    lifetimeSeconds: Math.round(lifetime),
+  };
+  const idle =
+    typeof idleFact === "string" ? parseDuration(idleFact) : typeof idleFact === "number" ? idleFact : undefined;
   if (idle !== undefined) {
     if (lifetime < idle * 0.9) {
       findings.push({
@@ -115,7 +150,12 @@ function ttlFindings(sample: SessionSample, idleFact: FactValue | undefined, fac
       });
       facts["ttl-vs-timeout"] = "yes";
     } else {
-      findings.push({ id: "ttl", summary: `${dist}; the app's idle timeout is ${formatDuration(idle)}: they match`, data: { ...data, idleTimeoutSeconds: idle }, effects: [{ cause: "ttl-mismatch", weight: sample.withoutTtl ? -0.3 : -0.6 }] });
+      findings.push({
+        id: "ttl",
+        summary: `${dist}; the app's idle timeout is ${formatDuration(idle)}: they match`,
+        data: { ...data, idleTimeoutSeconds: idle },
+        effects: [{ cause: "ttl-mismatch", weight: sample.withoutTtl ? -0.3 : -0.6 }],
+      });
       if (!sample.withoutTtl) facts["ttl-vs-timeout"] = "no";
     }
   } else if (lifetime < 600) {
@@ -126,7 +166,12 @@ function ttlFindings(sample: SessionSample, idleFact: FactValue | undefined, fac
       effects: [{ cause: "ttl-mismatch", weight: 0.35 }],
     });
   } else {
-    findings.push({ id: "ttl", summary: `${dist} (the app's idle timeout is not known, so it was not compared)`, data, effects: [] });
+    findings.push({
+      id: "ttl",
+      summary: `${dist} (the app's idle timeout is not known, so it was not compared)`,
+      data,
+      effects: [],
+    });
   }
   return findings;
 }
@@ -141,9 +186,24 @@ function sizeFindings(sample: SessionSample, facts: Record<string, FactValue>): 
   const data = { p50Bytes: p50, p95Bytes: p95, maxBytes: max, over100k: large, sampled: sample.sizes.length };
   if (p95 > LARGE) {
     facts["session-size"] = "yes";
-    return [{ id: "large-sessions", summary: `${text}: sessions this large slow every request and are first to go under memory pressure`, data, effects: [{ cause: "session-size", weight: 0.8 }] }];
+    return [
+      {
+        id: "large-sessions",
+        summary: `${text}: sessions this large slow every request and are first to go under memory pressure`,
+        data,
+        effects: [{ cause: "session-size", weight: 0.8 }],
+      },
+    ];
   }
-  if (large > 0) return [{ id: "some-large-sessions", summary: `${text}: a few sessions are very large`, data, effects: [{ cause: "session-size", weight: 0.4 }] }];
+  if (large > 0)
+    return [
+      {
+        id: "some-large-sessions",
+        summary: `${text}: a few sessions are very large`,
+        data,
+        effects: [{ cause: "session-size", weight: 0.4 }],
+      },
+    ];
   if (p95 < SMALL) facts["session-size"] = "no";
   return [{ id: "sizes", summary: text, data, effects: p95 < SMALL ? [{ cause: "session-size", weight: -0.6 }] : [] }];
 }

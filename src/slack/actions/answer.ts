@@ -5,16 +5,34 @@ import { reportingErrors, timedAck, type ListenerDeps } from "../listeners/conte
 
 /** An answer clicked on a question's buttons or chosen from its menu. */
 export function register(app: App, deps: ListenerDeps): void {
-  app.action<BlockAction>(new RegExp(`^${ACTION.answer}-(\\d+|unknown)$|^${ACTION.answerSelect}$`), async ({ ack, body, action, client }) => {
-    await timedAck(deps, "action", () => ack());
-    const ids = parseQuestionBlockId((action as ButtonAction).block_id);
-    const who = { channel: body.channel?.id, user: body.user.id, thread: body.message?.thread_ts };
-    if (!ids) return;
-    // The same click delivered twice (a retried request) is handled once.
-    if (!(await deps.store.firstTime(`action:${ids.diagnosis}:${body.user.id}:${(action as ButtonAction).action_ts}`, 3600))) return;
-    const raw = action.type === "static_select" ? (action as StaticSelectAction).selected_option.value : (action as ButtonAction).value ?? "";
-    await reportingErrors(deps, client, who, () =>
-      deps.diagnoses.answer(client, { diagnosis: ids.diagnosis, question: ids.question, value: answerValue(raw), user: body.user.id, messageTs: body.message?.ts }),
-    );
-  });
+  app.action<BlockAction>(
+    new RegExp(`^${ACTION.answer}-(\\d+|unknown)$|^${ACTION.answerSelect}$`),
+    async ({ ack, body, action, client }) => {
+      await timedAck(deps, "action", () => ack());
+      const ids = parseQuestionBlockId((action as ButtonAction).block_id);
+      const who = { channel: body.channel?.id, user: body.user.id, thread: body.message?.thread_ts };
+      if (!ids) return;
+      // The same click delivered twice (a retried request) is handled once.
+      if (
+        !(await deps.store.firstTime(
+          `action:${ids.diagnosis}:${body.user.id}:${(action as ButtonAction).action_ts}`,
+          3600,
+        ))
+      )
+        return;
+      const raw =
+        action.type === "static_select"
+          ? (action as StaticSelectAction).selected_option.value
+          : ((action as ButtonAction).value ?? "");
+      await reportingErrors(deps, client, who, () =>
+        deps.diagnoses.answer(client, {
+          diagnosis: ids.diagnosis,
+          question: ids.question,
+          value: answerValue(raw),
+          user: body.user.id,
+          messageTs: body.message?.ts,
+        }),
+      );
+    },
+  );
 }

@@ -20,7 +20,11 @@ export function register(app: App, deps: ListenerDeps): void {
             type: "input",
             block_id: "answer",
             label: plain(clip(node?.text ?? "Your answer", 2000), 2000),
-            element: { type: "plain_text_input", action_id: "value", ...(node?.input ? { placeholder: plain(node.input.hint, 150) } : {}) },
+            element: {
+              type: "plain_text_input",
+              action_id: "value",
+              ...(node?.input ? { placeholder: plain(node.input.hint, 150) } : {}),
+            },
           },
         ]),
       });
@@ -41,13 +45,13 @@ export function register(app: App, deps: ListenerDeps): void {
     await client.views.open({
       trigger_id: body.trigger_id,
       view: modal(VIEW.evidence, (action as ButtonAction).value ?? "", "Add evidence", "Add", [
-          {
-            type: "input",
-            block_id: "log",
-            label: plain("Log lines or a stack trace", 2000),
-            element: { type: "plain_text_input", action_id: "text", multiline: true, max_length: 3000 },
-          },
-        ]),
+        {
+          type: "input",
+          block_id: "log",
+          label: plain("Log lines or a stack trace", 2000),
+          element: { type: "plain_text_input", action_id: "text", multiline: true, max_length: 3000 },
+        },
+      ]),
     });
   });
 
@@ -56,7 +60,12 @@ export function register(app: App, deps: ListenerDeps): void {
     await client.views.open({
       trigger_id: body.trigger_id,
       view: modal(VIEW.summary, (action as ButtonAction).value ?? "", "Post summary", "Post", [
-        { type: "input", block_id: "channel", label: plain("Incident channel"), element: { type: "conversations_select", action_id: "channel", filter: { include: ["public", "private"] } } },
+        {
+          type: "input",
+          block_id: "channel",
+          label: plain("Incident channel"),
+          element: { type: "conversations_select", action_id: "channel", filter: { include: ["public", "private"] } },
+        },
       ]),
     });
   });
@@ -66,7 +75,12 @@ export function register(app: App, deps: ListenerDeps): void {
     const who = { channel: body.channel?.id, user: body.user.id, thread: body.message?.thread_ts };
     await reportingErrors(deps, client, who, async () => {
       const markdown = await deps.diagnoses.markdown((action as ButtonAction).value ?? "");
-      await client.chat.postEphemeral({ channel: who.channel!, user: who.user, thread_ts: who.thread, text: clip(`\`\`\`\n${markdown}\n\`\`\``, LIMITS.sectionText) });
+      await client.chat.postEphemeral({
+        channel: who.channel!,
+        user: who.user,
+        thread_ts: who.thread,
+        text: clip(`\`\`\`\n${markdown}\n\`\`\``, LIMITS.sectionText),
+      });
     });
   });
 }

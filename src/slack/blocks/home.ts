@@ -19,7 +19,11 @@ export function homeView(entries: HomeEntry[], targets: string[]): HomeView {
   for (const { record, verdict } of entries.slice(0, 20)) {
     const link = record.meta.permalink ? `<${record.meta.permalink}|thread>` : "";
     const state = verdict ?? "in progress";
-    blocks.push(section(`*${escape(record.meta.targetName ?? record.meta.adhocUrl ?? "no target")}* — ${state} · <@${record.meta.user ?? "unknown"}> · ${record.updatedAt.slice(0, 16).replace("T", " ")} UTC ${link}`));
+    blocks.push(
+      section(
+        `*${escape(record.meta.targetName ?? record.meta.adhocUrl ?? "no target")}* — ${state} · <@${record.meta.user ?? "unknown"}> · ${record.updatedAt.slice(0, 16).replace("T", " ")} UTC ${link}`,
+      ),
+    );
   }
   return { type: "home", blocks: blocks.slice(0, LIMITS.homeBlocks) as KnownBlock[] };
 }

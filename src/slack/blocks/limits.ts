@@ -26,7 +26,17 @@ export function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-export const plain = (text: string, max: number = LIMITS.buttonText) => ({ type: "plain_text" as const, text: clip(text, max), emoji: true });
-export const mrkdwn = (text: string, max: number = LIMITS.sectionText) => ({ type: "mrkdwn" as const, text: clip(text, max) });
+export const plain = (text: string, max: number = LIMITS.buttonText) => ({
+  type: "plain_text" as const,
+  text: clip(text, max),
+  emoji: true,
+});
+export const mrkdwn = (text: string, max: number = LIMITS.sectionText) => ({
+  type: "mrkdwn" as const,
+  text: clip(text, max),
+});
 export const section = (text: string) => ({ type: "section" as const, text: mrkdwn(text) });
-export const context = (...texts: string[]) => ({ type: "context" as const, elements: texts.slice(0, LIMITS.contextElements).map((t) => mrkdwn(t)) });
+export const context = (...texts: string[]) => ({
+  type: "context" as const,
+  elements: texts.slice(0, LIMITS.contextElements).map((t) => mrkdwn(t)),
+});

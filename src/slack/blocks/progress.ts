@@ -13,7 +13,9 @@ export function progressBlocks(runs: ProbeRun[], running?: string): KnownBlock[]
       return `${ICON[r.status]} *${r.probe}* (${r.durationMs} ms)${top ? ` — ${escape(top.summary)}` : ""}${r.error ? ` — ${escape(r.error)}` : ""}`;
     });
   const skipped = runs.filter((r) => r.status === "skipped").map((r) => r.probe);
-  const blocks: object[] = [section(`*Probes*\n${lines.join("\n") || "_none yet_"}${running ? `\n⏳ *${running}* running…` : ""}`)];
+  const blocks: object[] = [
+    section(`*Probes*\n${lines.join("\n") || "_none yet_"}${running ? `\n⏳ *${running}* running…` : ""}`),
+  ];
   if (skipped.length) blocks.push(context(`Not run (no target for them): ${skipped.join(", ")}`));
   return blocks as KnownBlock[];
 }

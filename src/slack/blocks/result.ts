@@ -4,11 +4,18 @@ import { ACTION } from "./ids.js";
 import { clip, context, escape, LIMITS, plain, section } from "./limits.js";
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
-const VERDICT: Record<Report["verdict"], string> = { "cause-found": "🎯 Cause found", "no-fault-found": "💚 No fault found", inconclusive: "❔ Inconclusive" };
+const VERDICT: Record<Report["verdict"], string> = {
+  "cause-found": "🎯 Cause found",
+  "no-fault-found": "💚 No fault found",
+  inconclusive: "❔ Inconclusive",
+};
 
 /** The result in the thread: verdict, likely causes with their evidence, the fix for the stack, and what next. */
 export function resultBlocks(report: Report, diagnosis: string): KnownBlock[] {
-  const blocks: object[] = [{ type: "header", text: plain(VERDICT[report.verdict], LIMITS.header) }, section(escape(report.summary))];
+  const blocks: object[] = [
+    { type: "header", text: plain(VERDICT[report.verdict], LIMITS.header) },
+    section(escape(report.summary)),
+  ];
   const likely = report.causes.filter((c) => c.confidence > 0).slice(0, 3);
   for (const [i, c] of likely.entries()) {
     const evidence = c.evidence.slice(0, 5).map((e) => `${e.weight > 0 ? "➕" : "➖"} ${escape(e.summary)}`);
@@ -28,7 +35,13 @@ export function resultBlocks(report: Report, diagnosis: string): KnownBlock[] {
     type: "actions",
     block_id: `result|${diagnosis}`,
     elements: [
-      { type: "button", action_id: ACTION.summaryPost, text: plain("📣 Post summary"), style: "primary", value: diagnosis },
+      {
+        type: "button",
+        action_id: ACTION.summaryPost,
+        text: plain("📣 Post summary"),
+        style: "primary",
+        value: diagnosis,
+      },
       { type: "button", action_id: ACTION.summaryMarkdown, text: plain("📝 Export Markdown"), value: diagnosis },
       { type: "button", action_id: ACTION.evidence, text: plain("📋 Add logs"), value: diagnosis },
     ],

@@ -13,15 +13,25 @@ function topCauses(report: Report) {
 /** A concise incident summary for an incident channel. */
 export function summaryBlocks({ report, startedBy, target, permalink }: SummaryContext): KnownBlock[] {
   const top = report.causes[0]!;
-  const causes = topCauses(report).map((c) => `• *${escape(c.title)}* — ${pct(c.confidence)}`).join("\n");
-  const evidence = report.verdict === "cause-found" ? top.evidence.filter((e) => e.weight > 0).slice(0, 3).map((e) => `• ${escape(e.summary)}`).join("\n") : "";
+  const causes = topCauses(report)
+    .map((c) => `• *${escape(c.title)}* — ${pct(c.confidence)}`)
+    .join("\n");
+  const evidence =
+    report.verdict === "cause-found"
+      ? top.evidence
+          .filter((e) => e.weight > 0)
+          .slice(0, 3)
+          .map((e) => `• ${escape(e.summary)}`)
+          .join("\n")
+      : "";
   const blocks: object[] = [
     { type: "header", text: plain(`Session diagnosis${target ? `: ${target}` : ""}`, LIMITS.header) },
     section(`*Verdict:* ${report.verdict} — ${escape(report.summary)}`),
   ];
   if (causes) blocks.push(section(`*Top causes*\n${causes}`));
   if (evidence) blocks.push(section(`*Key evidence*\n${evidence}`));
-  if (report.verdict === "cause-found") blocks.push(section(`*Recommended fix*\n${top.fixes.map((f) => `• ${escape(f)}`).join("\n")}`));
+  if (report.verdict === "cause-found")
+    blocks.push(section(`*Recommended fix*\n${top.fixes.map((f) => `• ${escape(f)}`).join("\n")}`));
   blocks.push(context(`Run by <@${startedBy}>${permalink ? ` · <${permalink}|diagnosis thread>` : ""}`));
   return blocks as KnownBlock[];
 }
@@ -33,13 +43,27 @@ export function summaryText({ report, target }: SummaryContext): string {
 /** The same summary as Markdown, to paste into an incident document. */
 export function summaryMarkdown({ report, startedBy, target, permalink }: SummaryContext): string {
   const top = report.causes[0]!;
-  const lines = [`# Session diagnosis${target ? `: ${target}` : ""}`, "", `**Verdict:** ${report.verdict} — ${report.summary}`, ""];
+  const lines = [
+    `# Session diagnosis${target ? `: ${target}` : ""}`,
+    "",
+    `**Verdict:** ${report.verdict} — ${report.summary}`,
+    "",
+  ];
   const causes = topCauses(report);
-  if (causes.length) lines.push("## Top causes", ...causes.map((c) => `- **${c.title}** (\`${c.id}\`) — ${pct(c.confidence)}`), "");
+  if (causes.length)
+    lines.push("## Top causes", ...causes.map((c) => `- **${c.title}** (\`${c.id}\`) — ${pct(c.confidence)}`), "");
   if (report.verdict === "cause-found") {
-    lines.push("## Key evidence", ...top.evidence.filter((e) => e.weight > 0).slice(0, 5).map((e) => `- ${e.summary}`), "");
+    lines.push(
+      "## Key evidence",
+      ...top.evidence
+        .filter((e) => e.weight > 0)
+        .slice(0, 5)
+        .map((e) => `- ${e.summary}`),
+      "",
+    );
     lines.push("## Recommended fix", ...top.fixes.map((f) => `- ${f}`), "");
-    for (const s of top.snippets.slice(0, 2)) lines.push(`**${s.title}** (${s.stack})`, "```" + s.language, s.code.trimEnd(), "```", "");
+    for (const s of top.snippets.slice(0, 2))
+      lines.push(`**${s.title}** (${s.stack})`, "```" + s.language, s.code.trimEnd(), "```", "");
   }
   lines.push(`Run by <@${startedBy}>${permalink ? ` — [diagnosis thread](${permalink})` : ""}`);
   return lines.join("\n");

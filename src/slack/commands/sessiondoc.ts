@@ -28,7 +28,12 @@ export function register(app: App, deps: ListenerDeps): void {
             {
               type: "actions",
               elements: [
-                { type: "static_select", action_id: ACTION.pickTarget, placeholder: plain("Choose a target"), options: targets.slice(0, 100).map((t) => ({ text: plain(t), value: t })) },
+                {
+                  type: "static_select",
+                  action_id: ACTION.pickTarget,
+                  placeholder: plain("Choose a target"),
+                  options: targets.slice(0, 100).map((t) => ({ text: plain(t), value: t })),
+                },
                 { type: "button", action_id: `${ACTION.pickTarget}-none`, text: plain("Without probes"), value: "-" },
               ],
             },
@@ -43,14 +48,22 @@ export function register(app: App, deps: ListenerDeps): void {
     if (verb === "summary") {
       const channel = /^<#(C\w+|G\w+)(\|[^>]*)?>$/.exec(arg ?? "")?.[1];
       if (!channel) {
-        await timedAck(deps, "command", () => ack({ response_type: "ephemeral", text: "Name the channel to post to: `/sessiondoc summary #incident-channel`" }));
+        await timedAck(deps, "command", () =>
+          ack({
+            response_type: "ephemeral",
+            text: "Name the channel to post to: `/sessiondoc summary #incident-channel`",
+          }),
+        );
         return;
       }
       await timedAck(deps, "command", () => ack());
       await reportingErrors(deps, client, who, async () => {
         const id = await deps.diagnoses.latestIn(command.channel_id);
         if (!id) {
-          await respond({ response_type: "ephemeral", text: "There is no diagnosis in this channel yet; start one with `/sessiondoc diagnose`." });
+          await respond({
+            response_type: "ephemeral",
+            text: "There is no diagnosis in this channel yet; start one with `/sessiondoc diagnose`.",
+          });
           return;
         }
         await deps.diagnoses.postSummary(client, id, channel);

@@ -20,7 +20,14 @@ export function register(app: App, deps: ListenerDeps & { defs: Definitions }): 
   });
 
   app.event("message", async ({ event, client, body }) => {
-    const msg = event as { thread_ts?: string; channel: string; user?: string; text?: string; bot_id?: string; subtype?: string };
+    const msg = event as {
+      thread_ts?: string;
+      channel: string;
+      user?: string;
+      text?: string;
+      bot_id?: string;
+      subtype?: string;
+    };
     if (!msg.thread_ts || !msg.user || msg.bot_id || msg.subtype || !msg.text) return;
     // Slack retries events it thinks were not received; each event is handled once.
     if (!(await deps.store.firstTime(`event:${(body as { event_id?: string }).event_id}`, 3600))) return;
@@ -29,7 +36,11 @@ export function register(app: App, deps: ListenerDeps & { defs: Definitions }): 
     const items = evidenceFromLog(msg.text, "thread");
     if (items.length === 0) return;
     await reportingErrors(deps, client, { channel: msg.channel, user: msg.user, thread: msg.thread_ts }, async () => {
-      await deps.diagnoses.evidence(client, { diagnosis, event: { type: "EVIDENCE", ref: "thread", items, by: msg.user }, user: msg.user! });
+      await deps.diagnoses.evidence(client, {
+        diagnosis,
+        event: { type: "EVIDENCE", ref: "thread", items, by: msg.user },
+        user: msg.user!,
+      });
     });
   });
 }

@@ -22,7 +22,12 @@ export type ListenerDeps = {
  * Runs a listener's work after its ack: a refusal or a mistake becomes a polite ephemeral note to the user,
  * anything else is logged and reported without internals or secrets.
  */
-export async function reportingErrors(deps: ListenerDeps, client: WebClient, where: { channel?: string; user: string; thread?: string }, work: () => Promise<void>) {
+export async function reportingErrors(
+  deps: ListenerDeps,
+  client: WebClient,
+  where: { channel?: string; user: string; thread?: string },
+  work: () => Promise<void>,
+) {
   try {
     await deps.background(work);
   } catch (err) {
@@ -30,8 +35,12 @@ export async function reportingErrors(deps: ListenerDeps, client: WebClient, whe
     const friendly = err instanceof UserFacingError || err instanceof LockTimeout || err instanceof DiagnosisError;
     if (!friendly) deps.log.error({ err: redactText((err as Error).message), user: where.user }, "listener failed");
     if (!where.channel) return;
-    const text = friendly ? (err as Error).message : `Something went wrong: ${redactText((err as Error).message)}. Try again, or start a new diagnosis.`;
-    await client.chat.postEphemeral({ channel: where.channel, user: where.user, thread_ts: where.thread, text }).catch(() => undefined);
+    const text = friendly
+      ? (err as Error).message
+      : `Something went wrong: ${redactText((err as Error).message)}. Try again, or start a new diagnosis.`;
+    await client.chat
+      .postEphemeral({ channel: where.channel, user: where.user, thread_ts: where.thread, text })
+      .catch(() => undefined);
   }
 }
 
