@@ -1,9 +1,13 @@
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../paths.js";
+import { MISLEADING } from "./grade.js";
+import { runScenarios, type ScenarioRun } from "./run.js";
 import { bringUp, loadScenarios } from "./scenario.js";
+import { expectedVerdict, type Scenario } from "./schema.js";
 
-// `npm run lab -- list | up <scenario> | down <scenario>|--all`: the lab as a demo a new user can run by hand.
+// `npm run lab -- list | up <scenario> | down <scenario>|--all | check [--all|--slow|ids…]`: the lab as a demo a new
+// user can run by hand, and the full multi-stack check CI runs after the tests.
 const STATE_DIR = projectPath(".lab");
 
 type State = { id: string; pids: number[]; dirs: string[]; command: string };
@@ -28,29 +32,68 @@ function stop(state: State): void {
   rmSync(statePath(state.id), { force: true });
 }
 
+function describeStack(s: Scenario): string {
+  return [s.app?.kind, s.app && s.balancer.kind, s.redis && `redis-${s.redis.topology}`].filter(Boolean).join("+");
+}
+
+async function check(scenarios: Scenario[]): Promise<number> {
+  const workDir = join(STATE_DIR, "check");
+  mkdirSync(workDir, { recursive: true });
+  let bad = 0;
+  const line = (r: ScenarioRun | { scenario: Scenario; error: Error }) => {
+    if ("error" in r) {
+      bad++;
+      process.stdout.write(`✗ ${r.scenario.id}: ${r.error.message.split("\n")[0]}\n`);
+      return;
+    }
+    const top = r.report.causes[0]!;
+    const named =
+      r.report.verdict === "cause-found" ? `${top.id} ${Math.round(top.confidence * 100)} %` : r.report.verdict;
+    const tooMany = r.asked.length > r.scenario.questions;
+    const ok = r.asExpected && !MISLEADING.has(r.outcome) && !tooMany;
+    if (!ok) bad++;
+    const asked = r.asked.length ? `, would ask ${r.asked.join(", ")}` : "";
+    process.stdout.write(
+      `${ok ? "✓" : "✗"} ${r.scenario.id}: ${named} (expected ${r.scenario.expect}, ${expectedVerdict(r.scenario)}; ${r.outcome}${asked}) ${(r.ms / 1000).toFixed(1)} s\n`,
+    );
+  };
+  await runScenarios(scenarios, workDir, { concurrency: Number(process.env.LAB_CONCURRENCY ?? 3), onResult: line });
+  process.stdout.write(`${scenarios.length - bad} passed, ${bad} failed\n`);
+  return bad ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [verb, name] = argv;
+  const [verb, name, ...more] = argv;
   const scenarios = loadScenarios();
   const names = scenarios.map((s) => s.id).join(", ");
   if (verb === "list" || verb === undefined) {
     for (const s of scenarios)
       process.stdout.write(
-        `${s.id.padEnd(26)} expect ${s.expect.padEnd(18)} ${s.title}${existsSync(statePath(s.id)) ? "  [up]" : ""}\n`,
+        `${s.id.padEnd(30)} ${describeStack(s).padEnd(26)} expect ${s.expect.padEnd(20)} ${s.title}${existsSync(statePath(s.id)) ? "  [up]" : ""}\n`,
       );
     return 0;
+  }
+  if (verb === "check") {
+    const ids = [name, ...more].filter((x): x is string => Boolean(x) && !x!.startsWith("--"));
+    const chosen =
+      name === "--slow"
+        ? scenarios.filter((s) => !s.fast)
+        : ids.length
+          ? scenarios.filter((s) => ids.includes(s.id))
+          : scenarios;
+    const unknown = ids.filter((id) => !scenarios.some((s) => s.id === id));
+    if (unknown.length) {
+      process.stderr.write(`lab: no scenario ${unknown.join(", ")} (scenarios: ${names})\n`);
+      return 2;
+    }
+    return check(chosen);
   }
   if (verb === "down") {
     const ids = name === "--all" ? scenarios.map((s) => s.id).filter((id) => existsSync(statePath(id))) : [name];
     for (const id of ids) {
       if (!id || !existsSync(statePath(id))) {
-        process.stderr.write(
-          `lab: "${id ?? ""}" is not up (up: ${
-            scenarios
-              .filter((s) => existsSync(statePath(s.id)))
-              .map((s) => s.id)
-              .join(", ") || "none"
-          })\n`,
-        );
+        const up = scenarios.filter((s) => existsSync(statePath(s.id))).map((s) => s.id);
+        process.stderr.write(`lab: "${id ?? ""}" is not up (up: ${up.join(", ") || "none"})\n`);
         return 2;
       }
       stop(JSON.parse(readFileSync(statePath(id), "utf8")) as State);
@@ -73,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     const command = `npx sessiondoc diagnose ${lab.args.map(quote).join(" ")}`;
     const state: State = {
       id: scenario.id,
-      pids: lab.parts.map((p) => p.pid),
+      pids: lab.parts.filter((p) => p.pid > 0).map((p) => p.pid),
       dirs: lab.parts.flatMap((p) => (p.dir ? [p.dir] : [])),
       command,
     };
@@ -83,7 +126,9 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  process.stderr.write(`lab: usage: npm run lab -- list | up <scenario> | down <scenario>|--all\n`);
+  process.stderr.write(
+    `lab: usage: npm run lab -- list | up <scenario> | down <scenario>|--all | check [--slow | <scenario>…]\n`,
+  );
   return 2;
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,27 +11,62 @@ export type Running = {
   port: number;
   url: string;
   pid: number;
-  /** A temporary folder it owns. */ dir?: string;
+  /** A temporary folder it owns, removed when it stops. */
+  dir?: string;
+  /** Where its stdout and stderr go, when kept (app logs are evidence in some scenarios). */
+  logFile?: string;
   stop(): Promise<void>;
 };
 
+// Ports handed out by this process recently: parallel starts in one process never race for the same port.
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.unref();
+      srv.on("error", reject);
+      srv.listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
     });
-  });
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (handedOut.size > 2000) handedOut.delete(handedOut.values().next().value!);
+    return port;
+  }
 }
 
-type StartOptions = { detached?: boolean; cleanup?: string };
+export type StartOptions = { detached?: boolean };
 
-function launch(command: string, args: string[], env: NodeJS.ProcessEnv, opts: StartOptions): ChildProcess {
-  const spawnOpts: SpawnOptions = { env, stdio: "ignore", detached: opts.detached };
-  const child = spawn(command, args, spawnOpts);
+/** What to run once a port is chosen; `cleanup` is a folder the process owns. */
+export type Launch = {
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  cleanup?: string;
+  /** Keep stdout and stderr in this file (otherwise they are discarded). */
+  logFile?: string;
+  /** The port to wait for, when it is not the one chosen (a balancer's admin port, say). */
+  waitPort?: number;
+  /** How long the server may take to listen (Tomcat and the JVM are slow on a busy machine). */
+  startupMs?: number;
+  scheme?: string;
+};
+
+function launch(l: Launch, opts: StartOptions): ChildProcess {
+  const out = l.logFile ? openSync(l.logFile, "a") : "ignore";
+  const spawnOpts: SpawnOptions = {
+    env: l.env ?? process.env,
+    cwd: l.cwd,
+    stdio: ["ignore", out, out],
+    detached: opts.detached,
+  };
+  const child = spawn(l.command, l.args, spawnOpts);
+  if (typeof out === "number") closeSync(out);
   if (opts.detached) child.unref();
   return child;
 }
@@ -49,67 +84,92 @@ function stopper(child: ChildProcess, cleanup?: string): () => Promise<void> {
     });
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+class ExitedEarly extends Error {}
+
+export async function waitForPort(port: number, child: ChildProcess, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new ExitedEarly(`${what} exited with code ${child.exitCode ?? child.signalCode}`);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
       s.on("error", () => resolve(false));
     });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on port ${port} within 10 s`);
+    // Still ours: a process that failed to bind has exited by the time another one answers on its port.
+    if (open && child.exitCode === null && child.signalCode === null) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on port ${port} within ${ms / 1000} s`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-async function started(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  port: number,
+/**
+ * Starts a server on a free loopback port and waits until it listens. A port can be taken between choosing it
+ * and the child binding it (parallel runs): the child then exits, and it is started again on another port.
+ */
+export async function startServer(
   what: string,
-  opts: StartOptions,
-  scheme = "http",
+  build: (port: number) => Launch,
+  opts: StartOptions = {},
 ): Promise<Running> {
-  const child = launch(command, args, env, opts);
-  try {
-    await waitForPort(port, child, what);
-  } catch (err) {
-    await stopper(child, opts.cleanup)();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const l = build(port);
+    const child = launch(l, opts);
+    try {
+      await waitForPort(l.waitPort ?? port, child, what, l.startupMs);
+    } catch (err) {
+      await stopper(child, l.cleanup)();
+      if (err instanceof ExitedEarly && attempt < 3) continue;
+      const log = l.logFile ? ` (log: ${l.logFile})` : "";
+      throw new Error(`${(err as Error).message}${log}`, { cause: err });
+    }
+    return {
+      port,
+      url: `${l.scheme ?? "http"}://127.0.0.1:${port}`,
+      pid: child.pid!,
+      dir: l.cleanup,
+      logFile: l.logFile,
+      stop: stopper(child, l.cleanup),
+    };
   }
-  return {
-    port,
-    url: `${scheme}://127.0.0.1:${port}`,
-    pid: child.pid!,
-    dir: opts.cleanup,
-    stop: stopper(child, opts.cleanup),
-  };
+}
+
+/** A folder for one server's files, removed when it stops. */
+export function scratchDir(what: string): string {
+  return mkdtempSync(join(tmpdir(), `sessiondoc-${what}-`));
 }
 
 /** A real redis-server with its own data folder; `args` are extra config options (`--maxmemory 2mb` …). */
 export async function startRedis(args: string[] = [], opts: StartOptions = {}): Promise<Running> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "sessiondoc-redis-"));
-  const argv = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
-    ...args,
-  ];
-  return started("redis-server", argv, process.env, port, "redis-server", { ...opts, cleanup: dir }, "redis");
+  return startServer(
+    "redis-server",
+    (port) => {
+      const dir = scratchDir("redis");
+      return {
+        command: "redis-server",
+        args: [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dir",
+          dir,
+          ...args,
+        ],
+        cleanup: dir,
+        scheme: "redis",
+      };
+    },
+    opts,
+  );
 }
 
-/** libfaketime's multi-threaded library (Node runs threads), wherever Debian put it for this architecture. */
-function faketimeLibrary(): string {
+/** libfaketime's multi-threaded library (Node and the JVM run threads), wherever Debian put it. */
+export function faketimeLibrary(): string {
   for (const dir of readdirSync("/usr/lib").filter((d) => d.endsWith("-linux-gnu"))) {
     const lib = join("/usr/lib", dir, "faketime", "libfaketimeMT.so.1");
     if (existsSync(lib)) return lib;
@@ -117,61 +177,9 @@ function faketimeLibrary(): string {
   throw new Error("libfaketime is not installed (apt-get install faketime)");
 }
 
-export const APP = projectPath("lab", "apps", "session-app.mjs");
-
-/** The stand-in Express app as its own process; `clockOffset` ("-3h") shifts its clock with libfaketime. */
-export async function startApp(
-  env: Record<string, string> = {},
-  opts: StartOptions & { clockOffset?: string } = {},
-): Promise<Running> {
-  const port = await freePort();
-  const clock = opts.clockOffset
-    ? { LD_PRELOAD: faketimeLibrary(), FAKETIME: opts.clockOffset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
-    : {};
-  const fullEnv = { ...process.env, PORT: String(port), NODE_NAME: env.NODE_NAME ?? `node-${port}`, ...clock, ...env };
-  return started(process.execPath, [APP], fullEnv, port, "the app", opts);
-}
-
-export type BalancerOptions = {
-  sticky?: boolean;
-  healthChecks?: boolean;
-  forwardedProto?: string;
-  backendLines?: string[];
-};
-
-/** A real HAProxy in front of the backends: round robin, optionally with cookie stickiness and health checks. */
-export async function startHaproxy(
-  backends: Array<{ port: number; name: string }>,
-  opts: BalancerOptions & StartOptions = {},
-): Promise<Running> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "sessiondoc-haproxy-"));
-  const config = [
-    "global",
-    "  maxconn 200",
-    "defaults",
-    "  mode http",
-    "  timeout connect 2s",
-    "  timeout client 10s",
-    "  timeout server 10s",
-    "frontend fe",
-    `  bind 127.0.0.1:${port}`,
-    "  default_backend app",
-    "backend app",
-    "  balance roundrobin",
-    ...(opts.sticky ? ["  cookie SRV insert indirect nocache"] : []),
-    ...(opts.healthChecks ? ["  option httpchk GET /health", "  default-server inter 300 fall 1 rise 1"] : []),
-    ...(opts.forwardedProto ? [`  http-request set-header X-Forwarded-Proto ${opts.forwardedProto}`] : []),
-    ...(opts.backendLines ?? []).map((l) => `  ${l}`),
-    ...backends.map(
-      (b) =>
-        `  server ${b.name} 127.0.0.1:${b.port}${opts.sticky ? ` cookie ${b.name}` : ""}${opts.healthChecks ? " check" : ""}`,
-    ),
-    "",
-  ].join("\n");
-  const file = join(dir, "haproxy.cfg");
-  writeFileSync(file, config);
-  return started("haproxy", ["-f", file, "-db"], process.env, port, "haproxy", { ...opts, cleanup: dir });
+/** Environment that shifts a process's clock by `offset` ("-3h", "+90s") with libfaketime. */
+export function clockShift(offset: string | undefined): Record<string, string> {
+  return offset ? { LD_PRELOAD: faketimeLibrary(), FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" } : {};
 }
 
 export type SlackApp = { url: string; port: number; process: ChildProcess; logs: string[]; stop(): Promise<void> };

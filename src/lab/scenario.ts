@@ -1,10 +1,13 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { readYaml, validateYaml } from "../data/load-yaml.js";
 import { projectPath } from "../paths.js";
-import { startApp, startHaproxy, startRedis, type Running } from "./processes.js";
+import { scratchDir, type Running } from "./processes.js";
+import { LabClient, runProof, type ProofResult } from "./proof.js";
 import { Scenario } from "./schema.js";
+import { APP_STACKS, BALANCERS } from "./stacks/index.js";
+import type { AppNode, AppPaths } from "./stacks/types.js";
+import { startStore, type LabStore } from "./store.js";
 
 export const SCENARIOS_DIR = projectPath("lab", "scenarios");
 
@@ -12,73 +15,99 @@ export function loadScenarios(dir = SCENARIOS_DIR): Scenario[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort()
-    .map((f) => validateYaml(readYaml(join(dir, f)), Scenario));
+    .map((f) => {
+      const source = readYaml(join(dir, f));
+      const scenario = validateYaml(source, Scenario);
+      const kind = scenario.app?.kind;
+      if (kind && !APP_STACKS.has(kind)) throw new Error(`${source.file}: app.kind "${kind}" is not a lab stack`);
+      if (!BALANCERS.has(scenario.balancer.kind))
+        throw new Error(`${source.file}: balancer.kind "${scenario.balancer.kind}" is not a lab balancer`);
+      return scenario;
+    });
 }
 
 export type Lab = {
   scenario: Scenario;
   parts: Running[];
+  nodes: AppNode[];
+  balancer?: Running;
+  store?: LabStore;
+  paths?: AppPaths;
   /** The arguments of `sessiondoc diagnose` for this scenario (without --non-interactive / --json). */
   args: string[];
+  /** Checks the scenario's proofs against the running system. */
+  prove(): Promise<ProofResult[]>;
   stop(): Promise<void>;
 };
 
 /**
- * Brings a scenario up: its Redis (and replica), cache data, app nodes, HAProxy in front, some logins; writes its
- * pasted evidence to `workDir`. `detached` leaves the processes running after this process exits (for `lab up`).
+ * Brings a scenario up: its store, app nodes, the balancer in front, some logins; writes its pasted evidence to
+ * `workDir`. `detached` leaves the processes running after this process exits (for `lab up`).
  */
 export async function bringUp(scenario: Scenario, opts: { workDir: string; detached?: boolean }): Promise<Lab> {
   const parts: Running[] = [];
+  const sharedDir = scratchDir(`lab-${scenario.id}`);
   const stop = async () => {
     await Promise.all(parts.map((p) => p.stop()));
   };
+  parts.push({ port: 0, url: "", pid: 0, dir: sharedDir, stop: async () => {} });
   const start = { detached: opts.detached };
   try {
-    let storeUrl: string | undefined;
+    let store: LabStore | undefined;
     if (scenario.redis) {
-      // A replica syncs at once instead of after Redis' default 5 s diskless-sync delay.
-      const syncNow = scenario.redis.replica ? ["--repl-diskless-sync-delay", "0"] : [];
-      const master = await startRedis([...scenario.redis.args, ...syncNow], start);
-      parts.push(master);
-      storeUrl = master.url;
-      if (scenario.redis.cache) await fillCache(master.url, scenario.redis.cache.keys, scenario.redis.cache.bytes);
-      if (scenario.redis.replica) {
-        const replica = await startRedis(["--replicaof", "127.0.0.1", String(master.port)], start);
-        parts.push(replica);
-        await waitForSync(replica.url);
-        storeUrl = replica.url;
-      }
+      store = await startStore(scenario.redis, start);
+      parts.push(...store.parts);
     }
-    const nodes = await Promise.all(
-      scenario.nodes.map((n, i) =>
-        startApp(
-          { NODE_NAME: `n${i + 1}`, ...(n.env.STORE === "redis" && storeUrl ? { REDIS_URL: storeUrl } : {}), ...n.env },
-          { ...start, clockOffset: n.clockOffset },
-        ),
-      ),
-    );
+    const stack = scenario.app ? APP_STACKS.get(scenario.app.kind)! : undefined;
+    const app = scenario.app;
+    const nodes =
+      stack && app
+        ? await Promise.all(
+            app.nodes.map((n, i) =>
+              stack.start(
+                { index: i, name: `n${i + 1}`, env: { ...app.env, ...n.env }, clockOffset: n.clockOffset },
+                { ...start, store: store?.info, sharedDir },
+              ),
+            ),
+          )
+        : [];
     parts.push(...nodes);
+    const t = scenario.targets;
+    const paths: AppPaths | undefined = stack && {
+      ...stack.paths,
+      ...(t.sessionPath ? { session: t.sessionPath } : {}),
+      ...(t.checkPath ? { check: t.checkPath } : {}),
+      ...(t.login ? { login: t.login } : {}),
+    };
+
+    let balancer: Running | undefined;
     const args: string[] = [];
-    if (nodes.length) {
-      const lb = await startHaproxy(
-        nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })),
-        { ...start, ...scenario.balancer, backendLines: scenario.balancer.lines },
+    if (nodes.length && paths) {
+      const b = scenario.balancer;
+      balancer = await BALANCERS.get(b.kind)!.start(
+        nodes.map((n) => ({ name: n.name, port: n.port, route: n.route })),
+        {
+          ...start,
+          sticky: b.sticky,
+          healthCheck: b.healthChecks ? paths.health : undefined,
+          forwardedProto: b.forwardedProto,
+          lines: b.lines,
+          frontLines: b.frontLines,
+        },
       );
-      parts.push(lb);
-      await login(lb.url, scenario.logins);
-      args.push("--url", lb.url, ...nodes.flatMap((n) => ["--node", n.url]));
-      args.push(
-        "--session-path",
-        "/login",
-        "--check-path",
-        "/me",
-        "--health-path",
-        "/health",
-        "--backend-header",
-        "X-Backend",
-      );
+      parts.push(balancer);
+      await signIns(balancer.url, paths, scenario.logins);
+      if (t.url) args.push("--url", balancer.url);
+      if (t.nodes) args.push(...nodes.flatMap((n) => ["--node", n.url]));
+      if (paths.login) args.push("--login", loginSpec(paths.login));
+      else if (paths.session) args.push("--session-path", paths.session);
+      args.push("--check-path", paths.check);
+      if (t.health && paths.health) args.push("--health-path", paths.health);
+      if (t.backendHeader) args.push("--backend-header", t.backendHeader);
+      if (t.sessionCookie) args.push("--session-cookie", t.sessionCookie);
     }
-    if (storeUrl) args.push("--redis", storeUrl);
+    if (store && t.redis) args.push("--redis", store.probeUrl);
+    if (t.sessionPrefix) args.push("--session-prefix", t.sessionPrefix);
     for (const [id, value] of Object.entries(scenario.answers)) args.push("--answer", `${id}=${value}`);
     if (scenario.evidence) {
       mkdirSync(opts.workDir, { recursive: true });
@@ -86,49 +115,30 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
       writeFileSync(file, scenario.evidence);
       args.push("--evidence", file);
     }
-    return { scenario, parts, args, stop };
+    const prove = () =>
+      Promise.all(
+        scenario.proof.map((p) =>
+          runProof(p, { balancer: balancer?.url, nodes, paths: paths!, storeUrl: store?.adminUrl }),
+        ),
+      );
+    return { scenario, parts, nodes, balancer, store, paths, args, prove, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** Cache data sharing the store, written in pipelines; under noeviction some writes may be refused, as in real life. */
-async function fillCache(url: string, keys: number, bytes: number): Promise<void> {
-  const redis = new Redis(url);
-  const value = "c".repeat(bytes);
-  try {
-    for (let i = 0; i < keys; i += 500) {
-      const pipeline = redis.pipeline();
-      for (let j = i; j < Math.min(keys, i + 500); j++) pipeline.set(`cache:item:${j}`, value);
-      await pipeline.exec();
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function waitForSync(url: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    for (let i = 0; i < 100; i++) {
-      if ((await redis.info("replication")).includes("master_link_status:up")) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("the replica did not sync with its master within 10 s");
-  } finally {
-    redis.disconnect();
-  }
+/** `--login` as the CLI takes it: `POST /login user=… password=…`. */
+function loginSpec(login: NonNullable<AppPaths["login"]>): string {
+  const form = Object.entries(login.form ?? {}).map(([k, v]) => `${k}=${v}`);
+  return [login.method, login.path, ...form].join(" ");
 }
 
 /** Real traffic: `count` users each signing in once through the balancer. */
-async function login(base: string, count: number): Promise<void> {
+async function signIns(base: string, paths: AppPaths, count: number): Promise<void> {
   for (let i = 0; i < count; i += 10) {
     await Promise.all(
-      Array.from({ length: Math.min(10, count - i) }, async () => {
-        const res = await fetch(new URL("/login", base));
-        await res.arrayBuffer();
-      }),
+      Array.from({ length: Math.min(10, count - i) }, () => new LabClient().signIn(base, paths).catch(() => undefined)),
     );
   }
 }

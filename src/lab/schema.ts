@@ -2,14 +2,75 @@ import { z } from "zod";
 
 const env = z.record(z.string(), z.string());
 
+/** A test on a number or a string the proof measured. */
+const Expectation = z.union([
+  z.strictObject({ equals: z.union([z.number(), z.string()]) }),
+  z.strictObject({ above: z.number() }),
+  z.strictObject({ below: z.number() }),
+]);
+export type Expectation = z.infer<typeof Expectation>;
+
+/**
+ * What the lab checks before grading, with its own small client rather than sessiondoc's probes: that the fault
+ * is really there (or, for a healthy system, really absent).
+ */
+export const Proof = z.discriminatedUnion("kind", [
+  /** A cookie-keeping client signs in (through the balancer, or one node) and counts answers that are not signed in. */
+  z.strictObject({
+    kind: z.literal("continuity"),
+    via: z.union([z.literal("balancer"), z.number().int().min(1)]).default("balancer"),
+    requests: z.number().int().positive().default(12),
+    lost: Expectation,
+  }),
+  /** A session made on node `from` is presented to node `to`. */
+  z.strictObject({
+    kind: z.literal("cross-node"),
+    from: z.number().int().min(1).default(1),
+    to: z.number().int().min(1).default(2),
+    recognised: z.boolean(),
+  }),
+  /** A field of the store's INFO. */
+  z.strictObject({ kind: z.literal("redis-info"), field: z.string(), expect: Expectation }),
+  /** Keys matching a SCAN pattern: their count, or the largest TTL among them (seconds; -1 when none has one). */
+  z.strictObject({
+    kind: z.literal("redis-keys"),
+    match: z.string(),
+    count: Expectation.optional(),
+    ttl: Expectation.optional(),
+  }),
+  /** A node's log (1-based) mentions this. */
+  z.strictObject({ kind: z.literal("log"), node: z.number().int().min(1), pattern: z.string() }),
+]);
+export type Proof = z.infer<typeof Proof>;
+
+const Login = z.strictObject({
+  method: z.enum(["GET", "POST"]).default("POST"),
+  path: z.string().startsWith("/"),
+  form: env.optional(),
+});
+
 /** One lab scenario: real parts misconfigured the way teams misconfigure them, and the diagnosis expected. */
 export const Scenario = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/),
   title: z.string().min(1),
-  /** A cause id, or "no-fault-found" for a healthy system. */
+  /** What is broken and why the expected cause is right (or why the healthy system looks suspicious). */
+  why: z.string().min(1).optional(),
+  /** The truth: a cause id, or "no-fault-found" for a healthy system. */
   expect: z.string().min(1),
+  /**
+   * The verdict sessiondoc should honestly reach. Defaults to cause-found for a fault and no-fault-found for a
+   * healthy system; "inconclusive" where the targets given cannot show the fault.
+   */
+  verdict: z.enum(["cause-found", "no-fault-found", "inconclusive"]).optional(),
+  /** The evidence weights were tuned on this scenario (its figures are reported apart from the others). */
+  tuned: z.boolean().default(false),
+  /** Runs in `npm test` (fast, Node and HAProxy only); the rest run in `npm run lab -- check`. */
+  fast: z.boolean().default(false),
+  /** Questions a person would have been asked (left unanswered in --non-interactive): at most this many. */
+  questions: z.number().int().min(0).default(0),
   redis: z
     .strictObject({
+      topology: z.enum(["single", "sentinel", "cluster"]).default("single"),
       args: z.array(z.string()).default([]),
       /** The app and the probes use a replica of the store (as after a failover nobody followed). */
       replica: z.boolean().default(false),
@@ -17,20 +78,49 @@ export const Scenario = z.strictObject({
       cache: z.strictObject({ keys: z.number().int().positive(), bytes: z.number().int().positive() }).optional(),
     })
     .optional(),
-  /** App nodes (lab/apps/session-app.mjs); STORE=redis nodes get REDIS_URL of the scenario's store. */
-  nodes: z.array(z.strictObject({ env: env.default({}), clockOffset: z.string().optional() })).default([]),
+  app: z
+    .strictObject({
+      kind: z.string().default("express"),
+      /** Variables every node gets (each node's own `env` wins). */
+      env: env.default({}),
+      nodes: z.array(z.strictObject({ env: env.default({}), clockOffset: z.string().optional() })).min(1),
+    })
+    .optional(),
   balancer: z
     .strictObject({
+      kind: z.string().default("haproxy"),
       sticky: z.boolean().default(false),
       healthChecks: z.boolean().default(false),
       forwardedProto: z.string().optional(),
       lines: z.array(z.string()).default([]),
+      frontLines: z.array(z.string()).default([]),
     })
-    .default({ sticky: false, healthChecks: false, lines: [] }),
+    .default({ kind: "haproxy", sticky: false, healthChecks: false, lines: [], frontLines: [] }),
+  /** What the diagnosing engineer gives sessiondoc; by default every target, with the stack's paths. */
+  targets: z
+    .strictObject({
+      url: z.boolean().default(true),
+      nodes: z.boolean().default(true),
+      redis: z.boolean().default(true),
+      health: z.boolean().default(true),
+      sessionPath: z.string().optional(),
+      checkPath: z.string().optional(),
+      login: Login.optional(),
+      backendHeader: z.string().optional(),
+      sessionCookie: z.string().optional(),
+      sessionPrefix: z.string().optional(),
+    })
+    .default({ url: true, nodes: true, redis: true, health: true }),
   /** Sessions created through the balancer before diagnosing, so the store holds real traffic. */
   logins: z.number().int().min(0).default(10),
+  proof: z.array(Proof).default([]),
   /** What a user would add: answers to questions and pasted logs. */
   answers: env.default({}),
   evidence: z.string().optional(),
 });
 export type Scenario = z.infer<typeof Scenario>;
+
+/** The verdict a scenario should reach. */
+export function expectedVerdict(s: Scenario): "cause-found" | "no-fault-found" | "inconclusive" {
+  return s.verdict ?? (s.expect === "no-fault-found" ? "no-fault-found" : "cause-found");
+}

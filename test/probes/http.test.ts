@@ -220,7 +220,7 @@ describe("Tomcat jvmRoute", () => {
       "use-server n2 if { req.cook(JSESSIONID) -m end .app1 }",
       "use-server n1 if { req.cook(JSESSIONID) -m end .app2 }",
     ];
-    const { targets } = await cluster([{ JVMROUTE: "app1" }, { JVMROUTE: "app2" }], { backendLines: swapped });
+    const { targets } = await cluster([{ JVMROUTE: "app1" }, { JVMROUTE: "app2" }], { lines: swapped });
     const out = await runProbe(httpNodesProbe, targets);
     expect(finding(out, "jvm-route").summary).toMatch(
       /the balancer's routes do not match the nodes' jvmRoute: a session with route "app1" from n1 was sent to n2/,
@@ -233,7 +233,7 @@ describe("Tomcat jvmRoute", () => {
       "use-server n1 if { req.cook(JSESSIONID) -m end .app1 }",
       "use-server n2 if { req.cook(JSESSIONID) -m end .app2 }",
     ];
-    const { targets } = await cluster([{ JVMROUTE: "app1" }, { JVMROUTE: "app2" }], { backendLines: routed });
+    const { targets } = await cluster([{ JVMROUTE: "app1" }, { JVMROUTE: "app2" }], { lines: routed });
     const out = await runProbe(httpNodesProbe, targets);
     expect(finding(out, "jvm-route").summary).toMatch(/^each node has its own jvmRoute/);
     expect(out.facts["jvm-route"]).toBe("yes");

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { Redis } from "ioredis";
+import type { Expectation, Proof } from "./schema.js";
+import type { AppNode, AppPaths } from "./stacks/types.js";
+
+/**
+ * The lab's own cookie-keeping client: deliberately simple and independent of sessiondoc's probes, so that a
+ * scenario's fault is proven by something other than the code under test. Keeps every cookie by name, follows
+ * redirects, and ignores cookie attributes (the lab's apps run on one host).
+ */
+export class LabClient {
+  readonly cookies = new Map<string, string>();
+
+  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
+    let target = new URL(url);
+    let method = init.method ?? "GET";
+    let body: string | undefined = init.form ? new URLSearchParams(init.form).toString() : undefined;
+    for (let hop = 0; hop < 6; hop++) {
+      const res = await fetch(target, {
+        method,
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(10_000),
+        headers: {
+          ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
+          ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+        },
+      });
+      for (const line of res.headers.getSetCookie()) {
+        const [pair] = line.split(";");
+        const eq = pair!.indexOf("=");
+        if (eq <= 0) continue;
+        const name = pair!.slice(0, eq).trim();
+        const value = pair!.slice(eq + 1).trim();
+        const expired = /max-age=0\b|max-age=-/i.test(line) || value === "" || value === '""';
+        if (expired) this.cookies.delete(name);
+        else this.cookies.set(name, value);
+      }
+      const text = await res.text();
+      const location = res.headers.get("location");
+      if (res.status >= 300 && res.status < 400 && location) {
+        target = new URL(location, target);
+        method = "GET";
+        body = undefined;
+        continue;
+      }
+      return { status: res.status, body: text };
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  /** Signs in the way the diagnosing engineer configured sessiondoc to. */
+  signIn(base: string, paths: Pick<AppPaths, "session" | "login">) {
+    if (paths.login) return this.request(new URL(paths.login.path, base).href, paths.login);
+    return this.request(new URL(paths.session ?? "/", base).href);
+  }
+}
+
+export type ProofContext = {
+  balancer?: string;
+  nodes: AppNode[];
+  paths: AppPaths;
+  /** A direct address of the store, for INFO and key TTLs. */
+  storeUrl?: string;
+};
+
+export type ProofResult = { proof: Proof; ok: boolean; measured: string };
+
+function meets(value: number | string, e: Expectation): boolean {
+  if ("equals" in e) return value === e.equals;
+  if (typeof value !== "number") return false;
+  return "above" in e ? value > e.above : value < e.below;
+}
+
+function describe(e: Expectation): string {
+  return "equals" in e ? `= ${e.equals}` : "above" in e ? `> ${e.above}` : `< ${e.below}`;
+}
+
+async function withStore<T>(url: string | undefined, fn: (r: Redis) => Promise<T>): Promise<T> {
+  if (!url) throw new Error("this proof needs the scenario's store");
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Runs one proof; `ok` says whether what it measured meets the scenario's expectation. */
+export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofResult> {
+  switch (proof.kind) {
+    case "continuity": {
+      const base = proof.via === "balancer" ? ctx.balancer : ctx.nodes[proof.via - 1]?.url;
+      if (!base) throw new Error(`continuity proof: no ${proof.via === "balancer" ? "balancer" : `node ${proof.via}`}`);
+      const client = new LabClient();
+      await client.signIn(base, ctx.paths);
+      let lost = 0;
+      for (let i = 0; i < proof.requests; i++) {
+        const res = await client.request(new URL(ctx.paths.check, base).href);
+        if (!ctx.paths.signedIn(res.status, res.body)) lost++;
+      }
+      return { proof, ok: meets(lost, proof.lost), measured: `${lost} of ${proof.requests} requests lost the session` };
+    }
+    case "cross-node": {
+      const [from, to] = [ctx.nodes[proof.from - 1], ctx.nodes[proof.to - 1]];
+      if (!from || !to) throw new Error(`cross-node proof: nodes ${proof.from} and ${proof.to} are not both there`);
+      const client = new LabClient();
+      await client.signIn(from.url, ctx.paths);
+      const res = await client.request(new URL(ctx.paths.check, to.url).href);
+      const recognised = ctx.paths.signedIn(res.status, res.body);
+      return {
+        proof,
+        ok: recognised === proof.recognised,
+        measured: `node ${proof.to} ${recognised ? "recognised" : "did not recognise"} a session from node ${proof.from}`,
+      };
+    }
+    case "redis-info": {
+      const raw = await withStore(ctx.storeUrl, (r) => r.info());
+      const line = raw.split(/\r?\n/).find((l) => l.startsWith(`${proof.field}:`));
+      const text = line?.slice(proof.field.length + 1) ?? "";
+      const value = text !== "" && !Number.isNaN(Number(text)) ? Number(text) : text;
+      return { proof, ok: meets(value, proof.expect), measured: `${proof.field} = ${text || "(absent)"}` };
+    }
+    case "redis-keys": {
+      const { count, maxTtl } = await withStore(ctx.storeUrl, async (r) => {
+        let cursor = "0";
+        let count = 0;
+        let maxTtl = -2;
+        do {
+          const [next, keys] = await r.scan(cursor, "MATCH", proof.match, "COUNT", 1000);
+          cursor = next;
+          count += keys.length;
+          for (const k of keys) maxTtl = Math.max(maxTtl, await r.ttl(k));
+        } while (cursor !== "0");
+        return { count, maxTtl };
+      });
+      const ok = (!proof.count || meets(count, proof.count)) && (!proof.ttl || meets(maxTtl, proof.ttl));
+      const wanted = [proof.count && `count ${describe(proof.count)}`, proof.ttl && `ttl ${describe(proof.ttl)}`];
+      return {
+        proof,
+        ok,
+        measured: `${count} keys match ${proof.match}, largest TTL ${maxTtl} s (wanted ${wanted.filter(Boolean).join(", ")})`,
+      };
+    }
+    case "log": {
+      const node = ctx.nodes[proof.node - 1];
+      if (!node?.logFile) throw new Error(`log proof: node ${proof.node} keeps no log`);
+      const text = readFileSync(node.logFile, "utf8");
+      const found = new RegExp(proof.pattern).test(text);
+      return {
+        proof,
+        ok: found,
+        measured: `node ${proof.node}'s log ${found ? "mentions" : "does not mention"} /${proof.pattern}/`,
+      };
+    }
+  }
+}
