@@ -17,6 +17,7 @@ export async function runScenario(scenario: Scenario, workDir: string): Promise<
         `${scenario.id}: the scenario is not what it claims: ${failed.map((p) => p.measured).join("; ")}`,
       );
     }
+    lab.snapshotLogs();
     return { ...(await diagnoseScenario(scenario, lab.args)), proofs };
   } finally {
     await lab.stop();

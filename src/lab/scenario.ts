@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readYaml, validateYaml } from "../data/load-yaml.js";
 import { projectPath } from "../paths.js";
@@ -10,6 +10,9 @@ import type { AppNode, AppPaths } from "./stacks/types.js";
 import { startStore, type LabStore } from "./store.js";
 
 export const SCENARIOS_DIR = projectPath("lab", "scenarios");
+
+/** The tail of a node's log an engineer would paste. */
+const MAX_PASTE = 256 * 1024;
 
 export function loadScenarios(dir = SCENARIOS_DIR): Scenario[] {
   return readdirSync(dir)
@@ -37,6 +40,8 @@ export type Lab = {
   args: string[];
   /** Checks the scenario's proofs against the running system. */
   prove(): Promise<ProofResult[]>;
+  /** Copies the logs of `evidenceFromLogs` nodes to the files given as `--evidence`. */
+  snapshotLogs(): void;
   stop(): Promise<void>;
 };
 
@@ -115,13 +120,24 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
       writeFileSync(file, scenario.evidence);
       args.push("--evidence", file);
     }
+    const logFiles = scenario.evidenceFromLogs.map((n) => {
+      const node = nodes[n - 1];
+      if (!node?.logFile) throw new Error(`${scenario.id}: evidenceFromLogs: node ${n} keeps no log`);
+      return { node, file: join(opts.workDir, `${scenario.id}-${node.name}.log`) };
+    });
+    for (const { file } of logFiles) args.push("--evidence", file);
+    // What the nodes logged up to now, as an engineer would copy it just before diagnosing.
+    const snapshotLogs = () => {
+      mkdirSync(opts.workDir, { recursive: true });
+      for (const { node, file } of logFiles) writeFileSync(file, readFileSync(node.logFile!, "utf8").slice(-MAX_PASTE));
+    };
     const prove = () =>
       Promise.all(
         scenario.proof.map((p) =>
           runProof(p, { balancer: balancer?.url, nodes, paths: paths!, storeUrl: store?.adminUrl }),
         ),
       );
-    return { scenario, parts, nodes, balancer, store, paths, args, prove, stop };
+    return { scenario, parts, nodes, balancer, store, paths, args, prove, snapshotLogs, stop };
   } catch (err) {
     await stop();
     throw err;

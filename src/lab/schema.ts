@@ -117,6 +117,8 @@ export const Scenario = z.strictObject({
   /** What a user would add: answers to questions and pasted logs. */
   answers: env.default({}),
   evidence: z.string().optional(),
+  /** Nodes (1-based) whose own log is pasted as evidence, as an engineer would paste the app's log. */
+  evidenceFromLogs: z.array(z.number().int().min(1)).default([]),
 });
 export type Scenario = z.infer<typeof Scenario>;
 
