@@ -5,7 +5,7 @@ import { evidenceFromLog } from "../src/evidence/logs.js";
 import { flowFiles } from "../src/flows/load.js";
 import { probeRegistry } from "../src/probes/index.js";
 import { MemoryStore } from "../src/store/memory.js";
-import { flowFromText } from "./helpers/definitions.js";
+import { fixtureWeights, flowFromText } from "./helpers/definitions.js";
 import { answersFrom, comparable, engineWith, reportOf, shipped } from "./helpers/engine.js";
 import { hangs, reportsArchitecture, throws } from "./helpers/probes.js";
 
@@ -14,6 +14,9 @@ const withProbesFile = flowFiles(new URL("./fixtures/flows", import.meta.url).pa
   f.endsWith("with-probes.yaml"),
 )!;
 const withProbes = flowFromText(readFileSync(withProbesFile, "utf8"), undefined, "with-probes.yaml");
+const fixtureTable = fixtureWeights(new URL("./fixtures/evidence/with-probes.yaml", import.meta.url).pathname, [
+  withProbes,
+]);
 const targets = { nodes: [], url: "http://app.test/" };
 
 describe("walking a flow", () => {
@@ -107,9 +110,9 @@ describe("walking a flow", () => {
 
 describe("probes in a flow", () => {
   it("skip the question a probe already answered, and keep the probe's evidence", async () => {
-    const engine = engineWith({ flows: [withProbes], probeTimeoutMs: 200 });
+    const engine = engineWith({ weights: fixtureTable, flows: [withProbes], probeTimeoutMs: 200 });
     const step = await engine.start({ flowId: "with-probes" }, { targets }, answersFrom({ timeout: "30m" }));
-    const report = reportOf(step, withProbes);
+    const report = reportOf(step, withProbes, fixtureTable);
     const q = report.questions.find((x) => x.id === "architecture")!;
     expect(q).toMatchObject({ answer: "external-store", source: "probe", skipped: "answered-by-probe" });
     expect(report.questions.find((x) => x.id === "timeout")).toMatchObject({ answer: "30m", source: "user" });
@@ -124,14 +127,14 @@ describe("probes in a flow", () => {
     const flow = flowFromText(
       readFileSync(withProbesFile, "utf8").replace("architecture: external-store }", "architecture: node-memory }"),
     );
-    const engine = engineWith({ flows: [flow], probeTimeoutMs: 200 });
+    const engine = engineWith({ weights: fixtureTable, flows: [flow], probeTimeoutMs: 200 });
     const step = await engine.start({ flowId: "with-probes" }, { targets }, answersFrom({ sticky: "no" }));
-    const ids = reportOf(step, flow).questions.map((q) => q.id);
+    const ids = reportOf(step, flow, fixtureTable).questions.map((q) => q.id);
     expect(ids).toEqual(["sticky"]);
   });
 
   it("are skipped with a reason when their target is not given, and the question is asked instead", async () => {
-    const engine = engineWith({ flows: [withProbes], probeTimeoutMs: 200 });
+    const engine = engineWith({ weights: fixtureTable, flows: [withProbes], probeTimeoutMs: 200 });
     const step = await engine.start({ flowId: "with-probes" }, { targets: { nodes: [] } });
     expect(step.pending?.id).toBe("architecture");
     const run = step.record.snapshot.context.probes[0]!;
@@ -139,11 +142,11 @@ describe("probes in a flow", () => {
   });
 
   it("that hang are cut off by the timeout and the diagnosis carries on", async () => {
-    const engine = engineWith({ flows: [withProbes], probeTimeoutMs: 300 });
+    const engine = engineWith({ weights: fixtureTable, flows: [withProbes], probeTimeoutMs: 300 });
     const started = Date.now();
     const step = await engine.start({ flowId: "with-probes" }, { targets }, answersFrom({}));
     expect(Date.now() - started).toBeLessThan(5_000);
-    const run = reportOf(step, withProbes).probes.find((p) => p.id === "test.hangs")!;
+    const run = reportOf(step, withProbes, fixtureTable).probes.find((p) => p.id === "test.hangs")!;
     expect(run.status).toBe("failed");
     expect(run.error).toMatch(/gave up/);
     expect(step.record.snapshot.status).toBe("done");
@@ -153,7 +156,11 @@ describe("probes in a flow", () => {
     const flow = flowFromText(
       "id: t\ntitle: T\nstart: p\nnodes:\n  p: { kind: probe, probe: test.throws, next: end }\n  end: { kind: conclusion }\n",
     );
-    const engine = engineWith({ flows: [flow], probes: probeRegistry([throws, hangs, reportsArchitecture]) });
+    const engine = engineWith({
+      weights: fixtureTable,
+      flows: [flow],
+      probes: probeRegistry([throws, hangs, reportsArchitecture]),
+    });
     const step = await engine.start({ flowId: "t" }, { targets: { nodes: [] } });
     const run = step.record.snapshot.context.probes[0]!;
     expect(run.status).toBe("failed");
@@ -310,7 +317,7 @@ describe("a diagnosis saved mid-way", () => {
 
   it("whose flow no longer exists gets a clear error", async () => {
     const store = new MemoryStore();
-    const partial = await engineWith({ flows: [withProbes], store }).start(
+    const partial = await engineWith({ weights: fixtureTable, flows: [withProbes], store }).start(
       { flowId: "with-probes" },
       { targets: { nodes: [] } },
     );

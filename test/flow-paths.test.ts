@@ -6,7 +6,11 @@ import { testProbes } from "./helpers/probes.js";
 
 const fixtureFlows = flowFiles(new URL("./fixtures/flows", import.meta.url).pathname);
 const shipped = loadDefinitions();
-const fixtures = loadDefinitions({ flowFiles: fixtureFlows, probes: testProbes });
+const fixtures = loadDefinitions({
+  flowFiles: fixtureFlows,
+  probes: testProbes,
+  evidenceFile: new URL("./fixtures/evidence/with-probes.yaml", import.meta.url).pathname,
+});
 const all = [
   ...[...shipped.flows.values()].map((f) => ({ ...f, defs: shipped })),
   ...[...fixtures.flows.values()].map((f) => ({ ...f, defs: fixtures })),

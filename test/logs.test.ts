@@ -1,3 +1,5 @@
+import { weigh } from "../src/evidence/table.js";
+import { weights } from "./helpers/definitions.js";
 import { describe, expect, it } from "vitest";
 import { evidenceFromLog } from "../src/evidence/logs.js";
 import { SIGNATURES } from "../src/evidence/signatures.js";
@@ -26,6 +28,7 @@ const lines: Record<string, [string, string]> = {
     "warn: Microsoft.AspNetCore.Session.SessionMiddleware[7] Error unprotecting the session cookie.",
     "key-mismatch",
   ],
+  "django-session-corrupted": ["WARNING django.security.SuspiciousSession: Session data corrupted", "key-mismatch"],
   "express-cookie-signature": ["express-session cookie signature invalid +0ms", "key-mismatch"],
   "redis-oom": ["ReplyError: OOM command not allowed when used memory > 'maxmemory'.", "store-capacity"],
   "redis-max-clients": ["ERR max number of clients reached", "store-capacity"],
@@ -66,7 +69,7 @@ describe("log signatures", () => {
       );
       expect(others).toEqual([]);
       expect(item!.summary).toContain("app.log line 2");
-      const strongest = [...item!.effects].sort((a, b) => b.weight - a.weight)[0]!;
+      const strongest = weigh([item!], {}, weights).sort((a, b) => b.weight - a.weight)[0]!;
       expect(strongest.cause).toBe(cause);
     });
   }

@@ -8,7 +8,7 @@ import type { Progress } from "../engine/probe-runner.js";
 import { answerProblem, questionNode } from "../engine/route.js";
 import { evidenceFromLog, MAX_LOG_BYTES } from "../evidence/logs.js";
 import type { Logger } from "../log.js";
-import type { Targets } from "../probes/types.js";
+import type { Targets } from "../model/targets.js";
 import { redactUrl } from "../redact.js";
 import { buildReport } from "../report/build.js";
 import { renderText } from "../report/text.js";
@@ -32,6 +32,8 @@ export type DiagnoseOptions = {
   evidence?: string[];
   answer?: string[];
   probeTimeout?: number;
+  healthWindow?: number;
+  signedInText?: string;
   nonInteractive?: boolean;
   json?: boolean;
 };
@@ -53,6 +55,7 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     sessionPath: opts.sessionPath,
     checkPath: opts.checkPath,
     healthPath: opts.healthPath,
+    signedInText: opts.signedInText,
   };
   const interactive = !opts.nonInteractive && process.stdin.isTTY === true;
   const by = safeUser();
@@ -73,10 +76,14 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
   });
   const step = await engine.start(
     { flowId: opts.flow, answers: upFront, evidence, target: describeTargets(targets) },
-    { targets, onProgress: process.stderr.isTTY ? showProgress : undefined },
+    {
+      targets,
+      onProgress: process.stderr.isTTY ? showProgress : undefined,
+      ...(opts.healthWindow ? { probeParams: { "http.health": { windowSeconds: opts.healthWindow } } } : {}),
+    },
     answers,
   );
-  const report = buildReport(step.record, loaded.flow, defs.catalogue);
+  const report = buildReport(step.record, loaded.flow, defs, targets);
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
 }
 

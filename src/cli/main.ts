@@ -52,6 +52,12 @@ function diagnoseCommand(cmd: Command): Command {
     )
     .option("--flow <id>", "the flow to walk", DEFAULT_FLOW)
     .option("--probe-timeout <seconds>", "time limit for each probe", positiveSeconds("--probe-timeout"))
+    .option(
+      "--health-window <seconds>",
+      "how long to watch the nodes' health checks (default 10; under 5 s a clean window does not rule flapping out)",
+      positiveSeconds("--health-window"),
+    )
+    .option("--signed-in-text <text>", "text only a signed-in answer of the check path contains")
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
     .option("--json", "print the report as one JSON document")
     .action(async (opts) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Targets } from "../probes/types.js";
+import { Targets } from "../model/targets.js";
 
 /** Who may run probes against a target: anyone in these channels, these users, or members of these user groups. */
 const Allowed = z.strictObject({

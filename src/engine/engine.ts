@@ -4,31 +4,33 @@ import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snap
 import type { Catalogue } from "../catalogue/schema.js";
 import type { LoadedFlow } from "../flows/load.js";
 import type { QuestionNode } from "../flows/schema.js";
-import type { ProbeRegistry, Targets } from "../probes/types.js";
+import type { Weights } from "../evidence/table.js";
+import { DiagnosisRecord, isDone, type DiagnosisContext, type KnownFact } from "../model/diagnosis.js";
+import type { Targets } from "../model/targets.js";
+import type { ProbeRegistry } from "../probes/types.js";
 import type { DiagnosisStore } from "../store/types.js";
-import {
-  withEvidence,
-  type AnswerEvent,
-  type DiagnosisContext,
-  type EvidenceEvent,
-  type KnownFact,
-} from "./context.js";
+import { withEvidence, type AnswerEvent, type EvidenceEvent } from "./context.js";
 import { compileFlow } from "./machine.js";
 import { makeProbeRunner, type Progress } from "./probe-runner.js";
-import { DiagnosisRecord, isDone } from "./record.js";
 import { answerProblem, factOf, questionNode } from "./route.js";
 
 export type EngineOptions = {
   flows: ReadonlyMap<string, LoadedFlow>;
   catalogue: Catalogue;
   probes: ProbeRegistry;
+  weights: Weights;
   store: DiagnosisStore;
   log: Logger;
   probeTimeoutMs?: number;
 };
 
 /** What the door needs for one step: where probes may look, and who to tell about progress. */
-export type StepOptions = { targets: Targets; onProgress?: (p: Progress) => void };
+export type StepOptions = {
+  targets: Targets;
+  onProgress?: (p: Progress) => void;
+  /** Per-probe settings over the flow's own (e.g. how long http.health watches), by probe name. */
+  probeParams?: Record<string, Record<string, unknown>>;
+};
 
 export type PendingQuestion = { id: string; node: QuestionNode };
 
@@ -66,11 +68,13 @@ export function createEngine(opts: EngineOptions) {
     compileFlow(loaded.flow, {
       probes: opts.probes,
       causeIds,
+      weights: opts.weights,
       runProbe: makeProbeRunner({
         registry: opts.probes,
         targets: step.targets,
         log: opts.log,
         onProgress: step.onProgress,
+        probeParams: step.probeParams,
         timeoutMs: opts.probeTimeoutMs,
       }),
     });

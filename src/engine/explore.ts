@@ -1,8 +1,10 @@
 import { initialTransition, transition, type AnyStateMachine } from "xstate";
 import { edgeKey, edgesOf, type Edge } from "../flows/graph.js";
-import type { FactValue, Flow } from "../flows/schema.js";
+import { indexTable } from "../evidence/table.js";
+import type { Flow } from "../flows/schema.js";
+import type { DiagnosisContext } from "../model/diagnosis.js";
+import type { FactValue } from "../model/facts.js";
 import type { ProbeSpec } from "../probes/types.js";
-import type { DiagnosisContext } from "./context.js";
 import { compileFlow, type ProbeRunOutput } from "./machine.js";
 import { routeEdge } from "./route.js";
 
@@ -30,6 +32,8 @@ export function exploreFlow(
   const machine: AnyStateMachine = compileFlow(flow, {
     probes,
     causeIds,
+    // Routing does not depend on weights, and no question is skipped as settled while exploring.
+    weights: indexTable({ groups: {}, notApplicable: {}, rules: [] }),
     skipSettledQuestions: false,
     runProbe: () => Promise.reject(new Error("exploration does not run probes")),
   });

@@ -1,21 +1,21 @@
 import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
+import { weigh, type Weights } from "../evidence/table.js";
 import type { Flow, QuestionNode } from "../flows/schema.js";
-import type { ProbeSpec } from "../probes/types.js";
 import {
   emptyContext,
-  withEvidence,
-  type EvidenceEvent,
-  type AnswerEvent,
+  factValues,
+  observationOf,
   type DiagnosisContext,
-  type DiagnosisEvent,
   type Evidence,
   type KnownFact,
-  type NoteEvent,
-  type ProbeRun,
   type TranscriptEntry,
-} from "./context.js";
+} from "../model/diagnosis.js";
+import type { Facts } from "../model/facts.js";
+import type { ProbeRun } from "../model/findings.js";
+import type { ProbeSpec } from "../probes/types.js";
+import { withEvidence, type AnswerEvent, type DiagnosisEvent, type EvidenceEvent, type NoteEvent } from "./context.js";
 import { rankCauses, settled } from "./rank.js";
-import { answerProblem, causesOf, factOf, factValues, holds, route, targetsOf, type Facts } from "./route.js";
+import { answerProblem, causesOf, factOf, route, targetsOf } from "./route.js";
 
 export type ProbeInput = { node: string; probe: string; params: Record<string, unknown> };
 export type ProbeRunOutput = ProbeRun & { facts: Facts };
@@ -24,6 +24,7 @@ export type RunProbe = (input: ProbeInput, facts: Facts, signal: AbortSignal) =>
 export type CompileOptions = {
   probes: ReadonlyMap<string, ProbeSpec>;
   causeIds: readonly string[];
+  weights: Weights;
   runProbe: RunProbe;
   /** Exploring every path needs every question asked; real diagnoses skip the ones that no longer separate. */
   skipSettledQuestions?: boolean;
@@ -53,14 +54,14 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
     ]),
   );
 
-  const answerEvidence = (id: string, value: string | null, facts: Facts): Evidence[] => {
+  /** A choice answer is an observation when the evidence table says what it means. */
+  const answerEvidence = (id: string, value: string | null): Evidence[] => {
     const q = question(id);
     const choice = q.choices?.find((c) => c.value === value);
-    const effects = (choice?.evidence ?? [])
-      .filter((e) => !e.when || holds(e.when, facts))
-      .map(({ cause, weight }) => ({ cause, weight }));
-    if (!choice || effects.length === 0) return [];
-    return [{ id: `answer:${id}`, source: "answer", ref: id, summary: `${q.text} — ${choice.label}`, effects }];
+    if (!choice) return [];
+    const observation = observationOf.answer(id, choice.value);
+    if (!opts.weights.rule(observation)) return [];
+    return [{ id: `answer:${id}`, source: "answer", ref: id, observation, summary: `${q.text} — ${choice.label}` }];
   };
 
   const machineSetup = setup({
@@ -79,7 +80,10 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
       },
       settledRoutesTo: ({ context }, { node, to }: RouteParams) =>
         opts.skipSettledQuestions !== false &&
-        settled(rankCauses(context.evidence, opts.causeIds), causesOf(question(node))) &&
+        settled(
+          rankCauses(weigh(context.evidence, factValues(context), opts.weights), opts.causeIds),
+          causesOf(node, question(node), opts.weights),
+        ) &&
         route(question(node), factValues(context), null) === to,
       probeRoutesTo: ({ context, event }, { node, to }: RouteParams) => {
         const output = (event as unknown as { output: ProbeRunOutput }).output;
@@ -105,10 +109,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         };
         return {
           facts,
-          evidence: [
-            ...context.evidence.filter((x) => x.id !== `answer:${node}`),
-            ...answerEvidence(node, e.value, factValues({ facts })),
-          ],
+          evidence: [...context.evidence.filter((x) => x.id !== `answer:${node}`), ...answerEvidence(node, e.value)],
           transcript: [...context.transcript, entry],
         };
       }),
@@ -125,7 +126,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
           ...(skipped ? { skipped } : {}),
         };
         // A probe's findings carry their own evidence; an answer given up front counts like one given now.
-        const evidence = known.source === "probe" ? [] : answerEvidence(node, String(known.value), factValues(context));
+        const evidence = known.source === "probe" ? [] : answerEvidence(node, String(known.value));
         return { transcript: [...context.transcript, entry], evidence: [...context.evidence, ...evidence] };
       }),
       recordSettled: assign(({ context }, { node }: NodeParams) => ({
@@ -149,14 +150,17 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
             .filter(([k]) => context.facts[k]?.source !== "user")
             .map(([k, value]) => [k, { value, source: "probe", from: run.node } as KnownFact]),
         );
+        // Findings the table weighs, and anomalies whatever explains them, become the diagnosis' evidence.
         const evidence: Evidence[] = run.findings
-          .filter((f) => f.effects.length > 0)
+          .filter((f) => f.anomaly || opts.weights.rule(observationOf.probe(run.probe, f.id)))
           .map((f) => ({
             id: `probe:${run.node}:${f.id}`,
             source: "probe",
             ref: run.node,
+            observation: observationOf.probe(run.probe, f.id),
             summary: f.summary,
-            effects: f.effects,
+            ...(f.data ? { data: f.data } : {}),
+            ...(f.anomaly ? { anomaly: true } : {}),
           }));
         return {
           facts: { ...context.facts, ...newFacts },

@@ -1,38 +1,15 @@
 import type { Logger } from "pino";
+import type { Facts } from "../model/facts.js";
+import { ProbeOutcome, type ProbeRun } from "../model/findings.js";
+import { hasTarget, TARGET_FLAGS, type Targets } from "../model/targets.js";
+import { Handoff, type ProbeRegistry } from "../probes/types.js";
 import { redactText } from "../redact.js";
-import { ProbeOutcome, type ProbeRegistry, type TargetKind, type Targets } from "../probes/types.js";
-import type { ProbeRun } from "./context.js";
 import type { ProbeInput, ProbeRunOutput, RunProbe } from "./machine.js";
-import type { Facts } from "./route.js";
 
 export type Progress =
   { kind: "probe-started"; node: string; probe: string } | { kind: "probe-finished"; run: ProbeRun };
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
-
-const FLAGS: Record<TargetKind, string> = {
-  url: "--url",
-  nodes: "--node",
-  redis: "--redis",
-  "session-path": "--session-path",
-  "check-path": "--check-path",
-  "health-path": "--health-path",
-};
-
-function hasTarget(targets: Targets, kind: TargetKind): boolean {
-  switch (kind) {
-    case "nodes":
-      return targets.nodes.length > 0;
-    case "session-path":
-      return Boolean(targets.sessionPath || targets.login);
-    case "check-path":
-      return Boolean(targets.checkPath);
-    case "health-path":
-      return Boolean(targets.healthPath);
-    default:
-      return Boolean(targets[kind]);
-  }
-}
 
 /**
  * Runs probes on behalf of the machine: skips those whose targets are not configured, bounds each by a timeout,
@@ -44,9 +21,10 @@ export function makeProbeRunner(opts: {
   log: Logger;
   onProgress?: (p: Progress) => void;
   timeoutMs?: number;
+  probeParams?: Record<string, Record<string, unknown>>;
 }): RunProbe {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const handoff = new Map<string, unknown>();
+  const handoff = new Handoff();
   return async (input: ProbeInput, facts: Facts, signal: AbortSignal): Promise<ProbeRunOutput> => {
     const probe = opts.registry.get(input.probe)!;
     const started = performance.now();
@@ -55,11 +33,11 @@ export function makeProbeRunner(opts: {
     let error: string | undefined;
     const missing = probe.needs.filter((k) => !hasTarget(opts.targets, k));
     if (missing.length > 0) {
-      const flags = missing.map((k) => FLAGS[k]).join(", ");
+      const flags = missing.map((k) => TARGET_FLAGS[k]).join(", ");
       outcome = {
         status: "skipped",
         target: "-",
-        findings: [{ id: "not-configured", summary: `not run: needs ${flags}`, effects: [] }],
+        findings: [{ id: "not-configured", summary: `not run: needs ${flags}` }],
         facts: {},
       };
     } else {
@@ -68,7 +46,7 @@ export function makeProbeRunner(opts: {
         outcome = ProbeOutcome.parse(
           await probe.run({
             targets: opts.targets,
-            params: input.params,
+            params: { ...input.params, ...opts.probeParams?.[input.probe] },
             facts,
             signal: bounded,
             log: opts.log,

@@ -1,63 +1,100 @@
-import type { Evidence } from "./context.js";
+import type { Weighed } from "../evidence/table.js";
 
 export const Verdict = ["cause-found", "no-fault-found", "inconclusive"] as const;
 export type Verdict = (typeof Verdict)[number];
 
-/** A cause at or above this confidence is named as found. */
+/** A cause at or above this confidence, and established, is named as found. */
 export const FOUND = 0.5;
+/** A cause not yet established is never shown above this: it takes a confirming observation or two pieces. */
+export const UNCONFIRMED_MAX = 0.45;
 /** A cause this confident, or this firmly ruled out, needs no more questions. */
 export const SETTLED = 0.85;
 export const RULED_OUT = 0.8;
-/** No fault: nothing above this, with at least this share of the catalogue examined and mostly cleared. */
+/** Above this a cause is suspected, which rules out "no fault found". */
 export const HEALTHY_MAX = 0.25;
-export const HEALTHY_COVERAGE = 0.5;
+/** Evidence weaker than this is a hint; it does not count as an independent piece when causes are established. */
+export const PIECE = 0.2;
 
 export type RankedCause = {
   id: string;
+  /** Shown confidence: noisy-OR support discounted by evidence against, capped until the cause is established. */
   confidence: number;
-  /** Combined strength of the evidence for and against, each in 0..1. */
   support: number;
   against: number;
-  evidence: Array<{ item: Evidence; weight: number }>;
+  /** Every item bearing on the cause, strongest first; `counted` is false for a weaker item of a group that counted. */
+  evidence: Array<Weighed & { counted: boolean }>;
+  /** Independent groups of evidence for the cause, each at least a piece. */
+  groups: number;
+  /** An observation that alone establishes the cause supports it. */
+  confirmed: boolean;
+  established: boolean;
 };
 
 /**
- * Noisy-OR of the supporting weights, discounted by the noisy-OR of the weights against. A single strong item
- * counts about as much as its weight; several weak ones add up; evidence against pulls a cause down.
+ * Noisy-OR of the supporting weights, discounted by the noisy-OR of the weights against, where observations of one
+ * underlying fact (a group) count once: the strongest for and the strongest against. A cause is established when it
+ * is confirmed by a probe or log observation, or when independent pieces agree; until then its confidence is capped
+ * below the threshold at which a cause is named, so no single answer or hint can name one.
  */
-export function rankCauses(evidence: readonly Evidence[], causeIds: readonly string[]): RankedCause[] {
+export function rankCauses(weighed: readonly Weighed[], causeIds: readonly string[]): RankedCause[] {
   const ranked = causeIds.map((id) => {
-    const items = evidence.flatMap((item) =>
-      item.effects.filter((e) => e.cause === id).map((e) => ({ item, weight: e.weight })),
-    );
-    const support = 1 - items.filter((e) => e.weight > 0).reduce((p, e) => p * (1 - e.weight), 1);
-    const against = 1 - items.filter((e) => e.weight < 0).reduce((p, e) => p * (1 + e.weight), 1);
-    items.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
-    return { id, confidence: round(support * (1 - against)), support, against, evidence: items };
+    const items = weighed.filter((w) => w.cause === id);
+    const strongest = new Map<string, Weighed>();
+    for (const w of items) {
+      const key = `${w.group}|${w.weight > 0 ? "+" : "-"}`;
+      const best = strongest.get(key);
+      if (!best || Math.abs(w.weight) > Math.abs(best.weight)) strongest.set(key, w);
+    }
+    const counted = new Set(strongest.values());
+    const pos = [...counted].filter((w) => w.weight > 0);
+    const neg = [...counted].filter((w) => w.weight < 0);
+    const support = 1 - pos.reduce((p, w) => p * (1 - w.weight), 1);
+    const against = 1 - neg.reduce((p, w) => p * (1 + w.weight), 1);
+    const raw = support * (1 - against);
+    const groups = new Set(pos.filter((w) => w.weight >= PIECE).map((w) => w.group)).size;
+    const confirmed = items.some((w) => w.confirms);
+    const established = raw >= FOUND && (confirmed || groups >= 2);
+    const evidence = items
+      .map((w) => ({ ...w, counted: counted.has(w) }))
+      .sort((a, b) => Number(b.counted) - Number(a.counted) || Math.abs(b.weight) - Math.abs(a.weight));
+    const confidence = round(established ? raw : Math.min(raw, UNCONFIRMED_MAX));
+    return { id, confidence, support, against, evidence, groups, confirmed, established };
   });
   // Stable order: most likely first, then most examined, then catalogue order.
   return ranked
     .map((r, i) => ({ r, i }))
-    .sort((a, b) => b.r.confidence - a.r.confidence || b.r.evidence.length - a.r.evidence.length || a.i - b.i)
+    .sort(
+      (a, b) =>
+        b.r.confidence - a.r.confidence ||
+        Number(b.r.established) - Number(a.r.established) ||
+        b.r.evidence.length - a.r.evidence.length ||
+        a.i - b.i,
+    )
     .map(({ r }) => r);
 }
 
-export function verdictOf(ranked: readonly RankedCause[]): Verdict {
-  const examined = ranked.filter((r) => r.evidence.length > 0);
-  if (examined.length === 0) return "inconclusive";
-  const top = ranked[0]!;
-  if (top.confidence >= FOUND) return "cause-found";
-  const cleared = examined.filter((r) => r.against > r.support);
-  if (top.confidence <= HEALTHY_MAX && cleared.length >= ranked.length * HEALTHY_COVERAGE) return "no-fault-found";
-  return "inconclusive";
+/**
+ * Whether `a` stands on evidence of its own against `b`: established again from the groups `b` does not share. Two
+ * causes supported by the same observations (lost through the balancer: routing or keys?) are not told apart until
+ * one of them gains evidence the other lacks.
+ */
+export function distinguishedFrom(a: RankedCause, b: RankedCause): boolean {
+  const theirs = new Set(b.evidence.filter((w) => w.counted && w.weight > 0).map((w) => w.group));
+  const own = a.evidence.filter((w) => w.counted && w.weight > 0 && !theirs.has(w.group));
+  const support = 1 - own.reduce((p, w) => p * (1 - w.weight), 1);
+  const pieces = new Set(own.filter((w) => w.weight >= PIECE).map((w) => w.group)).size;
+  return support * (1 - a.against) >= FOUND && (own.some((w) => w.confirms) || pieces >= 2);
 }
 
 /** True when asking about these causes can no longer change the outcome. */
 export function settled(ranked: readonly RankedCause[], causes: ReadonlySet<string>): boolean {
   if (causes.size === 0) return false;
   const [top, second] = ranked;
-  if (top && top.confidence >= SETTLED && top.confidence - (second?.confidence ?? 0) >= 0.3) return true;
-  return ranked.filter((r) => causes.has(r.id)).every((r) => r.confidence >= SETTLED || r.against >= RULED_OUT);
+  if (top && top.established && top.confidence >= SETTLED && top.confidence - (second?.confidence ?? 0) >= 0.3)
+    return true;
+  return ranked
+    .filter((r) => causes.has(r.id))
+    .every((r) => (r.established && r.confidence >= SETTLED) || r.against >= RULED_OUT);
 }
 
 function round(x: number): number {

@@ -1,24 +1,8 @@
-import type { Condition, FactValue, Flow, FlowNode, QuestionNode } from "../flows/schema.js";
-import { factOf } from "../flows/validate.js";
+import type { Weights } from "../evidence/table.js";
 import type { Edge } from "../flows/graph.js";
-import type { DiagnosisContext } from "./context.js";
-
-export type Facts = Readonly<Record<string, FactValue>>;
-
-export function factValues(ctx: Pick<DiagnosisContext, "facts">): Record<string, FactValue> {
-  return Object.fromEntries(Object.entries(ctx.facts).map(([k, f]) => [k, f.value]));
-}
-
-export function holds(cond: Condition, facts: Facts): boolean {
-  const v = facts[cond.fact];
-  if (cond.known !== undefined) return (v !== undefined) === cond.known;
-  if (v === undefined) return false;
-  if (cond.equals !== undefined) return v === cond.equals;
-  if (cond.in !== undefined) return cond.in.includes(v);
-  if (cond.above !== undefined) return typeof v === "number" && v > cond.above;
-  if (cond.below !== undefined) return typeof v === "number" && v < cond.below;
-  return false;
-}
+import type { Flow, FlowNode, QuestionNode } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
+import { holds, type FactValue, type Facts } from "../model/facts.js";
 
 /** Which edge a node leaves by once its fact (if any) is settled: the chosen choice's `next`, the first matching branch, else `next`. */
 export function routeEdge(
@@ -68,9 +52,12 @@ export function questionNode(flow: Flow, id: string): QuestionNode | undefined {
   return node?.kind === "question" ? node : undefined;
 }
 
-/** The causes a question's answers speak to: the causes it can still separate. */
-export function causesOf(node: QuestionNode): Set<string> {
-  return new Set([...(node.choices ?? []).flatMap((c) => c.evidence.map((e) => e.cause)), ...(node.informs ?? [])]);
+/** The causes a question's answers speak to (in the evidence table): the causes it can still separate. */
+export function causesOf(id: string, node: QuestionNode, weights: Weights): Set<string> {
+  const fromChoices = (node.choices ?? []).flatMap(
+    (c) => weights.rule(`answer/${id}=${c.value}`)?.effects.map((e) => e.cause) ?? [],
+  );
+  return new Set([...fromChoices, ...(node.informs ?? [])]);
 }
 
 export { factOf };

@@ -1,4 +1,4 @@
-import type { Evidence } from "../engine/context.js";
+import { observationOf, type Evidence } from "../model/diagnosis.js";
 import { redactText } from "../redact.js";
 import { SIGNATURES, type Signature } from "./signatures.js";
 
@@ -29,7 +29,8 @@ export function evidenceFromLog(text: string, ref: string, signatures: readonly 
       source: "log",
       ref,
       summary: `${sig.title} — ${ref} line ${hit.line}${times}: ${excerpt}`,
-      effects: sig.effects,
+      observation: observationOf.log(sig.id),
+      data: { lines: hit.count },
     };
   });
 }

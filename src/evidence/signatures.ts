@@ -1,9 +1,8 @@
-/** A known error text and what it says about the cause catalogue. */
+/** A known error text; what it means for each cause is in the evidence table (catalogue/evidence.yaml). */
 export type Signature = {
   id: string;
   title: string;
   pattern: RegExp;
-  effects: Array<{ cause: string; weight: number }>;
 };
 
 export const SIGNATURES: readonly Signature[] = [
@@ -11,139 +10,109 @@ export const SIGNATURES: readonly Signature[] = [
     id: "java-not-serializable",
     title: "Java NotSerializableException",
     pattern: /java\.io\.NotSerializableException/,
-    effects: [{ cause: "serialization", weight: 0.85 }],
   },
   {
     id: "java-invalid-class",
     title: "Java InvalidClassException (serialVersionUID mismatch)",
     pattern: /InvalidClassException\b.*(serialVersionUID|local class incompatible)/,
-    effects: [{ cause: "serialization", weight: 0.85 }],
   },
   {
     id: "spring-serialization-failed",
     title: "Spring SerializationFailedException",
     pattern: /SerializationFailedException|SerializationException: Cannot (de)?serialize/,
-    effects: [{ cause: "serialization", weight: 0.8 }],
   },
   {
     id: "java-class-not-found-on-load",
     title: "ClassNotFoundException while loading a session",
     pattern: /ClassNotFoundException.*(session|Session)|(session|Session).*ClassNotFoundException/,
-    effects: [{ cause: "serialization", weight: 0.5 }],
   },
   {
     id: "aspnet-key-ring",
     title: "ASP.NET Data Protection key not found in the key ring",
     pattern: /The key \{?[0-9a-fA-F-]+\}? was not found in the key ring/,
-    effects: [{ cause: "key-mismatch", weight: 0.85 }],
   },
   {
     id: "aspnet-unprotect-session",
     title: "ASP.NET Core could not unprotect the session cookie",
     pattern: /Error unprotecting the session cookie|antiforgery token could not be decrypted/i,
-    effects: [{ cause: "key-mismatch", weight: 0.8 }],
+  },
+  {
+    id: "django-session-corrupted",
+    title: "Django could not decode a session (SECRET_KEY differs, or corrupted data)",
+    pattern: /Session data corrupted/,
   },
   {
     id: "express-cookie-signature",
     title: "express-session cookie signature failure",
     pattern:
       /cookie signature (invalid|mismatch|verification failed)|invalid (cookie )?signature.*(connect\.sid|session)/i,
-    effects: [{ cause: "key-mismatch", weight: 0.75 }],
   },
   {
     id: "redis-oom",
     title: "Redis OOM command not allowed",
     pattern: /OOM command not allowed/,
-    effects: [{ cause: "store-capacity", weight: 0.85 }],
   },
   {
     id: "redis-max-clients",
     title: "Redis max number of clients reached",
     pattern: /max number of clients reached/i,
-    effects: [{ cause: "store-capacity", weight: 0.6 }],
   },
   {
     id: "redis-misconf",
     title: "Redis MISCONF (cannot persist, writes refused)",
     pattern: /\bMISCONF\b/,
-    effects: [{ cause: "store-capacity", weight: 0.5 }],
   },
   {
     id: "redis-readonly",
     title: "Redis READONLY: writing to a replica",
     pattern: /READONLY You can't write against a read only (replica|slave)/,
-    effects: [{ cause: "replication", weight: 0.85 }],
   },
   {
     id: "redis-loading",
     title: "Redis LOADING: the store restarted and is loading its dataset",
     pattern: /\bLOADING Redis is loading the dataset in memory/,
-    effects: [
-      { cause: "replication", weight: 0.45 },
-      { cause: "node-flapping", weight: 0.2 },
-    ],
   },
   {
     id: "connection-refused",
     title: "Connection refused",
     pattern: /ECONNREFUSED|Connection refused|ConnectException/,
-    effects: [{ cause: "node-flapping", weight: 0.45 }],
   },
   {
     id: "timeout",
     title: "Timeouts talking to a node or the store",
     pattern: /ETIMEDOUT|timed out|SocketTimeoutException|CommandTimeoutException|Command timed out|upstream timed out/i,
-    effects: [
-      { cause: "node-flapping", weight: 0.4 },
-      { cause: "session-size", weight: 0.15 },
-    ],
   },
   {
     id: "csrf-mismatch",
     title: "CSRF token mismatch",
     pattern:
       /CSRF token mismatch|invalid csrf token|Invalid CSRF Token|CSRF token (is )?(missing|invalid|expired)|CSRF verification failed/i,
-    effects: [
-      { cause: "id-regeneration", weight: 0.6 },
-      { cause: "key-mismatch", weight: 0.15 },
-    ],
   },
   {
     id: "cookie-samesite-none-insecure",
     title: "Browser rejected a SameSite=None cookie without Secure",
     pattern: /SameSite=None.{0,40}(without|missing|did not have).{0,20}Secure/i,
-    effects: [{ cause: "cookie-attributes", weight: 0.85 }],
   },
   {
     id: "cookie-secure-over-http",
     title: "Browser rejected a Secure cookie set over plain HTTP",
     pattern: /"?Secure"? attribute but (was not received over|not received over) a secure connection/i,
-    effects: [{ cause: "cookie-attributes", weight: 0.85 }],
   },
   {
     id: "cookie-already-expired",
     title: "Browser rejected a cookie that was already expired",
     pattern: /has been rejected because it is already expired|cookie.{0,40}already expired/i,
-    effects: [
-      { cause: "clock-skew", weight: 0.5 },
-      { cause: "cookie-attributes", weight: 0.3 },
-    ],
   },
   {
     id: "token-time",
     title: "Token expired or not yet valid",
     pattern:
       /TokenExpiredError|jwt expired|token (is )?not yet valid|NotBeforeError|used before issued|iat.{0,20}future/i,
-    effects: [{ cause: "clock-skew", weight: 0.5 }],
   },
   {
     id: "header-too-large",
     title: "Request headers or cookies too large",
     pattern:
       /Request Header Fields Too Large|\b431\b.*header|cookie (is )?too (large|big)|Request Header Or Cookie Too Large/i,
-    effects: [
-      { cause: "session-size", weight: 0.5 },
-      { cause: "cookie-attributes", weight: 0.2 },
-    ],
   },
 ];

@@ -1,36 +1,8 @@
 import { z } from "zod";
+import { Condition } from "../model/facts.js";
 
 const id = z.string().regex(/^[a-z][a-z0-9-]*$/, "ids are lower-case words joined by hyphens (e.g. lb-affinity)");
 const text = z.string().trim().min(1);
-
-export const FactValue = z.union([z.string(), z.number(), z.boolean()]);
-export type FactValue = z.infer<typeof FactValue>;
-
-/** A test on one fact; exactly one operator. */
-export const Condition = z
-  .strictObject({
-    fact: z.string().min(1),
-    equals: FactValue.optional(),
-    in: z.array(FactValue).min(1).optional(),
-    above: z.number().optional(),
-    below: z.number().optional(),
-    known: z.boolean().optional(),
-  })
-  .refine((c) => ["equals", "in", "above", "below", "known"].filter((k) => k in c).length === 1, {
-    message: "a condition needs exactly one of: equals, in, above, below, known",
-  });
-export type Condition = z.infer<typeof Condition>;
-
-export const Effect = z.strictObject({
-  cause: id,
-  weight: z
-    .number()
-    .min(-1)
-    .max(1)
-    .refine((w) => w !== 0, "a weight of 0 says nothing: remove the effect"),
-  when: Condition.optional(),
-});
-export type Effect = z.infer<typeof Effect>;
 
 export const Branch = z.strictObject({ when: Condition, next: id });
 export type Branch = z.infer<typeof Branch>;
@@ -38,7 +10,6 @@ export type Branch = z.infer<typeof Branch>;
 export const Choice = z.strictObject({
   value: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "choice values are lower-case words joined by hyphens"),
   label: text.max(75),
-  evidence: z.array(Effect).default([]),
   next: id.optional(),
 });
 export type Choice = z.infer<typeof Choice>;

@@ -1,6 +1,7 @@
 import type { DataProblem, PathSegment, YamlSource } from "../data/load-yaml.js";
 import type { ProbeSpec } from "../probes/types.js";
-import type { Condition, Flow, FlowNode } from "./schema.js";
+import type { Condition } from "../model/facts.js";
+import type { Flow, FlowNode } from "./schema.js";
 import { edgesOf } from "./graph.js";
 
 export type FlowContext = {
@@ -53,12 +54,6 @@ export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf"
       node.choices?.forEach((choice, i) => {
         if (seen.has(choice.value)) problem([...at, "choices", i, "value"], `duplicate choice value "${choice.value}"`);
         seen.add(choice.value);
-        choice.evidence.forEach((effect, j) => {
-          const path = [...at, "choices", i, "evidence", j];
-          if (!ctx.causes.has(effect.cause))
-            problem([...path, "cause"], `unknown cause "${effect.cause}" (see \`sessiondoc causes\`)`);
-          if (effect.when) checkCondition(effect.when, [...path, "when"]);
-        });
       });
     }
   }

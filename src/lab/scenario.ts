@@ -107,7 +107,8 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
       if (paths.login) args.push("--login", loginSpec(paths.login));
       else if (paths.session) args.push("--session-path", paths.session);
       args.push("--check-path", paths.check);
-      if (t.health && paths.health) args.push("--health-path", paths.health);
+      // The shortest window in which a clean result still rules flapping out.
+      if (t.health && paths.health) args.push("--health-path", paths.health, "--health-window", "5");
       if (t.backendHeader) args.push("--backend-header", t.backendHeader);
       if (t.sessionCookie) args.push("--session-cookie", t.sessionCookie);
     }

@@ -1,82 +1,75 @@
-import { z } from "zod";
-import { FactValue } from "../flows/schema.js";
 import type { Logger } from "pino";
-
-/** Where the probes may look. Holds credentials: it lives only in memory, never in a record, message or log. */
-export const Targets = z.strictObject({
-  url: z.string().optional(),
-  nodes: z.array(z.string()).default([]),
-  redis: z.string().optional(),
-  sessionPath: z.string().optional(),
-  checkPath: z.string().optional(),
-  healthPath: z.string().optional(),
-  /** Where session keys live in Redis when no known layout applies (ASP.NET Core's InstanceName, custom prefixes). */
-  sessionPrefix: z.string().optional(),
-  /** The session cookie's name, when it is not one of the well-known ones. */
-  sessionCookie: z.string().optional(),
-  /** A response header that names the backend that answered (e.g. X-Served-By). */
-  backendHeader: z.string().optional(),
-  /** A login request for apps whose sessions need one; `${VAR}` in values is read from the environment. */
-  login: z
-    .strictObject({
-      method: z.enum(["GET", "POST"]).default("POST"),
-      path: z.string().startsWith("/"),
-      form: z.record(z.string(), z.string()).optional(),
-      json: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
-  /** Hosts, CIDRs or URL prefixes HTTP probes may reach; by default the hosts of `url` and `nodes`. */
-  allowlist: z.array(z.string()).optional(),
-});
-export type Targets = z.infer<typeof Targets>;
-export type TargetKind = "url" | "nodes" | "redis" | "session-path" | "check-path" | "health-path";
-
-/** One effect of a finding on a cause: positive supports it, negative rules it out; |weight| is how strongly. */
-export const FindingEffect = z.strictObject({ cause: z.string(), weight: z.number().min(-1).max(1) });
-
-export const Finding = z.strictObject({
-  id: z.string().describe("stable within the probe, e.g. evicted-keys"),
-  summary: z.string().describe("one sentence with the numbers behind it; never a secret"),
-  data: z.record(z.string(), FactValue).optional(),
-  effects: z.array(FindingEffect).default([]),
-});
-export type Finding = z.infer<typeof Finding>;
-
-export const ProbeStatus = z.enum(["ok", "partial", "failed", "skipped"]);
-
-export const ProbeOutcome = z.strictObject({
-  status: ProbeStatus,
-  target: z.string().describe("what was probed, credentials removed"),
-  findings: z.array(Finding),
-  facts: z.record(z.string(), FactValue).default({}),
-});
-export type ProbeOutcome = z.infer<typeof ProbeOutcome>;
+import type { FactValue, Facts } from "../model/facts.js";
+import type { ProbeOutcome } from "../model/findings.js";
+import type { TargetKind, Targets } from "../model/targets.js";
 
 export type ProbeContext = {
   targets: Targets;
   params: Record<string, unknown>;
-  facts: Readonly<Record<string, FactValue>>;
+  facts: Facts;
   signal: AbortSignal;
   log: Logger;
   /**
-   * Values one probe hands to a later one in the same run (e.g. the session cookies obtained on each node, for the
-   * store lookup). Held in memory only: never persisted, logged or shown.
+   * Values one probe hands to a later one in the same run (e.g. the sessions obtained on each node, for the store
+   * lookup). Held in memory only: never persisted, logged or shown.
    */
-  handoff: Map<string, unknown>;
+  handoff: Handoff;
 };
 
-/** What a flow may rely on when it names a probe: the facts it can set and their possible values. */
+/** What a flow may rely on when it names a probe: the facts it can set and the findings it can report. */
 export type ProbeSpec = {
   name: string;
   description: string;
   needs: TargetKind[];
   facts: Record<string, { description: string; values: FactValue[] }>;
+  /** Every finding id the probe can report, with what it means; the evidence table may only name these. */
+  findings: Record<string, string>;
+  /** Hand-off values it writes for later probes, and those it reads (checked against the flow's order at load). */
+  provides?: Array<keyof HandoffValues>;
+  uses?: Array<keyof HandoffValues>;
 };
 
 export type Probe = ProbeSpec & { run(ctx: ProbeContext): Promise<ProbeOutcome> };
 
 export type ProbeRegistry = ReadonlyMap<string, Probe>;
 
-/** Handoff: session cookies obtained directly on each node (http.nodes), for the store lookup (redis.lookup). */
-export const NODE_SESSIONS = "node-sessions";
-export type NodeSession = { node: string; name: string; value: string };
+/** A session obtained directly on a node, as the browser holds it after that node's last answer. */
+export type NodeSession = {
+  node: string;
+  name: string;
+  value: string;
+  /** The route suffix the node put on the id (Tomcat jvmRoute), when its sessions carry one. */
+  route?: string;
+};
+
+/** Store counters read at the start of a diagnosis, so that later readings can be taken as changes. */
+export type StoreReading = {
+  at: number;
+  dbsize: number;
+  info: Map<string, string>;
+  /** Commands other clients sent per second around the reading: a busy store hides small changes. */
+  opsPerSecond: number;
+};
+
+/**
+ * The typed values probes hand on within one run. Each key is written by one probe and read by later ones; the flow
+ * declares the order, and a reader copes with a value that is missing (its writer was skipped or failed).
+ */
+export type HandoffValues = {
+  /** http.nodes → redis.lookup, redis.sessions */
+  "node-sessions": NodeSession[];
+  /** redis.info → redis.lookup, redis.sessions */
+  "store-reading": StoreReading;
+  /** redis.lookup → redis.sessions: the key prefix the nodes' sessions were found under, when no layout knew it */
+  "session-prefix": string;
+};
+
+export class Handoff {
+  private readonly values = new Map<keyof HandoffValues, unknown>();
+  set<K extends keyof HandoffValues>(key: K, value: HandoffValues[K]): void {
+    this.values.set(key, value);
+  }
+  get<K extends keyof HandoffValues>(key: K): HandoffValues[K] | undefined {
+    return this.values.get(key) as HandoffValues[K] | undefined;
+  }
+}

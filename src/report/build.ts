@@ -1,7 +1,9 @@
-import type { Catalogue, Stack } from "../catalogue/schema.js";
-import { rankCauses, verdictOf, type Verdict } from "../engine/rank.js";
-import type { DiagnosisRecord } from "../engine/record.js";
+import type { Stack } from "../catalogue/schema.js";
+import { assess, type Assessment } from "../engine/assess.js";
+import type { Definitions } from "../engine/definitions.js";
 import type { Flow } from "../flows/schema.js";
+import type { DiagnosisRecord } from "../model/diagnosis.js";
+import type { Targets } from "../model/targets.js";
 import type { Report } from "./schema.js";
 
 /** Application stacks (answers to the flow's `stack` question) and the catalogue's snippet stacks they use. */
@@ -13,38 +15,70 @@ const APP_STACKS: Record<string, Stack[]> = {
 };
 const INFRA_STACKS: Stack[] = ["redis", "nginx", "haproxy"];
 
-const SUMMARY: Record<Verdict, (top: { title: string; confidence: number }) => string> = {
-  "cause-found": (top) => `Most likely cause: ${top.title} (confidence ${Math.round(top.confidence * 100)} %).`,
-  "no-fault-found": () => "No fault found: the checks that ran found the session setup healthy.",
-  inconclusive: () =>
-    "Inconclusive: not enough evidence to name a cause. Answer more questions, give probe targets (--url, --node, --redis) or add logs (--evidence).",
-};
+type Titled = { id: string; title: string; confidence: number };
 
-export function buildReport(record: DiagnosisRecord, flow: Flow, catalogue: Catalogue): Report {
+/** What would settle an inconclusive diagnosis, in words a door can show as they are. */
+function describeInputs(a: Assessment): string {
+  const i = a.next?.inputs;
+  const parts = [
+    ...(i?.targets.length ? [`probing ${i.targets.join(", ")}`] : []),
+    ...(i?.questions.length ? [`answering ${i.questions.join(", ")}`] : []),
+  ];
+  return parts.length ? `${parts.join(" or ")} would tell them apart` : "more evidence would tell them apart";
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+function summaryOf(a: Assessment, causes: Titled[], title: (id: string) => string): string {
+  const top = causes[0]!;
+  switch (a.verdict) {
+    case "cause-found": {
+      const also = a.also.length ? ` Also found: ${a.also.map(title).join(", ")}.` : "";
+      return `Most likely cause: ${top.title} (confidence ${pct(top.confidence)}).${also}`;
+    }
+    case "no-fault-found":
+      return "No fault found: every cause that could produce what users see was examined and came back clean.";
+    case "inconclusive":
+      if (a.close.length)
+        return `Inconclusive: the evidence fits ${a.close.map((id) => `${title(id)} (${pct(causes.find((c) => c.id === id)!.confidence)})`).join(" and ")} alike; ${describeInputs(a)}.`;
+      return `Inconclusive: ${a.next?.reason ?? "not enough evidence to name a cause"}.`;
+  }
+}
+
+/** The report of a diagnosis: its verdict, every cause ranked with its evidence and coverage, and what to do next. */
+export function buildReport(
+  record: DiagnosisRecord,
+  flow: Flow,
+  defs: Pick<Definitions, "catalogue" | "weights" | "probes">,
+  targets?: Targets,
+): Report {
   const ctx = record.snapshot.context;
-  const ranked = rankCauses(
-    ctx.evidence,
-    catalogue.causes.map((c) => c.id),
-  );
-  const verdict = verdictOf(ranked);
-  const causes = new Map(catalogue.causes.map((c) => [c.id, c]));
+  const causeIds = defs.catalogue.causes.map((c) => c.id);
+  const a = assess(ctx, { weights: defs.weights, causeIds, probes: defs.probes, flow }, targets);
+  const causes = new Map(defs.catalogue.causes.map((c) => [c.id, c]));
   const stack = ctx.facts.stack?.value;
   const stacks =
     typeof stack === "string" && stack in APP_STACKS ? new Set([...APP_STACKS[stack]!, ...INFRA_STACKS]) : undefined;
+  const coverage = new Map(a.coverage.map((c) => [c.cause, c]));
 
-  const reportCauses = ranked.map((r) => {
+  const reportCauses = a.ranked.map((r) => {
     const cause = causes.get(r.id)!;
+    const c = coverage.get(r.id)!;
     return {
       id: r.id,
       title: cause.title,
       confidence: r.confidence,
       summary: cause.summary,
-      evidence: r.evidence.map(({ item, weight }) => ({
-        source: item.source,
-        ref: item.ref,
-        summary: item.summary,
-        weight,
+      evidence: r.evidence.map((w) => ({
+        source: w.item.source,
+        ref: w.item.ref,
+        observation: w.item.observation,
+        summary: w.item.summary,
+        weight: w.weight,
+        confirms: w.confirms,
+        counted: w.counted,
       })),
+      coverage: { status: c.status, examined: c.examined, why: c.why, inputs: c.inputs },
       fixes: cause.fixes,
       snippets: stacks ? cause.snippets.filter((s) => stacks.has(s.stack)) : cause.snippets,
     };
@@ -58,8 +92,8 @@ export function buildReport(record: DiagnosisRecord, flow: Flow, catalogue: Cata
   });
 
   return {
-    verdict,
-    summary: SUMMARY[verdict](reportCauses[0]!),
+    verdict: a.verdict,
+    summary: summaryOf(a, reportCauses, (id) => causes.get(id)?.title ?? id),
     diagnosis: {
       id: record.id,
       flow: record.flow.id,
@@ -68,6 +102,10 @@ export function buildReport(record: DiagnosisRecord, flow: Flow, catalogue: Cata
       complete: record.snapshot.status === "done",
     },
     causes: reportCauses,
+    close: a.close,
+    also: a.also,
+    unexplained: a.unexplained.map((e) => ({ source: e.source, ref: e.ref, summary: e.summary })),
+    ...(a.next ? { next: a.next } : {}),
     questions,
     probes: ctx.probes.map(({ probe, ...run }) => ({ id: probe, ...run })),
     notes: ctx.transcript.flatMap((t) => (t.kind === "note" ? [t.text] : [])),

@@ -1,8 +1,12 @@
 import { z } from "zod";
 import { Snippet } from "../catalogue/schema.js";
-import { AnswerSource } from "../engine/context.js";
+import { AnswerSource } from "../model/diagnosis.js";
+import { COVERAGE } from "../engine/assess.js";
 import { Verdict } from "../engine/rank.js";
-import { Finding, ProbeStatus } from "../probes/types.js";
+import { ProbeRun } from "../model/findings.js";
+
+/** Targets to give (by kind: url, nodes, redis, session-path, check-path, health-path) and questions to answer. */
+const Inputs = z.strictObject({ targets: z.array(z.string()), questions: z.array(z.string()) });
 
 /** The report of one diagnosis: the CLI's `--json` output, and what the Slack app renders. A public contract. */
 export const Report = z.strictObject({
@@ -25,14 +29,35 @@ export const Report = z.strictObject({
         z.strictObject({
           source: z.enum(["answer", "probe", "log"]),
           ref: z.string(),
+          observation: z.string(),
           summary: z.string(),
           weight: z.number(),
+          /** This observation alone establishes the cause. */
+          confirms: z.boolean(),
+          /** False for a weaker observation of a fact that a stronger one already counted. */
+          counted: z.boolean(),
         }),
       ),
+      /** Whether the cause was looked at, and what would look at it if not. */
+      coverage: z.strictObject({
+        status: z.enum(COVERAGE),
+        examined: z.boolean(),
+        why: z.string(),
+        inputs: Inputs,
+      }),
       fixes: z.array(z.string()),
       snippets: z.array(Snippet),
     }),
   ),
+  /** Established causes named with the top one because they are as likely, and further faults also established. */
+  close: z.array(z.string()),
+  also: z.array(z.string()),
+  /** Something is wrong here that no cause explains (such observations rule out "no fault found"). */
+  unexplained: z.array(
+    z.strictObject({ source: z.enum(["answer", "probe", "log"]), ref: z.string(), summary: z.string() }),
+  ),
+  /** For an inconclusive verdict: why, and what would settle it. */
+  next: z.strictObject({ reason: z.string(), inputs: Inputs }).optional(),
   questions: z.array(
     z.strictObject({
       id: z.string(),
@@ -42,17 +67,7 @@ export const Report = z.strictObject({
       skipped: z.string().optional(),
     }),
   ),
-  probes: z.array(
-    z.strictObject({
-      id: z.string(),
-      node: z.string(),
-      target: z.string(),
-      status: ProbeStatus,
-      durationMs: z.number(),
-      findings: z.array(Finding),
-      error: z.string().optional(),
-    }),
-  ),
+  probes: z.array(ProbeRun.omit({ probe: true }).extend({ id: z.string() })),
   notes: z.array(z.string()),
 });
 export type Report = z.infer<typeof Report>;

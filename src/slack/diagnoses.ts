@@ -1,10 +1,11 @@
 import type { KnownBlock, WebClient } from "@slack/web-api";
 import type { Config } from "../config/schema.js";
-import type { AnswerEvent, EvidenceEvent, ProbeRun } from "../engine/context.js";
+import type { AnswerEvent, EvidenceEvent } from "../engine/context.js";
+import type { ProbeRun } from "../model/findings.js";
 import type { Definitions } from "../engine/definitions.js";
 import { DiagnosisError, type Engine, type PendingQuestion, type Step } from "../engine/engine.js";
 import type { Progress } from "../engine/probe-runner.js";
-import type { DiagnosisRecord } from "../engine/record.js";
+import type { DiagnosisRecord } from "../model/diagnosis.js";
 import type { Logger } from "../log.js";
 import { buildReport } from "../report/build.js";
 import type { Report } from "../report/schema.js";
@@ -102,7 +103,7 @@ export function slackDiagnoses(deps: SlackDeps) {
       });
       return;
     }
-    const report = buildReport(record, flow().flow, defs.catalogue);
+    const report = buildReport(record, flow().flow, defs);
     metrics.diagnoses.inc({ verdict: report.verdict });
     log.info(
       {
@@ -131,7 +132,7 @@ export function slackDiagnoses(deps: SlackDeps) {
 
   async function summaryOf(diagnosis: string): Promise<SummaryContext> {
     const { record } = await engine.get(diagnosis);
-    const report: Report = buildReport(record, flow().flow, defs.catalogue);
+    const report: Report = buildReport(record, flow().flow, defs);
     return {
       report,
       startedBy: record.meta.user ?? "unknown",

@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Config, TargetConfig } from "../config/schema.js";
 import { createPolicy } from "../probes/http/policy.js";
-import type { Targets } from "../probes/types.js";
+import type { Targets } from "../model/targets.js";
 
 /** A mistake or refusal to tell the user, politely, instead of an error. */
 export class UserFacingError extends Error {

@@ -1,4 +1,4 @@
-import { DiagnosisRecord } from "../engine/record.js";
+import { DiagnosisRecord } from "../model/diagnosis.js";
 import { LOCK_DEFAULTS, LockTimeout, type DiagnosisStore } from "./types.js";
 
 /** Keeps records as JSON text, so what comes back is a copy that went through the same validation as Redis. */

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { DiagnosisRecord } from "../engine/record.js";
+import { DiagnosisRecord } from "../model/diagnosis.js";
 import { redactUrl } from "../redact.js";
 import { randomUUID } from "node:crypto";
 import { LOCK_DEFAULTS, LockTimeout, StoreError, type DiagnosisStore } from "./types.js";

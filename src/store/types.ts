@@ -1,4 +1,4 @@
-import type { DiagnosisRecord } from "../engine/record.js";
+import type { DiagnosisRecord } from "../model/diagnosis.js";
 
 export class StoreError extends Error {
   override name = "StoreError";

@@ -23,6 +23,4 @@ const step = await engine.continue(id, { targets: { nodes: [] } }, undefined, (q
   ...(q.id in answers ? { by: "tester" } : {}),
 }));
 await store.close();
-process.stdout.write(
-  JSON.stringify(buildReport(step.record, defs.flows.get(step.record.flow.id).flow, defs.catalogue)),
-);
+process.stdout.write(JSON.stringify(buildReport(step.record, defs.flows.get(step.record.flow.id).flow, defs)));

@@ -10,6 +10,7 @@ export const reportsArchitecture: Probe = {
   description: "reports the architecture given in params",
   needs: ["url"],
   facts: { architecture: { description: "where sessions live", values: ["external-store", "node-memory"] } },
+  findings: { "shared-store": "where sessions are kept" },
   async run({ params }) {
     const architecture = String(params.architecture ?? "external-store");
     return {
@@ -19,7 +20,6 @@ export const reportsArchitecture: Probe = {
         {
           id: "shared-store",
           summary: `sessions are kept in: ${architecture}`,
-          effects: [{ cause: "lb-affinity", weight: -0.5 }],
         },
       ],
       facts: { architecture },
@@ -32,6 +32,7 @@ export const hangs: Probe = {
   description: "never answers until aborted",
   needs: [],
   facts: {},
+  findings: {},
   run: ({ signal }) =>
     new Promise((_, reject) =>
       signal.addEventListener("abort", () => reject(new Error(`gave up: ${String(signal.reason)}`))),
@@ -43,6 +44,7 @@ export const throws: Probe = {
   description: "fails with a message that contains a credential",
   needs: [],
   facts: {},
+  findings: {},
   run: async () => {
     throw new Error("connect ECONNREFUSED redis://probe:s3cretpass@10.0.0.5:6379");
   },

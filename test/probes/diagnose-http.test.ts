@@ -7,7 +7,7 @@ import { startApp, startHaproxy, type Running } from "../helpers/servers.js";
 const running: Array<Running | RedisServer> = [];
 afterAll(async () => Promise.all(running.map((r) => r.stop())));
 
-async function diagnose(envs: Array<Record<string, string>>, redisUrl: string) {
+async function diagnose(envs: Array<Record<string, string>>, redisUrl: string, extra: string[] = []) {
   const nodes = await Promise.all(envs.map((e, i) => startApp({ NODE_NAME: `n${i + 1}`, ...e })));
   const lb = await startHaproxy(nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })));
   running.push(...nodes, lb);
@@ -22,6 +22,9 @@ async function diagnose(envs: Array<Record<string, string>>, redisUrl: string) {
     "/health",
     "--backend-header",
     "X-Backend",
+    "--health-window",
+    "5",
+    ...extra,
     "--non-interactive",
     "--json",
   ]);
@@ -58,8 +61,22 @@ describe("sessiondoc diagnose through HAProxy, the nodes and the store", () => {
     const store = await startRedis();
     running.push(store);
     const env = { STORE: "redis", REDIS_URL: store.url, SECRET: "same", COOKIE_MAXAGE: "1800" };
-    const report = await diagnose([env, env], store.url);
-    expect(report.verdict).toBe("no-fault-found");
+    const report = await diagnose([env, env], store.url, ["--answer", "symptom=random-logout"]);
+    expect(report.verdict, report.summary).toBe("no-fault-found");
     expect(report.questions.find((q) => q.id === "idle-timeout")).toMatchObject({ answer: "1800s", source: "probe" });
+    expect(report.causes.every((c) => c.coverage.status !== "not-examined")).toBe(true);
+  });
+
+  it("the same healthy system, symptom unknown: not an all-clear, since sign-in never rotated an id to watch", async () => {
+    const store = await startRedis();
+    running.push(store);
+    const env = { STORE: "redis", REDIS_URL: store.url, SECRET: "same", COOKIE_MAXAGE: "1800" };
+    const report = await diagnose([env, env], store.url);
+    expect(report.verdict).toBe("inconclusive");
+    expect(report.causes.find((c) => c.id === "id-regeneration")!.coverage).toMatchObject({
+      status: "not-examined",
+      examined: false,
+    });
+    expect(report.next?.reason).toBe("not examined: id-regeneration");
   });
 });

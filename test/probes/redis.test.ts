@@ -6,6 +6,7 @@ import { ALLOWED_COMMANDS, CommandRefused, ReadOnlyRedis } from "../../src/probe
 import { parseRedisTarget } from "../../src/probes/redis/connection.js";
 import { sessionIdFromCookie } from "../../src/probes/redis/layouts.js";
 import { redisInfoProbe, redisSessionsProbe } from "../../src/probes/redis/index.js";
+import { Handoff } from "../../src/probes/types.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
 import { freePort, startRedis, type RedisServer } from "../helpers/redis.js";
 import { writeCacheKeys, writeSessions } from "../helpers/sessions.js";
@@ -48,9 +49,9 @@ describe("a healthy store with Express sessions", () => {
     expect(out.status).toBe("ok");
     expect(out.facts).toMatchObject({ "store-reachable": true, "store-evictions": "no", "store-replica": "no" });
     expect(finding(out, "memory").summary).toMatch(
-      /no evictions; used_memory .* with no maxmemory limit, policy noeviction/,
+      /no evictions since the last restart; used_memory .* with no maxmemory limit, policy noeviction/,
     );
-    expect(weightFor(out, "memory", "store-capacity")).toBeLessThan(0);
+    expect(weightFor(redisInfoProbe, out, "memory", "store-capacity")).toBeLessThan(0);
     expect(finding(out, "replication").summary).toMatch(/master with no replicas/);
     expect(Math.abs(Number(finding(out, "clock").data!.offsetMs))).toBeLessThan(1000);
   });
@@ -68,7 +69,7 @@ describe("a healthy store with Express sessions", () => {
     expect(finding(out, "layout").summary).toMatch(/^all 300 session keys of connect-redis/);
     expect(finding(out, "ttl").summary).toMatch(/idle timeout is 30m: they match/);
     expect(Number(finding(out, "ttl").data!.lifetimeSeconds)).toBeGreaterThan(1790);
-    expect(weightFor(out, "sizes", "session-size")).toBe(-0.6);
+    expect(weightFor(redisSessionsProbe, out, "sizes", "session-size")).toBe(-0.6);
   });
 
   it("never sends anything outside the allowlist, and never reads a session", async () => {
@@ -137,13 +138,18 @@ describe("faults injected for real", () => {
     const { url } = await redis(["--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"]);
     await writeSessions(url, { count: 500, ttl: 1800, bytes: 2000 });
     await writeCacheKeys(url, 8000, 1000);
-    const info = await runProbe(redisInfoProbe, { redis: url });
-    const evictions = finding(info, "evictions");
+    const handoff = new Handoff();
+    const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    const evictions = finding(info, "evictions-since-start");
     expect(Number(evictions.data!.evictedKeys)).toBeGreaterThan(0);
-    expect(evictions.summary).toMatch(/evicted_keys \d+ .* of maxmemory 4 MB .* policy allkeys-lru/);
-    expect(weightFor(info, "evictions", "store-capacity")).toBe(0.8);
+    expect(evictions.summary).toMatch(/evicted_keys \d+ in .* of maxmemory 4 MB .* policy allkeys-lru/);
+    // A total since the start is rated by uptime; evictions while the diagnosis runs are what confirm it.
+    expect(weightFor(redisInfoProbe, info, "evictions-since-start", "store-capacity")).toBe(0.35);
     expect(info.facts["store-evictions"]).toBe("yes");
-    const sessions = await runProbe(redisSessionsProbe, { redis: url });
+    await writeSessions(url, { count: 300, ttl: 1800, bytes: 2000 });
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    expect(finding(sessions, "evictions-now").summary).toMatch(/^\d+ keys evicted in the \d+ s of this diagnosis/);
+    expect(weightFor(redisSessionsProbe, sessions, "evictions-now", "store-capacity")).toBe(0.9);
     expect(finding(sessions, "shared-with-cache").summary).toMatch(
       /% of scanned keys are not connect-redis .* sessions, under allkeys-lru/,
     );
@@ -153,10 +159,33 @@ describe("faults injected for real", () => {
     const { url } = await redis(["--maxmemory", "3mb", "--maxmemory-policy", "noeviction"]);
     await writeCacheKeys(url, 6000, 1000);
     const info = await runProbe(redisInfoProbe, { redis: url });
-    const f = finding(info, "oom-errors");
+    const f = finding(info, "oom-since-start");
     expect(f.summary).toMatch(/^\d+ commands refused with "OOM command not allowed" .* policy noeviction/);
     expect(Number(f.data!.oomErrors)).toBeGreaterThan(0);
     expect(info.facts["store-evictions"]).toBe("yes");
+  });
+
+  it("a FLUSHDB since the start is an anomaly, and one during the diagnosis is seen as it happens", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 10 });
+    await admin(url, (r) => r.flushdb());
+    const handoff = new Handoff();
+    const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    expect(finding(info, "flushes-since-start")).toMatchObject({ anomaly: true, data: { flushes: 1 } });
+    await admin(url, (r) => r.flushdb());
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    expect(finding(sessions, "flush-now")).toMatchObject({ anomaly: true, data: { flushes: 1 } });
+  });
+
+  it("counters rated by uptime: one eviction long ago is a hint, many an hour are evidence", () => {
+    const outcome = (perHour: number) => ({
+      status: "ok" as const,
+      target: "-",
+      facts: {},
+      findings: [{ id: "evictions-since-start", summary: "-", data: { evictedKeys: 1, perHour } }],
+    });
+    expect(weightFor(redisInfoProbe, outcome(0.0005), "evictions-since-start", "store-capacity")).toBe(0.1);
+    expect(weightFor(redisInfoProbe, outcome(40), "evictions-since-start", "store-capacity")).toBe(0.35);
   });
 
   it("a short connect-redis TTL against a 30 minute idle timeout is a ttl-mismatch", async () => {
@@ -168,7 +197,7 @@ describe("faults injected for real", () => {
     expect(f.data).toMatchObject({ idleTimeoutSeconds: 1800 });
     expect(Number(f.data!.lifetimeSeconds)).toBeGreaterThanOrEqual(120);
     expect(Number(f.data!.lifetimeSeconds)).toBeLessThanOrEqual(121);
-    expect(weightFor(out, "ttl-shorter-than-idle-timeout", "ttl-mismatch")).toBe(0.85);
+    expect(weightFor(redisSessionsProbe, out, "ttl-shorter-than-idle-timeout", "ttl-mismatch")).toBe(0.85);
     expect(out.facts["ttl-vs-timeout"]).toBe("yes");
   });
 
@@ -176,7 +205,7 @@ describe("faults injected for real", () => {
     const { url } = await redis();
     await writeSessions(url, { count: 20, ttl: 120 });
     const out = await runProbe(redisSessionsProbe, { redis: url });
-    expect(weightFor(out, "ttl-short", "ttl-mismatch")).toBe(0.35);
+    expect(weightFor(redisSessionsProbe, out, "ttl-short", "ttl-mismatch")).toBe(0.35);
     expect(out.facts["ttl-vs-timeout"]).toBeUndefined();
   });
 
@@ -214,7 +243,7 @@ describe("faults injected for real", () => {
         `is a replica and its link to master 127\\.0\\.0\\.1:${master.port} is down .*session writes are refused \\(READONLY\\)`,
       ),
     );
-    expect(weightFor(out, "store-is-replica", "replication")).toBe(0.85);
+    expect(weightFor(redisInfoProbe, out, "store-is-replica", "replication")).toBe(0.9);
     expect(out.facts["store-replica"]).toBe("yes");
   });
 

@@ -10,6 +10,11 @@
 //   HEALTH=flap                     /health fails every other time
 //   JVMROUTE                        issue Tomcat-style JSESSIONID=<id>.<route> cookies instead (empty: no suffix)
 //   LOGIN_PASSWORD                  POST /login (form: user, password) signs in only with this password
+//   COOKIE_NAME                     the session cookie's name (default connect.sid)
+//   CHECK_PAGE=html                 /me answers 200 either way: an HTML page with a per-request CSRF token, "Signed in
+//                                   as …" only with a session (=html-same: the signed-in page looks the same too)
+//   ROTATE=1                        a new session id on every request (regenerate, keeping the data)
+//   BACKEND_HEADER=0                no X-Backend header; ECHO_HOST=1 answers a Host header echoing the request's
 import express from "express";
 import session from "express-session";
 import { RedisStore } from "connect-redis";
@@ -21,7 +26,8 @@ const app = express();
 const node = env.NODE_NAME ?? `node-${env.PORT}`;
 if (env.TRUST_PROXY) app.set("trust proxy", 1);
 app.use((req, res, next) => {
-  res.set("X-Backend", node);
+  if (env.BACKEND_HEADER !== "0") res.set("X-Backend", node);
+  if (env.ECHO_HOST === "1") res.set("Host", req.headers.host ?? "");
   next();
 });
 
@@ -60,6 +66,7 @@ if (env.JVMROUTE !== undefined) {
   app.use(
     session({
       store,
+      name: env.COOKIE_NAME || "connect.sid",
       secret: env.SECRET ?? "keyboard cat",
       resave: false,
       saveUninitialized: false,
@@ -84,9 +91,27 @@ if (env.JVMROUTE !== undefined) {
     req.session.user = req.body.user;
     res.redirect(303, "/me");
   });
-  app.get("/me", (req, res) =>
-    req.session.user ? res.json({ user: req.session.user, node }) : res.status(401).json({ error: "anonymous" }),
-  );
+  if (env.ROTATE === "1")
+    app.use((req, res, next) => {
+      if (!req.session.user) return next();
+      const data = { user: req.session.user, cart: req.session.cart };
+      req.session.regenerate((err) => {
+        if (err) return next(err);
+        Object.assign(req.session, data);
+        next();
+      });
+    });
+  app.get("/me", (req, res) => {
+    if (env.CHECK_PAGE?.startsWith("html")) {
+      const token = randomBytes(24).toString("base64url");
+      const who = req.session.user && env.CHECK_PAGE !== "html-same" ? `Signed in as ${req.session.user}` : "Sign in";
+      const at = new Date().toISOString();
+      return res.send(
+        `<html><body><p>${who}</p><form><input name="csrf" value="${token}"></form><!-- ${at} --></body></html>`,
+      );
+    }
+    return req.session.user ? res.json({ user: req.session.user, node }) : res.status(401).json({ error: "anonymous" });
+  });
 }
 
 const server = app.listen(Number(env.PORT ?? 3000), "127.0.0.1", () =>

@@ -36,7 +36,7 @@ export const expressStack: AppStack = {
     session: "/login",
     check: "/me",
     health: "/health",
-    signedIn: (status, body) => status === 200 && body.includes('"user"'),
+    signedIn: (status, body) => status === 200 && (body.includes('"user"') || body.includes("Signed in as")),
   },
   start: (node, ctx) =>
     startExpress(

@@ -1,6 +1,7 @@
-import type { FactValue } from "../../flows/schema.js";
+import type { FactValue } from "../../model/facts.js";
+import type { Finding } from "../../model/findings.js";
 import { formatDuration } from "../../units.js";
-import type { Finding, Probe } from "../types.js";
+import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem, type HttpResponse } from "./client.js";
 import { failedOutcome } from "./findings.js";
 import { httpClient } from "./session.js";
@@ -18,6 +19,11 @@ export const httpClockProbe: Probe = {
   description: "Compares each node's Date header with the local clock, the other nodes and the store",
   needs: ["nodes"],
   facts: { "clock-sync": { description: "nodes agree within 2 s", values: ["yes", "no"] } },
+  findings: {
+    "clock-skew": "node clocks (or a node and the store) disagree by more than 2 s",
+    clock: "node clocks agree within 2 s",
+    "no-date": "a node sent no usable Date header",
+  },
   async run(ctx) {
     const t = ctx.targets;
     const client = httpClient(ctx);
@@ -56,7 +62,6 @@ export const httpClockProbe: Probe = {
         findings.push({
           id: "no-date",
           summary: `no usable Date header from ${skipped.join(", ")} (missing or cached)`,
-          effects: [],
         });
       return { status: offsets.length ? "ok" : "partial", target, findings, facts };
     } catch (err) {
@@ -88,17 +93,19 @@ function clockFindings(
   const gap = hi.offsetMs - lo.offsetMs - lo.errorMs - hi.errorMs;
   const worst = offsets.reduce((w, o) => (Math.abs(o.offsetMs) - o.errorMs > Math.abs(w.offsetMs) - w.errorMs ? o : w));
   const list = offsets.map(describe).join(", ");
-  const data = { gapMs: Math.max(0, Math.round(hi.offsetMs - lo.offsetMs)), worstOffsetMs: worst.offsetMs };
+  const data = {
+    gapMs: Math.max(0, Math.round(hi.offsetMs - lo.offsetMs)),
+    worstOffsetMs: worst.offsetMs,
+    nodes: offsets.length,
+  };
   if (gap > 2_000 || Math.abs(worst.offsetMs) - worst.errorMs > 60_000) {
     facts["clock-sync"] = "no";
     const behind = lo.node;
-    const severe = gap > 60_000 || Math.abs(worst.offsetMs) - worst.errorMs > 60_000;
     return [
       {
         id: "clock-skew",
         summary: `clocks disagree: ${list} against this host${storeOffset !== undefined ? `, the store ${storeOffset >= 0 ? "+" : "−"}${(Math.abs(storeOffset) / 1000).toFixed(1)} s` : ""}. ${behind} is ${formatDuration((hi.offsetMs - lo.offsetMs) / 1000)} behind ${hi.node}: cookies and expiry times it computes end that much early (or at once, if the gap exceeds the session lifetime), and tokens from the others look not yet valid to it`,
-        data,
-        effects: [{ cause: "clock-skew", weight: severe ? 0.85 : 0.6 }],
+        data: { ...data, beyondErrorMs: Math.round(Math.max(gap, Math.abs(worst.offsetMs) - worst.errorMs)) },
       },
     ];
   }
@@ -108,7 +115,6 @@ function clockFindings(
       id: "clock",
       summary: `node clocks agree within 2 s (${list} against this host)`,
       data,
-      effects: [{ cause: "clock-skew", weight: -0.6 }],
     },
   ];
 }

@@ -1,185 +1,381 @@
-import type { FactValue } from "../../flows/schema.js";
-import type { Finding, Probe } from "../types.js";
-import { displayUrl } from "./client.js";
-import { cookieFindings, failedOutcome } from "./findings.js";
-import { isSessionCookie, recogniseAffinity, type Affinity } from "./names.js";
+import type { FactValue } from "../../model/facts.js";
+import type { Finding } from "../../model/findings.js";
+import type { Targets } from "../../model/targets.js";
+import type { Probe } from "../types.js";
+import { displayUrl, type HttpClient, type HttpResponse } from "./client.js";
+import type { CookieJar } from "./cookies.js";
+import { COOKIE_FINDINGS, cookieFindings, failedOutcome } from "./findings.js";
+import { recogniseAffinity } from "./names.js";
 import {
+  baselineOf,
+  cacheHit,
+  cookieHeaderWithout,
   distinguishingHeader,
-  fingerprint,
+  droppedSessionCookie,
   httpClient,
+  inferSessionCookie,
   newJar,
   obtainSession,
-  sameAnswer,
-  sessionCookieOf,
+  proxyError,
+  readAnswer,
 } from "./session.js";
 
 const DEFAULT_REQUESTS = 12;
+/** Tries to see a signed-in answer on the node that made the session, before calling the check path unusable. */
+const VALIDATION_TRIES = 3;
+
+export const CONTINUITY_FINDINGS = {
+  "check-path-indistinct": "the check path answers alike with and without a session: nothing can be read from it",
+  "session-cookie": "which cookie is the session cookie, and how that was found",
+  "no-session": "signing in set no session cookie a browser would keep",
+  "login-failed": "the session path or login answered with an error",
+  "proxy-error": "a proxy or balancer answered instead of the app (header too large, bad gateway, unavailable)",
+  "shared-session-id": "two independent visitors received the same session id",
+  "visitors-distinct": "two independent visitors received different sessions, and no answer came from a shared cache",
+  "cached-session-response": "a response that sets or depends on the session came from a shared cache",
+  "session-holds": "every request with the session was answered signed in",
+  "session-lost": "some requests with a valid session were answered anonymous",
+  "session-not-kept": "the backend that created the session answered anonymous with it",
+  "id-rotates": "the server replaced the session cookie on every request",
+  "affinity-holds": "the balancer's affinity cookie kept every request on one backend",
+  "affinity-breaks": "the balancer's affinity cookie changed or requests moved between backends",
+  "no-affinity": "no affinity cookie",
+  "one-backend": "with no affinity cookie, every request reached the same backend",
+  "backend-header": "the response header that tells backends apart",
+  ...COOKIE_FINDINGS,
+};
 
 /**
- * Follows one session through the load balancer like a browser: obtains a session, then requests the check path
- * N times with it, and compares each answer with an anonymous one. Reads every cookie as browsers do.
+ * Follows sessions through the load balancer like a browser. First checks that the check path can tell a signed-in
+ * answer from an anonymous one at all (on a node directly when nodes are given) and learns which cookie is the
+ * session; then two independent visitors sign in (they must get different sessions); then one of them requests the
+ * check path N times. Every answer is read before it is counted: a proxy error or a cache hit is neither signed in
+ * nor anonymous.
  */
 export const httpContinuityProbe: Probe = {
   name: "http.continuity",
-  description:
-    "Obtains a session through the load balancer and checks that it survives N requests; affinity and cookie rules",
+  description: "Checks that sessions survive requests through the load balancer, and that visitors never share one",
   needs: ["url", "session-path", "check-path"],
   facts: {
     "session-continuity": { description: "the session survived every request", values: ["holds", "lost"] },
     "lb-sticky": { description: "the load balancer pins users to a backend", values: ["yes", "no"] },
     "affinity-holds": { description: "the affinity held over every request", values: ["yes", "no"] },
+    "affinity-cookie": { description: "the balancer sets an affinity cookie", values: ["yes", "no"] },
     "cookie-sent": { description: "browsers keep and send the session cookie", values: ["yes", "no"] },
     stack: {
-      description: "the stack the session cookie reveals",
-      values: ["express", "java-tomcat", "java-spring-session", "aspnet-core", "php", "other"],
+      description: "the stack the session cookie's name suggests",
+      values: ["express", "java-tomcat", "java-spring-session", "aspnet-core", "php", "python", "ruby", "other"],
     },
     "idle-timeout": { description: "the session cookie's lifetime", values: ["1800s"] },
   },
+  findings: CONTINUITY_FINDINGS,
   async run(ctx) {
     const t = ctx.targets;
     const base = t.url!;
+    const target = displayUrl(new URL(base));
     const client = httpClient(ctx);
     const facts: Record<string, FactValue> = {};
     const findings: Finding[] = [];
+    const partial = () => ({ status: "partial" as const, target, findings, facts });
     const check = new URL(t.checkPath!, base);
     try {
-      const [anonA, anonB] = [await client.fetch(check), await client.fetch(check)];
-      const baseline = fingerprint(anonA);
-      const compareBody = baseline.body === fingerprint(anonB).body;
+      const baseline = baselineOf(await client.fetch(check), await client.fetch(check));
 
-      const jar = newJar(t);
-      const login = await obtainSession(client, base, t, jar);
-      findings.push(...cookieFindings(jar, t.sessionCookie, facts));
-      if (login.status >= 500) {
-        // The app could not create a session at all (a store refusing writes, a crash): continuity cannot be tested.
-        findings.push({
-          id: "login-failed",
-          summary: `${displayUrl(login.url)} answered ${login.status}: the app could not create a session; its logs say why`,
-          data: { status: login.status },
-          effects: [],
-        });
-        return { status: "partial", target: displayUrl(new URL(base)), findings, facts };
+      // Learn on a node directly when one is given: through a balancer that loses sessions, little can be learnt.
+      // A node may set its cookie only behind its proxy (a Secure cookie needs X-Forwarded-Proto): then learn here.
+      let where = t.nodes[0] ?? base;
+      let learnt = await learnSession(client, where, t);
+      if (learnt.kind === "indistinct" && where !== base) learnt = await learnSession(client, (where = base), t);
+      if (learnt.kind === "error") {
+        findings.push(learnt.finding);
+        return partial();
       }
-      const session = sessionCookieOf(jar, t);
-      if (!session) {
-        const issued = [...new Set(jar.seen.map((s) => s.cookie.name))];
-        const sessions = issued.filter((n) => isSessionCookie(n, t.sessionCookie));
-        const others =
-          issued.length > sessions.length
-            ? ` (other cookies: ${issued.filter((n) => !sessions.includes(n)).join(", ")})`
-            : "";
-        const why = sessions.length
-          ? `browsers would not keep the session cookie ${sessions.join(", ")}`
-          : `no session cookie was set${others}`;
+      if (learnt.kind === "dropped") {
+        findings.push(...cookieFindings(learnt.jar, learnt.name, facts));
         findings.push({
           id: "no-session",
-          summary: `${login.status} from ${displayUrl(login.url)}: ${why}`,
-          data: { status: login.status },
-          effects: [],
+          summary: `browsers would not keep the session cookie ${learnt.name}, so no session survives a single request`,
         });
-        return {
-          status: facts["cookie-sent"] === "no" ? "ok" : "partial",
-          target: displayUrl(new URL(base)),
-          findings,
-          facts,
-        };
+        return { status: "ok", target, findings, facts };
+      }
+      if (learnt.kind === "indistinct") {
+        findings.push({
+          id: "check-path-indistinct",
+          summary: `${displayUrl(new URL(t.checkPath!, where))} answered alike signed in and anonymous (${learnt.detail}): it cannot show whether a session survives; give a page that only a signed-in user sees, or --signed-in-text`,
+          data: { status: learnt.status },
+        });
+        return partial();
       }
 
+      // Visit first, as a browser does: a session the app starts for anonymous visitors should change at sign-in.
+      const jar = newJar(t);
+      await client.fetch(check, { jar });
+      const beforeLogin = new Map(jar.names().map((n) => [n, jar.get(n)]));
+      const login = await obtainSession(client, base, t, jar);
+      const other = newJar(t);
+      const otherLogin = await obtainSession(client, base, t, other);
+      const failed = loginProblem(login);
+      if (failed) {
+        findings.push(failed);
+        return partial();
+      }
+      const cached = cacheHit(login) ?? cacheHit(otherLogin);
+      if (cached)
+        findings.push({
+          id: "cached-session-response",
+          summary: `signing in at ${displayUrl(login.url)} was answered from a shared cache (${cached}): a cached Set-Cookie hands one visitor's session to others`,
+          data: { header: cached.split(":")[0]! },
+          anomaly: true,
+        });
+      const name = learnt.name;
+      findings.push({
+        id: "session-cookie",
+        summary: `the session cookie is ${name} (${HOW[learnt.how]})`,
+        data: { name, how: learnt.how, bytes: name.length + (jar.get(name)?.length ?? 0) },
+      });
+      findings.push(...cookieFindings(jar, name, facts));
+      const value = jar.get(name);
+      const rotatedAtLogin = beforeLogin.has(name) && beforeLogin.get(name) !== value;
+      if (value === undefined) {
+        const issued = [...new Set(jar.seen.map((s) => s.cookie.name))];
+        findings.push({
+          id: "no-session",
+          summary: `${login.status} from ${displayUrl(login.url)}: ${issued.includes(name) ? `browsers would not keep the session cookie ${name}` : `no ${name} cookie was set through the balancer`}`,
+          data: { status: login.status },
+        });
+        return { status: facts["cookie-sent"] === "no" ? "ok" : "partial", target, findings, facts };
+      }
+      const shared = other.get(name) === value;
+      if (shared)
+        findings.push({
+          id: "shared-session-id",
+          summary: `two independent visitors signing in at ${displayUrl(login.url)} received the same ${name}: one user's session is handed to another`,
+          anomaly: true,
+        });
+
       const requests = Number(ctx.params.requests ?? DEFAULT_REQUESTS);
-      const discovered = t.backendHeader ? undefined : await distinguishingHeader(client, t.nodes, t.checkPath!);
-      const header = t.backendHeader?.toLowerCase() ?? discovered?.header;
-      const nameOf = (value: string | undefined) => (value && discovered?.node.get(value)) || value;
-      if (discovered)
+      const backendOf = await backendReader(client, t, learnt.nodeCookies);
+      if (backendOf.header)
         findings.push({
           id: "backend-header",
-          summary: `backends told apart by the ${discovered.header} header, which differs between the nodes`,
-          effects: [],
+          summary: `backends told apart by the ${backendOf.header} header`,
+          data: { header: backendOf.header },
         });
-      const origin = nameOf(header ? login.headers[header] : undefined);
+      const origin = backendOf.read(login, jar);
+      const tally = { signedIn: 0, anonymous: 0, errors: [] as string[], cached: [] as string[], replaced: 0 };
       let lostAtOrigin = 0;
       const backends: string[] = [];
-      const affinities: Affinity[] = [];
-      let anonymous = 0;
-      let replaced = 0;
+      const affinity: string[] = [];
       for (let i = 0; i < requests; i++) {
-        const before = jar.get(session.name);
+        const before = jar.get(name);
         const res = await client.fetch(check, { jar });
-        const lost = sameAnswer(fingerprint(res), baseline, compareBody);
-        if (lost) anonymous++;
-        if (jar.get(session.name) !== before) replaced++;
-        const affinity = affinityIn(jar.names().map((n) => [n, jar.get(n)!]));
-        if (affinity) affinities.push(affinity);
-        const backend = nameOf(header ? res.headers[header] : undefined) || affinity?.backend;
-        if (backend) backends.push(backend);
-        if (lost && origin && backend === origin) lostAtOrigin++;
+        const reading = readAnswer(res, baseline, t.signedInText);
+        if (reading === "error") tally.errors.push(proxyError(res) ?? String(res.status));
+        else if (reading === "anonymous") tally.anonymous++;
+        else tally.signedIn++;
+        const hit = cacheHit(res);
+        if (hit && reading === "signed-in") tally.cached.push(hit);
+        if (jar.get(name) !== before) tally.replaced++;
+        const label = backendOf.read(res, jar);
+        if (label) backends.push(label);
+        if (backendOf.affinityCookie) affinity.push(jar.get(backendOf.affinityCookie) ?? "");
+        if (reading === "anonymous" && origin && label === origin) lostAtOrigin++;
       }
-      findings.push(...affinityFindings(affinities, backends, requests, facts));
+      const distinct = [...new Set(backends)];
+      if (tally.errors.length)
+        findings.push({
+          id: "proxy-error",
+          summary: `${tally.errors.length} of ${requests} requests to ${displayUrl(check)} were answered by a proxy, not the app (${[...new Set(tally.errors)].join(", ")})`,
+          data: { errors: tally.errors.length, requests },
+          anomaly: true,
+        });
+      if (tally.cached.length)
+        findings.push({
+          id: "cached-session-response",
+          summary: `${tally.cached.length} signed-in answers of ${displayUrl(check)} came from a shared cache (${tally.cached[0]}): personalised pages are served to whoever asks next`,
+          data: { header: tally.cached[0]!.split(":")[0]! },
+          anomaly: true,
+        });
+      findings.push(...affinityFindings(backendOf.affinityCookie, affinity, distinct, requests, t.nodes.length, facts));
       findings.push(
         continuityFinding(
-          {
-            requests,
-            anonymous,
-            replaced,
-            backends,
-            affinity: affinities.length > 0,
-            check: displayUrl(check),
-            origin,
-            lostAtOrigin,
-          },
+          { ...tally, requests, distinct, check: displayUrl(check), origin, lostAtOrigin, rotatedAtLogin },
           facts,
         ),
       );
-      return { status: "ok", target: displayUrl(new URL(base)), findings, facts };
+      if (!shared && !cached && !tally.cached.length)
+        findings.push({
+          id: "visitors-distinct",
+          summary: `two independent visitors received different sessions, and none of ${requests + 2} answers came from a shared cache`,
+        });
+      if (tally.replaced === requests && requests > 1)
+        findings.push({
+          id: "id-rotates",
+          summary: `the server replaced ${name} on every one of ${requests} requests: parallel requests (tabs, XHR) race with each rotation and lose the session`,
+          data: { replaced: tally.replaced, requests, lost: tally.anonymous },
+        });
+      return { status: "ok", target, findings, facts };
     } catch (err) {
-      return failedOutcome(err, displayUrl(new URL(base)));
+      return failedOutcome(err, target);
     } finally {
       await client.close();
     }
   },
 };
 
-function affinityIn(cookies: Array<[string, string]>): Affinity | undefined {
-  for (const [name, value] of cookies) {
-    const a = recogniseAffinity(name, value);
-    if (a) return a;
-  }
+const HOW = {
+  configured: "as configured",
+  "only-cookie": "the only cookie signing in set",
+  "known-name": "a well-known session cookie name",
+  tested: "leaving it out turns the signed-in answer anonymous",
+} as const;
+
+function loginProblem(res: HttpResponse): Finding | undefined {
+  const proxy = proxyError(res);
+  if (proxy)
+    return {
+      id: "proxy-error",
+      summary: `signing in at ${displayUrl(res.url)} was answered by a proxy, not the app (${proxy})`,
+      data: { status: res.status },
+      anomaly: true,
+    };
+  if (res.status >= 500)
+    return {
+      id: "login-failed",
+      summary: `${displayUrl(res.url)} answered ${res.status}: the app could not create a session; its logs say why`,
+      data: { status: res.status },
+      anomaly: true,
+    };
   return undefined;
 }
 
+type Learnt =
+  | { kind: "error"; finding: Finding }
+  | { kind: "dropped"; name: string; jar: CookieJar }
+  | { kind: "indistinct"; detail: string; status: number }
+  | {
+      kind: "ok";
+      name: string;
+      how: "configured" | "only-cookie" | "known-name" | "tested";
+      /** Cookie names the app itself sets (as opposed to a balancer in front). */
+      nodeCookies: Set<string>;
+    };
+
+/**
+ * Signs in on `base` and checks that the check path answers differently with the session than without (a few
+ * tries, as a node may keep sessions per worker); then finds the session cookie among those signing in set.
+ */
+async function learnSession(client: HttpClient, base: string, t: Targets): Promise<Learnt> {
+  const check = new URL(t.checkPath!, base);
+  const baseline = baselineOf(await client.fetch(check), await client.fetch(check));
+  const jar = newJar(t);
+  const login = await obtainSession(client, base, t, jar);
+  const failed = loginProblem(login);
+  if (failed) return { kind: "error", finding: failed };
+  let signedIn: HttpResponse | undefined;
+  let last: HttpResponse | undefined;
+  for (let i = 0; i < VALIDATION_TRIES && !signedIn; i++) {
+    last = await client.fetch(check, { jar });
+    if (readAnswer(last, baseline, t.signedInText) === "signed-in") signedIn = last;
+  }
+  if (!signedIn) {
+    const dropped = droppedSessionCookie(jar);
+    if (dropped) return { kind: "dropped", name: dropped, jar };
+    const set = jar.names().filter((n) => !recogniseAffinity(n, jar.get(n)!));
+    if (set.length === 0)
+      return {
+        kind: "error",
+        finding: {
+          id: "no-session",
+          summary: `${login.status} from ${displayUrl(login.url)}: signing in set no session cookie${jar.names().length ? ` (other cookies: ${jar.names().join(", ")})` : ""}`,
+          data: { status: login.status },
+        },
+      };
+    const detail = baseline.compareBody
+      ? `status ${last!.status} both ways`
+      : `status ${last!.status} both ways, and its anonymous body changes on every request`;
+    return { kind: "indistinct", detail, status: last!.status };
+  }
+  const leftOut = async (name: string) => {
+    const res = await client.fetch(check, { headers: { cookie: cookieHeaderWithout(jar, check, name) } });
+    return readAnswer(res, baseline, t.signedInText) === "anonymous";
+  };
+  const session = await inferSessionCookie(jar, t, leftOut);
+  if (!session)
+    return {
+      kind: "error",
+      finding: {
+        id: "no-session",
+        summary: `signing in at ${displayUrl(login.url)} set no cookie that carries the session (cookies: ${jar.names().join(", ") || "none"})`,
+        data: { status: login.status },
+      },
+    };
+  return { kind: "ok", name: session.name, how: session.how, nodeCookies: new Set(jar.names()) };
+}
+
+/**
+ * How to tell which backend answered: a configured header, a header that differs between the nodes, or an affinity
+ * cookie the balancer sets (recognised by name, or because the nodes themselves never set it). Cookie values are
+ * never shown: each distinct value becomes a short label.
+ */
+async function backendReader(client: HttpClient, t: Targets, nodeCookies: Set<string>) {
+  const discovered = t.backendHeader ? undefined : await distinguishingHeader(client, t.nodes, t.checkPath!);
+  const header = t.backendHeader?.toLowerCase() ?? discovered?.header;
+  const labels = new Map<string, string>();
+  const label = (value: string) => {
+    if (!labels.has(value)) labels.set(value, `backend ${labels.size + 1}`);
+    return labels.get(value)!;
+  };
+  const state = {
+    header,
+    affinityCookie: undefined as string | undefined,
+    read(res: HttpResponse, jar: CookieJar): string | undefined {
+      if (header && res.headers[header]) return discovered?.node.get(res.headers[header]) ?? res.headers[header];
+      const names = jar.names();
+      state.affinityCookie ??= names.find(
+        (n) => recogniseAffinity(n, jar.get(n)!) || (nodeCookies.size > 0 && t.nodes.length > 0 && !nodeCookies.has(n)),
+      );
+      const value = state.affinityCookie ? jar.get(state.affinityCookie) : undefined;
+      return value ? label(value) : undefined;
+    },
+  };
+  return state;
+}
+
 function affinityFindings(
-  affinities: Affinity[],
-  backends: string[],
+  cookie: string | undefined,
+  values: string[],
+  distinct: string[],
   requests: number,
+  nodes: number,
   facts: Record<string, FactValue>,
 ): Finding[] {
-  const distinct = [...new Set(backends)];
-  if (affinities.length === 0) {
+  facts["affinity-cookie"] = cookie ? "yes" : "no";
+  if (!cookie) {
     if (distinct.length > 1) facts["lb-sticky"] = "no";
-    const seen = distinct.length
-      ? `; ${requests} requests were served by ${distinct.length} backend(s): ${distinct.join(", ")}`
-      : "";
-    return [
-      {
-        id: "no-affinity",
-        summary: `no load-balancer affinity cookie${seen}`,
-        data: { backends: distinct.length },
-        effects: [],
-      },
+    const seen = distinct.length ? `; ${requests} requests were served by ${distinct.length} backend(s)` : "";
+    const findings: Finding[] = [
+      { id: "no-affinity", summary: `no load-balancer affinity cookie${seen}`, data: { backends: distinct.length } },
     ];
+    if (distinct.length === 1 && nodes > 1)
+      findings.push({
+        id: "one-backend",
+        summary: `with no affinity cookie, all ${requests} requests reached the same one of ${nodes} backends: the balancer pins by something else (the client's address, a hash) or sends everything to one node`,
+        data: { nodes },
+      });
+    return findings;
   }
-  const first = affinities[0]!;
-  const values = new Set(affinities.map((a) => a.value));
-  const holds = values.size === 1 && affinities.length === requests && distinct.length <= 1;
+  const holds = new Set(values).size === 1 && values.length === requests && distinct.length <= 1;
   facts["lb-sticky"] = "yes";
   facts["affinity-holds"] = holds ? "yes" : "no";
+  const product = recogniseAffinity(cookie, values[0] ?? "")?.product ?? "balancer";
   return [
     {
       id: holds ? "affinity-holds" : "affinity-breaks",
       summary: holds
-        ? `${first.product} affinity cookie ${first.cookie} kept every one of ${requests} requests on backend ${first.backend ?? "(opaque)"}`
-        : `${first.product} affinity cookie ${first.cookie} did not hold: ${values.size} values, backends ${distinct.join(", ") || "unknown"} over ${requests} requests`,
-      data: { product: first.product, values: values.size, backends: distinct.length },
-      effects: holds ? [] : [{ cause: "lb-affinity", weight: 0.6 }],
+        ? `the ${product} affinity cookie ${cookie} kept every one of ${requests} requests on one backend`
+        : `the ${product} affinity cookie ${cookie} did not hold: ${new Set(values).size} values, ${distinct.length} backends over ${requests} requests`,
+      data: { values: new Set(values).size, backends: distinct.length },
     },
   ];
 }
@@ -187,58 +383,45 @@ function affinityFindings(
 function continuityFinding(
   r: {
     requests: number;
+    signedIn: number;
     anonymous: number;
     replaced: number;
-    backends: string[];
-    affinity: boolean;
+    distinct: string[];
     check: string;
     origin?: string;
     lostAtOrigin: number;
+    rotatedAtLogin: boolean;
   },
   facts: Record<string, FactValue>,
 ): Finding {
-  const distinct = [...new Set(r.backends)];
-  const where = distinct.length ? ` (backends: ${distinct.join(", ")})` : "";
-  const reissued = r.replaced
-    ? `; the server issued a new session cookie ${r.replaced} times, so it did not recognise the one sent`
-    : "";
-  const data = { requests: r.requests, anonymous: r.anonymous, replaced: r.replaced, backends: distinct.length };
-  facts["session-continuity"] = r.anonymous === 0 ? "holds" : "lost";
+  const where = r.distinct.length ? ` (${r.distinct.length} backends)` : "";
+  const data = {
+    requests: r.requests,
+    anonymous: r.anonymous,
+    replaced: r.replaced,
+    backends: r.distinct.length,
+    rotatedAtLogin: r.rotatedAtLogin,
+  };
   if (r.anonymous === 0) {
+    if (r.signedIn > 0) facts["session-continuity"] = "holds";
     return {
       id: "session-holds",
-      summary: `all ${r.requests} requests to ${r.check} with the session were answered as signed in${where}`,
+      summary: `all ${r.signedIn} answers of ${r.check} with the session were signed in${where}${r.rotatedAtLogin ? ", after signing in replaced the visitor's session id" : ""}`,
       data,
-      effects: [
-        { cause: "lb-affinity", weight: -0.6 },
-        { cause: "cookie-attributes", weight: -0.5 },
-        ...(distinct.length > 1 ? [{ cause: "key-mismatch", weight: -0.5 }] : []),
-      ],
     };
   }
-  if (r.lostAtOrigin > 0) {
+  facts["session-continuity"] = "lost";
+  if (r.lostAtOrigin > 0)
     return {
       id: "session-not-kept",
-      summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous, ${r.lostAtOrigin} of them from ${r.origin}, the backend that created it: the session was not kept (not saved, or expired at once) — not a routing problem${reissued}`,
+      summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous, ${r.lostAtOrigin} of them from the backend that created it: the session was not kept (not saved, expired at once, or kept per worker process)`,
       data,
-      effects: [
-        { cause: "lb-affinity", weight: -0.4 },
-        { cause: "replication", weight: 0.15 },
-        { cause: "store-capacity", weight: 0.15 },
-      ],
+      anomaly: true,
     };
-  }
-  const onOneBackend = r.affinity && distinct.length <= 1;
   return {
     id: "session-lost",
-    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}${reissued}`,
+    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}`,
     data,
-    // Lost on one pinned backend is not routing; lost across backends is routing or keys (the cross-node probe splits them).
-    effects: onOneBackend
-      ? [{ cause: "lb-affinity", weight: -0.4 }]
-      : [
-          { cause: "lb-affinity", weight: r.affinity ? 0.5 : 0.65 },
-          { cause: "key-mismatch", weight: 0.25 },
-        ],
+    anomaly: true,
   };
 }

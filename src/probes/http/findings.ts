@@ -1,69 +1,72 @@
-import type { FactValue } from "../../flows/schema.js";
-import type { Finding, ProbeOutcome } from "../types.js";
+import type { FactValue } from "../../model/facts.js";
+import type { Finding, ProbeOutcome } from "../../model/findings.js";
 import { HttpProblem } from "./client.js";
-import { isSessionCookie, recogniseAffinity, stackOfCookie } from "./names.js";
-import { lifetimeSeconds, type CookieJar } from "./cookies.js";
+import { recogniseAffinity, stackOfCookie } from "./names.js";
+import { cookieProblems, lifetimeSeconds, type CookieJar, type CookieRule } from "./cookies.js";
 
 /** A request failure as a failed outcome with one finding saying what happened; other errors are rethrown. */
 export function failedOutcome(err: unknown, target: string): ProbeOutcome {
   if (!(err instanceof HttpProblem)) throw err;
-  return {
-    status: "failed",
-    target,
-    findings: [{ id: `request-${err.kind}`, summary: err.message, effects: [] }],
-    facts: {},
-  };
+  return { status: "failed", target, findings: [{ id: `request-${err.kind}`, summary: err.message }], facts: {} };
 }
+
+/** Finding ids of the cookie rules, for the probes' declarations. */
+export const COOKIE_FINDINGS: Record<`cookie-${CookieRule}`, string> = {
+  "cookie-too-large": "a cookie over 4096 bytes, which browsers ignore",
+  "cookie-secure-over-http": "a Secure cookie set over http://, which browsers drop",
+  "cookie-samesite-none-without-secure": "SameSite=None without Secure, which browsers reject",
+  "cookie-domain-mismatch": "a Domain that does not match the host, which browsers reject",
+  "cookie-secure-prefix": "a __Secure- cookie without Secure or https",
+  "cookie-host-prefix": "a __Host- cookie breaking its prefix rules",
+  "cookie-expired-on-arrival": "a cookie already expired by the server's own clock",
+  "cookie-path-excludes-app": "a Path that does not cover the app's path",
+  "cookie-lifetime-capped": "a lifetime over 400 days, which browsers cap",
+  "cookie-missing-httponly": "a session cookie without HttpOnly",
+  "cookie-missing-secure-on-https": "a session cookie without Secure over https",
+};
 
 /**
  * What the cookies a jar received say, read the way browsers read them: problems with the session cookie and the
- * affinity cookie, the stack and the idle timeout the session cookie reveals.
+ * affinity cookie, and the stack and idle timeout the session cookie reveals. `session` is the inferred session
+ * cookie's name, when known.
  */
 export function cookieFindings(
   jar: CookieJar,
-  sessionName: string | undefined,
+  session: string | undefined,
   facts: Record<string, FactValue>,
 ): Finding[] {
   const findings: Finding[] = [];
   const reported = new Set<string>();
   for (const { cookie, url, problems, serverDate } of jar.seen) {
-    const session = isSessionCookie(cookie.name, sessionName);
+    // A cookie set empty or with Max-Age=0 is the app deleting it (Django does so for a session it does not know).
+    if (cookie.value === "" || (cookie.maxAge !== undefined && cookie.maxAge <= 0)) continue;
+    const isSession = cookie.name === session;
     const affinity = recogniseAffinity(cookie.name, cookie.value);
-    if (session) {
+    if (isSession) {
       const stack = stackOfCookie(cookie.name);
       if (stack) facts.stack = stack;
       const life = lifetimeSeconds(cookie, serverDate);
       if (life !== undefined && life > 0) facts["idle-timeout"] = `${Math.round(life)}s`;
       facts["cookie-sent"] = problems.some((p) => p.dropped) ? "no" : "yes";
     }
-    for (const p of problems) {
+    // The jar stored cookies before the session cookie was known: its advice for session cookies comes now.
+    const advice = isSession
+      ? cookieProblems(cookie, url, { serverDate, session: true }).filter((p) => p.rule.startsWith("missing-"))
+      : [];
+    for (const p of [...problems, ...advice]) {
       const key = `${cookie.name}:${p.rule}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      const what = session
+      const what = isSession
         ? `the session cookie ${cookie.name}`
         : affinity
           ? `the ${affinity.product} affinity cookie ${cookie.name}`
           : `cookie ${cookie.name}`;
-      const effects = !p.dropped
-        ? []
-        : session
-          ? [
-              { cause: "cookie-attributes", weight: 0.85 },
-              ...(p.rule === "expired-on-arrival" ? [{ cause: "clock-skew", weight: 0.3 }] : []),
-              ...(p.rule === "too-large" ? [{ cause: "session-size", weight: 0.4 }] : []),
-            ]
-          : affinity
-            ? [
-                { cause: "lb-affinity", weight: 0.5 },
-                { cause: "cookie-attributes", weight: 0.4 },
-              ]
-            : [];
       findings.push({
         id: `cookie-${p.rule}`,
         summary: `${what} from ${url.origin}: ${p.detail}`,
-        data: { cookie: cookie.name, rule: p.rule, dropped: p.dropped },
-        effects,
+        data: { cookie: cookie.name, session: isSession, affinity: Boolean(affinity), dropped: p.dropped },
+        ...(p.dropped && (isSession || affinity) ? { anomaly: true } : {}),
       });
     }
   }

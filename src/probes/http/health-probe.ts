@@ -1,10 +1,14 @@
-import type { FactValue } from "../../flows/schema.js";
-import type { Finding, Probe } from "../types.js";
+import type { FactValue } from "../../model/facts.js";
+import type { Finding } from "../../model/findings.js";
+import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem } from "./client.js";
 import { httpClient } from "./session.js";
 
-const DEFAULT_CHECKS = 10;
-const DEFAULT_INTERVAL_MS = 150;
+// Ten seconds of checks: flapping that shows within a minute is seen with fair odds, and a clean window this long
+// counts as having looked (the evidence table weighs it by data.windowSeconds).
+const DEFAULT_CHECKS = 20;
+const DEFAULT_INTERVAL_MS = 500;
+const HEALTHY_WINDOW_SECONDS = 5;
 
 /** Polls each node's health check N times at a short interval, as a load balancer does, and reads the pattern. */
 export const httpHealthProbe: Probe = {
@@ -12,11 +16,20 @@ export const httpHealthProbe: Probe = {
   description: "Polls each node's health check and reports failure rate and pattern",
   needs: ["nodes", "health-path"],
   facts: { "lb-health": { description: "some backend flaps", values: ["yes", "no"] } },
+  findings: {
+    "node-flapping": "a node failed some health checks and passed others",
+    "node-down": "a node failed every health check",
+    healthy: "every node passed every health check over the window",
+    refused: "a health check could not be sent",
+  },
   async run(ctx) {
     const t = ctx.targets;
     const client = httpClient(ctx);
-    const checks = Number(ctx.params.checks ?? DEFAULT_CHECKS);
     const interval = Number(ctx.params.intervalMs ?? DEFAULT_INTERVAL_MS);
+    const checks =
+      typeof ctx.params.windowSeconds === "number"
+        ? Math.max(2, Math.round((ctx.params.windowSeconds * 1000) / interval) + 1)
+        : Number(ctx.params.checks ?? DEFAULT_CHECKS);
     const target = t.nodes.map((n) => displayUrl(new URL(t.healthPath!, n))).join(", ");
     try {
       const patterns = new Map<string, boolean[]>(t.nodes.map((n) => [new URL(n).host, []]));
@@ -37,12 +50,13 @@ export const httpHealthProbe: Probe = {
         if (i < checks - 1) await new Promise((r) => setTimeout(r, interval));
       }
       const facts: Record<string, FactValue> = {};
-      return { status: "ok", target, findings: healthFindings(patterns, interval, facts), facts };
+      const windowSeconds = Math.round(((checks - 1) * interval) / 100) / 10;
+      return { status: "ok", target, findings: healthFindings(patterns, interval, windowSeconds, facts), facts };
     } catch (err) {
       return {
         status: "failed",
         target,
-        findings: [{ id: "refused", summary: (err as Error).message, effects: [] }],
+        findings: [{ id: "refused", summary: (err as Error).message }],
         facts: {},
       };
     } finally {
@@ -54,6 +68,7 @@ export const httpHealthProbe: Probe = {
 function healthFindings(
   patterns: Map<string, boolean[]>,
   interval: number,
+  windowSeconds: number,
   facts: Record<string, FactValue>,
 ): Finding[] {
   const findings: Finding[] = [];
@@ -62,7 +77,14 @@ function healthFindings(
   for (const [node, results] of patterns) {
     const failed = results.filter((ok) => !ok).length;
     const shape = results.map((ok) => (ok ? "✓" : "✗")).join("");
-    const data = { checks: results.length, failed, failureRate: Math.round((failed / results.length) * 100) / 100 };
+    const transitions = results.filter((ok, i) => i > 0 && ok !== results[i - 1]).length;
+    const data = {
+      checks: results.length,
+      failed,
+      transitions,
+      windowSeconds,
+      failureRate: Math.round((failed / results.length) * 100) / 100,
+    };
     if (failed === 0) continue;
     if (failed === results.length) {
       down++;
@@ -70,7 +92,7 @@ function healthFindings(
         id: "node-down",
         summary: `${node} failed all ${results.length} health checks: it is down (the balancer moves its users elsewhere)`,
         data,
-        effects: [{ cause: "node-flapping", weight: 0.3 }],
+        anomaly: true,
       });
       continue;
     }
@@ -80,16 +102,16 @@ function healthFindings(
       id: "node-flapping",
       summary: `${node} failed ${failed} of ${results.length} health checks ${interval} ms apart (${shape}${alternating ? ", alternating" : ""}): the balancer takes it in and out, moving its users between backends`,
       data,
-      effects: [{ cause: "node-flapping", weight: 0.75 }],
     });
   }
   if (flapping === 0 && down === 0) {
     findings.push({
       id: "healthy",
-      summary: `every node passed all ${[...patterns.values()][0]?.length ?? 0} health checks`,
-      effects: [{ cause: "node-flapping", weight: -0.6 }],
+      summary: `every node passed all ${[...patterns.values()][0]?.length ?? 0} health checks over ${windowSeconds} s`,
+      data: { windowSeconds },
     });
-    facts["lb-health"] = "no";
+    // Only a window long enough to have seen flapping may answer "backends stay up".
+    if (windowSeconds >= HEALTHY_WINDOW_SECONDS) facts["lb-health"] = "no";
   } else if (flapping) facts["lb-health"] = "yes";
   return findings;
 }

@@ -1,5 +1,8 @@
-/** Session cookies by stack; the stack is a value of the flow's `stack` question. */
-const SESSION_COOKIES: Array<{ test: RegExp; stack: string }> = [
+/**
+ * Well-known session cookie names and the stack each implies (a value of the flow's `stack` question). A shortcut
+ * only: the probes infer the session cookie from behaviour, whatever its name.
+ */
+export const KNOWN_SESSION_COOKIES: ReadonlyArray<{ test: RegExp; stack: string }> = [
   { test: /^connect\.sid$/, stack: "express" },
   { test: /^JSESSIONID$/, stack: "java-tomcat" },
   { test: /^SESSION$/, stack: "java-spring-session" },
@@ -7,16 +10,12 @@ const SESSION_COOKIES: Array<{ test: RegExp; stack: string }> = [
   { test: /^ASP\.NET_SessionId$/, stack: "other" },
   { test: /^PHPSESSID$/, stack: "php" },
   { test: /^laravel_session$/, stack: "php" },
-  { test: /^sessionid$/, stack: "other" },
-  { test: /^_[A-Za-z0-9-]+_session$/, stack: "other" },
+  { test: /^sessionid$/, stack: "python" },
+  { test: /^_[A-Za-z0-9-]+_session$/, stack: "ruby" },
 ];
 
-export function isSessionCookie(name: string, configured?: string): boolean {
-  return configured ? name === configured : SESSION_COOKIES.some((s) => s.test.test(name));
-}
-
 export function stackOfCookie(name: string): string | undefined {
-  return SESSION_COOKIES.find((s) => s.test.test(name))?.stack;
+  return KNOWN_SESSION_COOKIES.find((s) => s.test.test(name))?.stack;
 }
 
 export type Affinity = { product: string; cookie: string; value: string; backend?: string };
@@ -57,11 +56,4 @@ export function decodeBigIp(value: string): string | undefined {
 function decodeEnvoy(value: string): string | undefined {
   const text = Buffer.from(value, "base64").toString("utf8");
   return /^[\d.:[\]a-f]+:\d+$/i.test(text) ? text : undefined;
-}
-
-/** Tomcat appends ".<jvmRoute>" to JSESSIONID; the balancer routes on it. */
-export function jvmRouteOf(name: string, value: string): string | null | undefined {
-  if (name !== "JSESSIONID") return undefined;
-  const i = value.lastIndexOf(".");
-  return i > 0 ? value.slice(i + 1) : null;
 }

@@ -1,5 +1,6 @@
-import type { Finding, Probe, ProbeOutcome } from "../types.js";
-import type { FactValue } from "../../flows/schema.js";
+import type { FactValue } from "../../model/facts.js";
+import type { Finding, ProbeOutcome } from "../../model/findings.js";
+import type { Probe } from "../types.js";
 import { formatBytes, formatDuration } from "../../units.js";
 import { num, parseInfo, parseInfoList } from "./info.js";
 import type { ReadOnlyRedis } from "./read-only.js";
@@ -18,7 +19,32 @@ export const redisInfoProbe: Probe = {
       values: ["yes", "no"],
     },
     "store-clock-offset-ms": { description: "the store's clock minus this host's", values: [0] },
+    "store-cluster": { description: "the store is a Redis Cluster", values: ["yes", "no"] },
   },
+  findings: {
+    server: "the server's version, mode, uptime and clients",
+    "evictions-since-start": "keys evicted since the server started (a total, rated by uptime)",
+    "oom-since-start": "writes refused for memory since the server started",
+    "noeviction-full": "memory near maxmemory with noeviction: writes will be refused",
+    "memory-near-limit": "memory close to maxmemory: evictions will start",
+    memory: "memory headroom and no evictions ever",
+    "rejected-connections-since-start": "connections refused at maxclients since the server started",
+    "clients-near-max": "connected clients close to maxclients",
+    "flushes-since-start": "FLUSHDB or FLUSHALL ran since the server started",
+    "restarted-recently": "the server restarted recently without persistence: everything it held was lost",
+    "cluster-mode": "the store is a Redis Cluster",
+    loading: "the store is loading its dataset",
+    "store-is-replica": "the store the app uses is a replica",
+    "replica-lag": "replicas lag behind or are not online",
+    replication: "a master whose replicas are in sync (or that has none)",
+    persistence: "the last RDB save or AOF write failed",
+    clock: "the store's clock against this host's",
+    latency: "latency spikes and slow-log entries",
+    restricted: "commands not permitted here, read from INFO instead",
+    unreachable: "the store could not be reached",
+    error: "the store failed mid-probe",
+  },
+  provides: ["store-reading"],
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
       const redis = conn.primary;
@@ -26,7 +52,14 @@ export const redisInfoProbe: Probe = {
       const facts: Record<string, FactValue> = { "store-reachable": true };
 
       const clock = await measureClock(redis);
-      const info = parseInfo(String(await redis.call("INFO")));
+      const info = parseInfo(String(await redis.call("INFO", "all")));
+      const dbsize = Number(await redis.call("DBSIZE"));
+      ctx.handoff.set("store-reading", {
+        at: Date.now(),
+        dbsize,
+        info,
+        opsPerSecond: num(info, "instantaneous_ops_per_sec") ?? 0,
+      });
       const config = await readConfig(redis);
       const role = await redis.try("ROLE");
 
@@ -34,9 +67,18 @@ export const redisInfoProbe: Probe = {
         id: "server",
         summary: `Redis ${info.get("redis_version") ?? "?"} (${info.get("redis_mode") ?? "standalone"}), up ${formatDuration(num(info, "uptime_in_seconds") ?? 0)}, ${num(info, "connected_clients") ?? "?"} clients`,
         data: { version: info.get("redis_version") ?? "", uptimeSeconds: num(info, "uptime_in_seconds") ?? 0 },
-        effects: [],
       });
       findings.push(...capacity(info, config, facts));
+      findings.push(...clients(info, config));
+      findings.push(...wipes(info, config));
+      const cluster = info.get("cluster_enabled") === "1" || info.get("redis_mode") === "cluster";
+      facts["store-cluster"] = cluster ? "yes" : "no";
+      if (cluster)
+        findings.push({
+          id: "cluster-mode",
+          summary:
+            "the store is a Redis Cluster: clients must be cluster-aware (follow MOVED), and multi-key commands need hash tags",
+        });
       findings.push(
         ...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display),
       );
@@ -50,7 +92,6 @@ export const redisInfoProbe: Probe = {
         findings.push({
           id: "restricted",
           summary: `not permitted or renamed here: ${unavailable.join(", ")}; read from INFO instead`,
-          effects: [],
         });
       }
       const outcome: ProbeOutcome = { status: "ok", target: conn.target.display, findings, facts };
@@ -61,7 +102,7 @@ export const redisInfoProbe: Probe = {
 type Config = { values: Record<string, string>; unavailable: Record<string, string> };
 
 /**
- * CONFIG GET where permitted (maxmemory, maxmemory-policy, maxclients, min-replicas-*); managed services without
+ * CONFIG GET where permitted (maxmemory, maxmemory-policy, maxclients, min-replicas-*, save); managed services without
  * CONFIG, and ACL users without it, fall back to the same fields in INFO.
  */
 async function readConfig(redis: ReadOnlyRedis): Promise<Config> {
@@ -73,12 +114,19 @@ async function readConfig(redis: ReadOnlyRedis): Promise<Config> {
   }
   const flat = reply.value as string[];
   for (let i = 0; i + 1 < flat.length; i += 2) config.values[flat[i]!] = flat[i + 1]!;
-  const rest = await redis.try("CONFIG", "GET", "min-replicas-*");
-  if (rest.ok) {
+  for (const pattern of ["min-replicas-*", "save"]) {
+    const rest = await redis.try("CONFIG", "GET", pattern);
+    if (!rest.ok) continue;
     const more = rest.value as string[];
     for (let i = 0; i + 1 < more.length; i += 2) config.values[more[i]!] = more[i + 1]!;
   }
   return config;
+}
+
+/** Per hour since the server started: a total since a restart months ago says little about today. */
+function perHour(count: number, info: Map<string, string>): number {
+  const uptime = Math.max(1, num(info, "uptime_in_seconds") ?? 1);
+  return Math.round((count / uptime) * 3600 * 100) / 100;
 }
 
 function capacity(info: Map<string, string>, config: Config, facts: Record<string, FactValue>): Finding[] {
@@ -86,67 +134,82 @@ function capacity(info: Map<string, string>, config: Config, facts: Record<strin
   const max = Number(config.values["maxmemory"] ?? num(info, "maxmemory") ?? 0);
   const policy = config.values["maxmemory-policy"] ?? info.get("maxmemory_policy") ?? "unknown";
   const evicted = num(info, "evicted_keys") ?? 0;
-  const rejected = num(info, "rejected_connections") ?? 0;
   const oomErrors = Number(parseInfoList(info.get("errorstat_OOM") ?? "count=0").count ?? 0);
   const ratio = max > 0 ? used / max : 0;
   const memory = `used_memory ${formatBytes(used)}${max > 0 ? ` of maxmemory ${formatBytes(max)} (${Math.round(ratio * 100)} %)` : " with no maxmemory limit"}, policy ${policy}`;
-  const data = {
-    usedMemory: used,
-    maxMemory: max,
-    policy,
-    evictedKeys: evicted,
-    rejectedConnections: rejected,
-    oomErrors,
-  };
+  const data = { usedMemory: used, maxMemory: max, policy, ratio: Math.round(ratio * 100) / 100 };
   const findings: Finding[] = [];
+  const uptime = formatDuration(num(info, "uptime_in_seconds") ?? 0);
 
-  if (evicted > 0 && policy !== "noeviction") {
+  if (evicted > 0 && policy !== "noeviction")
     findings.push({
-      id: "evictions",
-      summary: `evicted_keys ${evicted} since the last restart: the store is deleting keys (sessions carry a TTL, so ${policy} can evict them); ${memory}`,
-      data,
-      effects: [{ cause: "store-capacity", weight: 0.8 }],
+      id: "evictions-since-start",
+      summary: `evicted_keys ${evicted} in ${uptime} since the last restart (${perHour(evicted, info)} an hour): the store deletes keys under memory pressure, and sessions carry a TTL so ${policy} can pick them; ${memory}`,
+      data: { ...data, evictedKeys: evicted, perHour: perHour(evicted, info) },
     });
-    facts["store-evictions"] = "yes";
-  } else if (oomErrors > 0) {
+  if (oomErrors > 0)
     findings.push({
-      id: "oom-errors",
-      summary: `${oomErrors} commands refused with "OOM command not allowed" since the last restart: session writes fail; ${memory}`,
-      data,
-      effects: [{ cause: "store-capacity", weight: 0.8 }],
+      id: "oom-since-start",
+      summary: `${oomErrors} commands refused with "OOM command not allowed" in ${uptime} since the last restart (${perHour(oomErrors, info)} an hour); ${memory}`,
+      data: { ...data, oomErrors, perHour: perHour(oomErrors, info) },
     });
-    facts["store-evictions"] = "yes";
-  } else if (policy === "noeviction" && max > 0 && ratio >= 0.85) {
+  if (policy === "noeviction" && max > 0 && ratio >= 0.85)
     findings.push({
       id: "noeviction-full",
       summary: `${memory}: near the limit with noeviction, writes will fail with "OOM command not allowed"`,
       data,
-      effects: [{ cause: "store-capacity", weight: 0.6 }],
     });
-  } else if (max > 0 && ratio >= 0.9) {
-    findings.push({
-      id: "memory-near-limit",
-      summary: `${memory}: close to the limit, evictions will start`,
-      data,
-      effects: [{ cause: "store-capacity", weight: 0.4 }],
-    });
-  } else {
-    findings.push({
-      id: "memory",
-      summary: `no evictions; ${memory}`,
-      data,
-      effects: [{ cause: "store-capacity", weight: -0.6 }],
-    });
+  else if (max > 0 && ratio >= 0.9)
+    findings.push({ id: "memory-near-limit", summary: `${memory}: close to the limit, evictions will start`, data });
+  if (findings.length === 0) {
+    findings.push({ id: "memory", summary: `no evictions since the last restart; ${memory}`, data });
     facts["store-evictions"] = "no";
-  }
-  if (rejected > 0) {
+  } else if (evicted > 0 || oomErrors > 0) facts["store-evictions"] = "yes";
+  return findings;
+}
+
+function clients(info: Map<string, string>, config: Config): Finding[] {
+  const rejected = num(info, "rejected_connections") ?? 0;
+  const connected = num(info, "connected_clients") ?? 0;
+  const max = Number(config.values["maxclients"] ?? num(info, "maxclients") ?? 0);
+  const findings: Finding[] = [];
+  if (rejected > 0)
     findings.push({
-      id: "rejected-connections",
-      summary: `rejected_connections ${rejected}: clients were turned away (maxclients ${config.values["maxclients"] ?? num(info, "maxclients") ?? "?"}, ${num(info, "connected_clients") ?? "?"} connected)`,
-      data: { rejectedConnections: rejected },
-      effects: [{ cause: "store-capacity", weight: 0.4 }],
+      id: "rejected-connections-since-start",
+      summary: `rejected_connections ${rejected} since the last restart (${perHour(rejected, info)} an hour): clients were turned away at maxclients ${max || "?"} (${connected} connected now)`,
+      data: { rejectedConnections: rejected, perHour: perHour(rejected, info), connected, maxClients: max },
     });
-  }
+  if (max > 0 && connected >= max * 0.9)
+    findings.push({
+      id: "clients-near-max",
+      summary: `${connected} clients connected of maxclients ${max}: new connections (a pool growing, a node starting) will be refused`,
+      data: { connected, maxClients: max },
+    });
+  return findings;
+}
+
+/** FLUSHDB/FLUSHALL calls, and a restart without persistence: both wipe every session at once. */
+function wipes(info: Map<string, string>, config: Config): Finding[] {
+  const findings: Finding[] = [];
+  const flushes = ["cmdstat_flushdb", "cmdstat_flushall"]
+    .map((k) => Number(parseInfoList(info.get(k) ?? "calls=0").calls ?? 0))
+    .reduce((a, b) => a + b, 0);
+  if (flushes > 0)
+    findings.push({
+      id: "flushes-since-start",
+      summary: `FLUSHDB/FLUSHALL ran ${flushes} times since the last restart (${formatDuration(num(info, "uptime_in_seconds") ?? 0)} ago): every session in the database was deleted each time`,
+      data: { flushes, perHour: perHour(flushes, info) },
+      anomaly: true,
+    });
+  const uptime = num(info, "uptime_in_seconds") ?? Infinity;
+  const persistent = info.get("aof_enabled") === "1" || (config.values["save"] ?? "") !== "";
+  const known = "save" in config.values || info.get("aof_enabled") !== undefined;
+  if (known && !persistent && uptime < 86_400)
+    findings.push({
+      id: "restarted-recently",
+      summary: `the store restarted ${formatDuration(uptime)} ago with no persistence (no RDB saves, no AOF): every session it held before was lost`,
+      data: { uptimeSeconds: uptime },
+    });
   return findings;
 }
 
@@ -163,7 +226,7 @@ function replication(
     findings.push({
       id: "loading",
       summary: "the store is loading its dataset after a restart (LOADING): reads and writes fail until it finishes",
-      effects: [{ cause: "replication", weight: 0.45 }],
+      anomaly: true,
     });
   }
   if (isReplica) {
@@ -178,8 +241,7 @@ function replication(
     findings.push({
       id: "store-is-replica",
       summary: `${where} is a replica and ${linkText}: ${readOnly ? "session writes are refused (READONLY)" : "writes land on a replica and are lost on resync"}. Point the app at the current master (Sentinel or cluster discovery).`,
-      data: { role: "replica", masterLinkStatus: link, linkDownSeconds: down ?? -1 },
-      effects: [{ cause: "replication", weight: 0.85 }],
+      data: { role: "replica", masterLinkStatus: link, linkDownSeconds: down ?? -1, readOnly },
     });
     facts["store-replica"] = "yes";
     return findings;
@@ -199,7 +261,6 @@ function replication(
       id: "replica-lag",
       summary: `master with ${replicas.length} replica(s), ${lagging.length} lagging or not online (${details}): a failover now loses recent session writes`,
       data: { role: "master", replicas: replicas.length, lagging: lagging.length },
-      effects: [{ cause: "replication", weight: 0.4 }],
     });
   } else {
     const safety =
@@ -214,7 +275,6 @@ function replication(
         ? `master with ${replicas.length} replica(s) in sync (${details})${safety}`
         : "master with no replicas: a failure loses every session, but nothing is out of sync",
       data: { role: "master", replicas: replicas.length, minReplicasToWrite: minReplicas },
-      effects: [{ cause: "replication", weight: replicas.length ? -0.5 : -0.3 }],
     });
   }
   facts["store-replica"] = "no";
@@ -231,7 +291,7 @@ function persistence(info: Map<string, string>): Finding[] {
     {
       id: "persistence",
       summary: `${broken.join(" and ")}: with stop-writes-on-bgsave-error the store refuses writes (MISCONF)`,
-      effects: [{ cause: "store-capacity", weight: 0.3 }],
+      anomaly: true,
     },
   ];
 }
@@ -249,24 +309,11 @@ async function measureClock(redis: ReadOnlyRedis): Promise<Clock> {
 }
 
 function clockFinding({ offsetMs, errorMs }: Clock): Finding {
-  const skew = Math.abs(offsetMs) - errorMs;
+  const beyondErrorMs = Math.max(0, Math.abs(offsetMs) - errorMs);
   const text = `the store's clock is ${Math.abs(offsetMs)} ms ${offsetMs >= 0 ? "ahead of" : "behind"} this host's (± ${errorMs} ms)`;
-  const data = { offsetMs, errorMs };
-  if (skew > 60_000)
-    return {
-      id: "clock",
-      summary: `${text}: far off; TTLs and expiry computed on different clocks disagree`,
-      data,
-      effects: [{ cause: "clock-skew", weight: 0.7 }],
-    };
-  if (skew > 2_000)
-    return {
-      id: "clock",
-      summary: `${text}: over the 2 s tolerance`,
-      data,
-      effects: [{ cause: "clock-skew", weight: 0.5 }],
-    };
-  return { id: "clock", summary: text, data, effects: [] };
+  const far = beyondErrorMs > 60_000 ? ": far off; TTLs and expiry computed on different clocks disagree" : "";
+  const over = !far && beyondErrorMs > 2_000 ? ": over the 2 s tolerance" : "";
+  return { id: "clock", summary: `${text}${far}${over}`, data: { offsetMs, errorMs, beyondErrorMs } };
 }
 
 /** LATENCY LATEST (empty unless latency-monitor-threshold is set) and the slow log; arguments are never shown. */
@@ -286,5 +333,5 @@ async function latency(redis: ReadOnlyRedis): Promise<Finding[]> {
     parts.push(`${entries.length} slow-log entries (slowest ${Math.round(maxMs)} ms; ${commands})`);
   }
   if (parts.length === 0) return [];
-  return [{ id: "latency", summary: parts.join("; "), effects: [] }];
+  return [{ id: "latency", summary: parts.join("; ") }];
 }

@@ -1,93 +1,200 @@
-import type { FactValue } from "../../flows/schema.js";
-import { NODE_SESSIONS, type Finding, type NodeSession, type Probe } from "../types.js";
+import type { FactValue } from "../../model/facts.js";
+import type { Finding } from "../../model/findings.js";
+import type { NodeSession, Probe, StoreReading } from "../types.js";
 import { customLayout, LAYOUTS, sessionIdFromCookie } from "./layouts.js";
+import type { ReadOnlyRedis } from "./read-only.js";
 import { withRedis } from "./run.js";
 
+/** An id shorter than this could match unrelated keys by chance; it is looked up only under known layouts. */
+const MIN_SCANNABLE_ID = 16;
+const SCAN_CALLS_PER_ID = 100;
+const SCAN_COUNT = 1000;
+/** Above this many commands a second from other clients, a change in the store's size says nothing about ours. */
+const QUIET_OPS_PER_SECOND = 20;
+
+/** Where a session was found: its key and the prefix before its id; `absent` when a complete search found nothing. */
+type Where = { session: NodeSession; key?: string; prefix?: string; prefixes?: string[]; absent?: boolean };
+
 /**
- * Looks up, with EXISTS only, the sessions another probe obtained directly on each node. Together with whether
- * the other nodes recognised them, this splits "not recognised": in the store means the node could not read it
- * (keys differ), not in the store means it never reached a shared store.
+ * Looks up, read-only, the sessions http.nodes obtained on each node: under the known layouts (EXISTS), else by a
+ * bounded SCAN for the id, else — when the store is quiet — by how much the store grew while they were made. Together
+ * with whether the other nodes recognised them, this splits "not recognised": in the store means the other node could
+ * not read it (keys or prefixes differ), not in the store means it never left the node. An id that cannot be mapped to
+ * a key is said so, and counts for nothing.
  */
 export const redisLookupProbe: Probe = {
   name: "redis.lookup",
-  description:
-    "Checks whether sessions created on each node are in the store (EXISTS), to split key-mismatch from lb-affinity",
+  description: "Finds the sessions created on each node in the store, to split key-mismatch from lb-affinity",
   needs: ["redis"],
   facts: {
     "sessions-in-store": { description: "sessions created on the nodes are in the store", values: ["yes", "no"] },
     "keys-shared": { description: "the nodes read each other's session cookies", values: ["no"] },
   },
+  findings: {
+    "nothing-to-look-up": "no sessions were obtained on the nodes",
+    "store-is-replica": "the store is a replica: where sessions go cannot be told from it",
+    "in-store-but-unreadable": "the nodes' sessions are in the store, yet the other nodes did not recognise them",
+    "prefixes-differ": "the nodes keep their sessions under different key prefixes",
+    "in-store": "the nodes' sessions are in the store",
+    "not-in-store": "the nodes' sessions are not in the store",
+    "in-store-unmapped": "the store grew by the sessions made, though their ids map to no key (encrypted cookies)",
+    "id-unmapped": "the session ids could not be mapped to keys, and the store's size could not tell",
+    unreachable: "the store could not be reached",
+    error: "the store failed mid-probe",
+  },
+  uses: ["node-sessions", "store-reading"],
+  provides: ["session-prefix"],
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
-      const sessions = (ctx.handoff.get(NODE_SESSIONS) as NodeSession[] | undefined) ?? [];
-      if (sessions.length === 0) {
+      const target = conn.target.display;
+      const sessions = ctx.handoff.get("node-sessions") ?? [];
+      if (sessions.length === 0)
         return {
           status: "skipped",
-          target: conn.target.display,
+          target,
+          findings: [{ id: "nothing-to-look-up", summary: "no sessions were obtained on the nodes to look up" }],
+          facts: {},
+        };
+      if (ctx.facts["store-replica"] === "yes")
+        return {
+          status: "skipped",
+          target,
           findings: [
-            { id: "nothing-to-look-up", summary: "no sessions were obtained on the nodes to look up", effects: [] },
+            {
+              id: "store-is-replica",
+              summary:
+                "the store is a replica that refuses session writes, so where sessions go cannot be told from it",
+            },
           ],
           facts: {},
         };
-      }
-      if (ctx.facts["store-replica"] === "yes") {
-        const summary =
-          "the store is a replica that refuses session writes, so where sessions go cannot be told from it";
-        return {
-          status: "skipped",
-          target: conn.target.display,
-          findings: [{ id: "store-is-replica", summary, effects: [] }],
-          facts: {},
-        };
-      }
-      const layouts = ctx.targets.sessionPrefix ? [customLayout(ctx.targets.sessionPrefix)] : LAYOUTS;
-      const replies = await conn.primary.batch(
-        sessions.flatMap((s) =>
-          layouts.map((l) => ["EXISTS", l.keyFor(sessionIdFromCookie(s.name, s.value))] as [string, string]),
-        ),
-      );
-      const found = sessions.filter((_, i) =>
-        replies.slice(i * layouts.length, (i + 1) * layouts.length).some((r) => r.ok && Number(r.value) > 0),
-      );
-      const facts: Record<string, FactValue> = { "sessions-in-store": found.length === sessions.length ? "yes" : "no" };
-      const crossNode = ctx.facts["cross-node"];
-      const where = `${found.length} of ${sessions.length} sessions created on the nodes are in the store`;
-      let finding: Finding;
-      if (found.length === sessions.length) {
-        if (crossNode === "not-recognised") facts["keys-shared"] = "no";
-        finding =
-          crossNode === "not-recognised"
-            ? {
-                id: "in-store-but-unreadable",
-                summary: `${where}, yet other nodes did not recognise them: the nodes cannot read each other's session cookies — their signing or encryption keys differ`,
-                effects: [
-                  { cause: "key-mismatch", weight: 0.8 },
-                  { cause: "lb-affinity", weight: -0.6 },
-                ],
-              }
-            : {
-                id: "in-store",
-                summary: `${where}: sessions are shared`,
-                effects: [{ cause: "lb-affinity", weight: -0.4 }],
-              };
-      } else {
-        finding =
-          crossNode === "not-recognised"
-            ? {
-                id: "not-in-store",
-                summary: `${where}, and other nodes did not recognise them: sessions stay in each node's memory, so every request must reach the node that created its session`,
-                effects: [
-                  { cause: "lb-affinity", weight: 0.8 },
-                  { cause: "key-mismatch", weight: -0.5 },
-                ],
-              }
-            : { id: "not-in-store", summary: `${where}: the nodes do not keep sessions in this store`, effects: [] };
-      }
-      return {
-        status: "ok",
-        target: conn.target.display,
-        findings: [{ ...finding, data: { sessions: sessions.length, inStore: found.length } }],
+      const found: Where[] = [];
+      for (const session of sessions) found.push(await locate(conn.primary, session, ctx.targets.sessionPrefix));
+      const facts: Record<string, FactValue> = {};
+      const findings = interpret(
+        found,
+        ctx.facts["cross-node"],
+        await growth(conn.primary, ctx.handoff.get("store-reading")),
         facts,
-      };
+      );
+      const prefix = found.find((w) => w.prefix)?.prefix;
+      if (prefix) ctx.handoff.set("session-prefix", prefix);
+      return { status: "ok", target, findings, facts };
     }),
 };
+
+/** Where one session is: the key of a known (or configured) layout, else a key containing its id. */
+async function locate(redis: ReadOnlyRedis, session: NodeSession, configured?: string): Promise<Where> {
+  const id = sessionIdFromCookie(session.name, session.value);
+  const layouts = configured ? [customLayout(configured)] : LAYOUTS;
+  const replies = await redis.batch(layouts.map((l) => ["EXISTS", l.keyFor(id)]));
+  const hit = layouts.findIndex((_, i) => replies[i]?.ok && Number(replies[i]!.value) > 0);
+  if (hit >= 0) {
+    const key = layouts[hit]!.keyFor(id);
+    return { session, key, prefix: key.slice(0, key.length - id.length) };
+  }
+  if (id.length < MIN_SCANNABLE_ID) return { session };
+  const pattern = `*${id.replace(/[*?[\]\\]/g, "\\$&")}*`;
+  // Every key holding the id: an app that adopts unknown ids (PHP without strict mode) leaves one under each prefix.
+  const keys = new Set<string>();
+  let cursor = "0";
+  for (let i = 0; i < SCAN_CALLS_PER_ID; i++) {
+    const [next, page] = (await redis.call("SCAN", cursor, "MATCH", pattern, "COUNT", SCAN_COUNT)) as [
+      string,
+      string[],
+    ];
+    for (const k of page) if (!/_LOCK$|:lock$/i.test(k)) keys.add(k);
+    cursor = next;
+    if (cursor === "0") break;
+  }
+  const key = [...keys].sort()[0];
+  if (key)
+    return {
+      session,
+      key,
+      prefix: key.slice(0, key.indexOf(id)),
+      prefixes: [...keys].map((k) => k.slice(0, k.indexOf(id))),
+    };
+  return cursor === "0" ? { session, absent: true } : { session };
+}
+
+type Growth = { grew: number; quiet: boolean; seconds: number } | undefined;
+
+/** How much the store grew since redis.info's reading, and whether it was quiet enough for that to mean anything. */
+async function growth(redis: ReadOnlyRedis, before: StoreReading | undefined): Promise<Growth> {
+  if (!before) return undefined;
+  const dbsize = Number(await redis.call("DBSIZE"));
+  return {
+    grew: dbsize - before.dbsize,
+    quiet: before.opsPerSecond <= QUIET_OPS_PER_SECOND,
+    seconds: Math.round((Date.now() - before.at) / 1000),
+  };
+}
+
+function interpret(
+  found: Where[],
+  crossNode: FactValue | undefined,
+  grew: Growth,
+  facts: Record<string, FactValue>,
+): Finding[] {
+  const n = found.length;
+  const inStore = found.filter((w) => w.key);
+  // A completed SCAN that found nothing says "absent"; a SCAN cut short, or an id too short to scan for, says nothing.
+  const unknown = found.filter((w) => !w.key && !w.absent).length;
+  const data = { sessions: n, inStore: inStore.length };
+  const notRecognised = crossNode === "not-recognised";
+  const findings: Finding[] = [];
+  const prefixes = new Set(inStore.flatMap((w) => w.prefixes ?? [w.prefix]));
+  if (inStore.length === n) {
+    facts["sessions-in-store"] = "yes";
+    if (notRecognised) facts["keys-shared"] = "no";
+    if (prefixes.size > 1)
+      findings.push({
+        id: "prefixes-differ",
+        summary: `the nodes keep sessions under different key prefixes (${[...prefixes].map((p) => `"${p}"`).join(", ")}): each node looks for sessions where the others never write them`,
+        data: { prefixes: prefixes.size },
+      });
+    findings.push(
+      notRecognised
+        ? {
+            id: "in-store-but-unreadable",
+            summary: `all ${n} sessions created on the nodes are in the store, yet other nodes did not recognise them: the nodes cannot read each other's sessions (different signing or encryption keys, key prefixes or serializers)`,
+            data,
+          }
+        : {
+            id: "in-store",
+            summary: `all ${n} sessions created on the nodes are in the store: sessions are shared`,
+            data,
+          },
+    );
+    return findings;
+  }
+  const quietGrowth = grew && grew.quiet ? grew : undefined;
+  if (unknown === 0 && inStore.length === 0 && (!quietGrowth || quietGrowth.grew < n)) {
+    facts["sessions-in-store"] = "no";
+    return [
+      {
+        id: "not-in-store",
+        summary: `none of the ${n} sessions created on the nodes is in the store (looked up under the known layouts and by a full scan for each id)${notRecognised ? ", and the other nodes did not recognise them: sessions stay in each node's memory" : ""}`,
+        data,
+      },
+    ];
+  }
+  if (inStore.length === 0 && quietGrowth && quietGrowth.grew >= n) {
+    facts["sessions-in-store"] = "yes";
+    return [
+      {
+        id: "in-store-unmapped",
+        summary: `the session cookies map to no key (their values are likely encrypted), but the quiet store grew by ${quietGrowth.grew} keys in ${quietGrowth.seconds} s while ${n} sessions were made: they are in the store${notRecognised ? ", yet the other nodes did not recognise them" : ""}`,
+        data: { ...data, grew: quietGrowth.grew },
+      },
+    ];
+  }
+  return [
+    {
+      id: "id-unmapped",
+      summary: `${inStore.length} of ${n} sessions were found in the store; the others' ids could not be mapped to keys (a custom layout, or encrypted cookies), and the store's size could not tell${grew && !grew.quiet ? " (other clients keep it busy)" : ""}: give --session-prefix, or look up one session's key by hand`,
+      data,
+    },
+  ];
+}

@@ -1,4 +1,5 @@
-import type { ProbeContext, ProbeOutcome } from "../types.js";
+import type { ProbeOutcome } from "../../model/findings.js";
+import type { ProbeContext } from "../types.js";
 import { connectRedis, parseRedisTarget, type RedisConnection } from "./connection.js";
 
 export const CONNECT_TIMEOUT_MS = 3_000;
@@ -24,7 +25,7 @@ export async function withRedis(
     return {
       status: "failed",
       target: target.display,
-      findings: [{ id: "unreachable", summary: (err as Error).message, effects: [] }],
+      findings: [{ id: "unreachable", summary: (err as Error).message, anomaly: true }],
       facts: { "store-reachable": false },
     };
   }
@@ -38,7 +39,7 @@ export async function withRedis(
     return {
       status: "failed",
       target: target.display,
-      findings: [{ id: "error", summary, effects: [] }],
+      findings: [{ id: "error", summary, anomaly: true }],
       facts: { "store-reachable": false },
     };
   } finally {

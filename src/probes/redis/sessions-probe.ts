@@ -1,7 +1,8 @@
-import type { FactValue } from "../../flows/schema.js";
+import type { FactValue } from "../../model/facts.js";
+import type { Finding } from "../../model/findings.js";
 import { formatBytes, formatDuration, parseDuration } from "../../units.js";
-import type { Finding, Probe } from "../types.js";
-import { num, parseInfo } from "./info.js";
+import type { Probe, StoreReading } from "../types.js";
+import { num, parseInfo, parseInfoList } from "./info.js";
 import { customLayout, type Layout } from "./layouts.js";
 import {
   DEFAULT_LIMITS,
@@ -28,7 +29,7 @@ export const redisSessionsProbe: Probe = {
   facts: {
     stack: {
       description: "the stack whose session store wrote the keys",
-      values: ["express", "java-spring-session", "java-tomcat", "php", "other"],
+      values: ["express", "java-spring-session", "java-tomcat", "php", "python", "other"],
     },
     architecture: { description: "sessions live in a shared store", values: ["external-store"] },
     "session-layout": {
@@ -38,6 +39,29 @@ export const redisSessionsProbe: Probe = {
     "ttl-vs-timeout": { description: "store TTL shorter than the app's idle timeout", values: ["yes", "no"] },
     "session-size": { description: "sessions over 100 KB", values: ["yes", "no"] },
   },
+  findings: {
+    "no-sessions": "no session keys of a known layout",
+    layout: "the session layout recognised, and how many keys were examined",
+    "no-ttl": "session keys with no TTL",
+    "ttl-shorter-than-idle-timeout": "the store drops sessions before the app's idle timeout",
+    ttl: "the store's session lifetime matches the app's idle timeout",
+    "ttl-uncompared": "the store's session lifetime, with the app's idle timeout unknown",
+    "ttl-short": "sessions live under 10 minutes in the store (the app's timeout unknown)",
+    "large-sessions": "most sessions over 100 KB",
+    "some-large-sessions": "a few sessions over 100 KB",
+    sizes: "the size distribution of sessions",
+    "shared-with-cache": "sessions share an allkeys-* instance with cache data",
+    "evictions-now": "keys were evicted during the diagnosis",
+    "oom-now": "writes were refused for memory during the diagnosis",
+    "rejected-now": "connections were refused at maxclients during the diagnosis",
+    "flush-now": "FLUSHDB or FLUSHALL ran during the diagnosis",
+    "counters-steady": "no evictions, refused writes, refused connections or flushes during the diagnosis",
+    restricted: "commands not permitted here",
+    cost: "what sampling cost",
+    unreachable: "the store could not be reached",
+    error: "the store failed mid-probe",
+  },
+  uses: ["store-reading", "session-prefix"],
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
       const limits: SampleLimits = { ...DEFAULT_LIMITS, ...pickLimits(ctx.params) };
@@ -45,8 +69,9 @@ export const redisSessionsProbe: Probe = {
       const findings: Finding[] = [];
       const facts: Record<string, FactValue> = {};
       const dbsize = Number(await conn.primary.call("DBSIZE"));
-      const prefix =
-        ctx.targets.sessionPrefix ?? (typeof ctx.params.prefix === "string" ? ctx.params.prefix : undefined);
+      const prefix = ctx.targets.sessionPrefix ?? ctx.handoff.get("session-prefix");
+      const before = ctx.handoff.get("store-reading");
+      if (before) findings.push(...changes(before, parseInfo(String(await conn.primary.call("INFO", "all")))));
 
       let layout: Layout | undefined;
       let otherShare = 0;
@@ -60,7 +85,6 @@ export const redisSessionsProbe: Probe = {
           id: "no-sessions",
           summary: `no session keys of a known layout among the first ${discovery.scanned} of ${dbsize} keys; give the key prefix (--session-prefix) if sessions are stored under a custom one`,
           data: { dbsize, scanned: discovery.scanned },
-          effects: [],
         });
         return { status: "partial", target: conn.target.display, findings, facts };
       }
@@ -79,7 +103,6 @@ export const redisSessionsProbe: Probe = {
           scanCalls: sample.scanCalls,
           complete: sample.complete,
         },
-        effects: [],
       });
       if (sample.examined > 0) {
         facts.architecture = "external-store";
@@ -93,14 +116,12 @@ export const redisSessionsProbe: Probe = {
         findings.push({
           id: "restricted",
           summary: `not permitted or renamed here: ${sample.unavailable.join(", ")}; those measurements are missing`,
-          effects: [],
         });
       }
       findings.push({
         id: "cost",
         summary: `${conn.commandsSent()} commands, ${sample.scanCalls + discovery.scanCalls} SCAN calls, ${Math.round(performance.now() - started)} ms`,
         data: { commands: conn.commandsSent(), elapsedMs: Math.round(performance.now() - started) },
-        effects: [],
       });
       return { status: sample.examined > 0 ? "ok" : "partial", target: conn.target.display, findings, facts };
     }),
@@ -126,7 +147,6 @@ function ttlFindings(
       id: "no-ttl",
       summary: `${sample.withoutTtl} of ${n} session keys have no TTL: they never expire, and volatile-* eviction cannot remove them`,
       data: { withoutTtl: sample.withoutTtl, examined: n },
-      effects: [{ cause: "ttl-mismatch", weight: 0.5 }],
     });
   }
   if (sample.ttls.length === 0) return findings;
@@ -146,7 +166,6 @@ function ttlFindings(
         id: "ttl-shorter-than-idle-timeout",
         summary: `${dist}, but the app's idle timeout is ${formatDuration(idle)}: the store drops sessions after ${formatDuration(lifetime)} that the app still considers valid`,
         data: { ...data, idleTimeoutSeconds: idle },
-        effects: [{ cause: "ttl-mismatch", weight: 0.85 }],
       });
       facts["ttl-vs-timeout"] = "yes";
     } else {
@@ -154,7 +173,6 @@ function ttlFindings(
         id: "ttl",
         summary: `${dist}; the app's idle timeout is ${formatDuration(idle)}: they match`,
         data: { ...data, idleTimeoutSeconds: idle },
-        effects: [{ cause: "ttl-mismatch", weight: sample.withoutTtl ? -0.3 : -0.6 }],
       });
       if (!sample.withoutTtl) facts["ttl-vs-timeout"] = "no";
     }
@@ -163,14 +181,12 @@ function ttlFindings(
       id: "ttl-short",
       summary: `${dist}: sessions live under 10 minutes in the store, shorter than usual idle timeouts (20–30 min); compare with the app's timeout`,
       data,
-      effects: [{ cause: "ttl-mismatch", weight: 0.35 }],
     });
   } else {
     findings.push({
-      id: "ttl",
-      summary: `${dist} (the app's idle timeout is not known, so it was not compared)`,
+      id: "ttl-uncompared",
+      summary: `${dist} (the app's idle timeout is not known, so it was not compared: answer idle-timeout)`,
       data,
-      effects: [],
     });
   }
   return findings;
@@ -191,7 +207,6 @@ function sizeFindings(sample: SessionSample, facts: Record<string, FactValue>): 
         id: "large-sessions",
         summary: `${text}: sessions this large slow every request and are first to go under memory pressure`,
         data,
-        effects: [{ cause: "session-size", weight: 0.8 }],
       },
     ];
   }
@@ -201,11 +216,10 @@ function sizeFindings(sample: SessionSample, facts: Record<string, FactValue>): 
         id: "some-large-sessions",
         summary: `${text}: a few sessions are very large`,
         data,
-        effects: [{ cause: "session-size", weight: 0.4 }],
       },
     ];
   if (p95 < SMALL) facts["session-size"] = "no";
-  return [{ id: "sizes", summary: text, data, effects: p95 < SMALL ? [{ cause: "session-size", weight: -0.6 }] : [] }];
+  return [{ id: "sizes", summary: text, data }];
 }
 
 /** Sessions sharing an allkeys-* instance with other data are evicted along with it under memory pressure. */
@@ -219,7 +233,52 @@ async function sharingFindings(primary: ReadOnlyRedis, otherShare: number, layou
       id: "shared-with-cache",
       summary: `${Math.round(otherShare * 100)} % of scanned keys are not ${layout.store} sessions, under ${policy} with a ${formatBytes(max)} limit: sessions are evicted along with cache data`,
       data: { otherShare: Math.round(otherShare * 100) / 100, policy },
-      effects: [{ cause: "store-capacity", weight: 0.35 }],
     },
   ];
+}
+
+/** Counters as changes since redis.info read them at the start of the diagnosis: what is happening now. */
+function changes(before: StoreReading, now: Map<string, string>): Finding[] {
+  const seconds = Math.max(1, Math.round((Date.now() - before.at) / 1000));
+  const delta = (read: (info: Map<string, string>) => number) => Math.max(0, read(now) - read(before.info));
+  const field = (name: string) => (info: Map<string, string>) => num(info, name) ?? 0;
+  const stat = (name: string, key: string) => (info: Map<string, string>) =>
+    Number(parseInfoList(info.get(name) ?? `${key}=0`)[key] ?? 0);
+  const found: Finding[] = [];
+  const evicted = delta(field("evicted_keys"));
+  if (evicted)
+    found.push({
+      id: "evictions-now",
+      summary: `${evicted} keys evicted in the ${seconds} s of this diagnosis: the store is deleting keys under memory pressure right now`,
+      data: { evicted, seconds },
+    });
+  const oom = delta(stat("errorstat_OOM", "count"));
+  if (oom)
+    found.push({
+      id: "oom-now",
+      summary: `${oom} writes refused with "OOM command not allowed" in the ${seconds} s of this diagnosis`,
+      data: { refused: oom, seconds },
+    });
+  const rejected = delta(field("rejected_connections"));
+  if (rejected)
+    found.push({
+      id: "rejected-now",
+      summary: `${rejected} connections refused at maxclients in the ${seconds} s of this diagnosis`,
+      data: { rejected, seconds },
+    });
+  const flushes = delta(stat("cmdstat_flushdb", "calls")) + delta(stat("cmdstat_flushall", "calls"));
+  if (flushes)
+    found.push({
+      id: "flush-now",
+      summary: `FLUSHDB/FLUSHALL ran ${flushes} times during this diagnosis: every session was deleted`,
+      data: { flushes, seconds },
+      anomaly: true,
+    });
+  if (found.length === 0)
+    found.push({
+      id: "counters-steady",
+      summary: `no evictions, refused writes, refused connections or flushes in the ${seconds} s of this diagnosis`,
+      data: { seconds },
+    });
+  return found;
 }

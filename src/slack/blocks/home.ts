@@ -1,5 +1,5 @@
 import type { HomeView, KnownBlock } from "@slack/web-api";
-import type { DiagnosisRecord } from "../../engine/record.js";
+import type { DiagnosisRecord } from "../../model/diagnosis.js";
 import { context, escape, LIMITS, plain, section } from "./limits.js";
 
 export type HomeEntry = { record: DiagnosisRecord; verdict?: string };

@@ -1,5 +1,5 @@
 import type { KnownBlock } from "@slack/web-api";
-import type { ProbeRun } from "../../engine/context.js";
+import type { ProbeRun } from "../../model/findings.js";
 import { context, escape, section } from "./limits.js";
 
 const ICON: Record<ProbeRun["status"], string> = { ok: "✅", partial: "🟡", failed: "❌", skipped: "⏭️" };
@@ -9,7 +9,7 @@ export function progressBlocks(runs: ProbeRun[], running?: string): KnownBlock[]
   const lines = runs
     .filter((r) => r.status !== "skipped")
     .map((r) => {
-      const top = r.findings.find((f) => f.effects.some((e) => e.weight > 0)) ?? r.findings[0];
+      const top = r.findings.find((f) => f.anomaly) ?? r.findings[0];
       return `${ICON[r.status]} *${r.probe}* (${r.durationMs} ms)${top ? ` — ${escape(top.summary)}` : ""}${r.error ? ` — ${escape(r.error)}` : ""}`;
     });
   const skipped = runs.filter((r) => r.status === "skipped").map((r) => r.probe);

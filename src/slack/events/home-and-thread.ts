@@ -14,7 +14,7 @@ export function register(app: App, deps: ListenerDeps & { defs: Definitions }): 
     const flow = deps.defs.flows.get(FLOW)!.flow;
     const entries = records.map((record) => ({
       record,
-      verdict: record.snapshot.status === "done" ? buildReport(record, flow, deps.defs.catalogue).verdict : undefined,
+      verdict: record.snapshot.status === "done" ? buildReport(record, flow, deps.defs).verdict : undefined,
     }));
     await client.views.publish({ user_id: event.user, view: homeView(entries, Object.keys(deps.config.targets)) });
   });

@@ -1,0 +1,187 @@
+import { weigh, type Weights } from "../evidence/table.js";
+import type { Flow } from "../flows/schema.js";
+import { factValues, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
+import { holds } from "../model/facts.js";
+import { hasTarget, type TargetKind, type Targets } from "../model/targets.js";
+import type { ProbeSpec } from "../probes/types.js";
+import { distinguishedFrom, HEALTHY_MAX, PIECE, rankCauses, type RankedCause, type Verdict } from "./rank.js";
+
+/**
+ * Whether a cause was looked at: `found` and `suspected` (evidence for it), `examined` (a probe or log observation
+ * that would have shown it came back clean), `ruled-out-by-answer`, `not-applicable` (facts exclude it, e.g. no
+ * jvmRoute on a PHP stack), `not-compatible` (it cannot produce the reported symptom), `not-examined`.
+ */
+export const COVERAGE = [
+  "found",
+  "suspected",
+  "examined",
+  "ruled-out-by-answer",
+  "not-applicable",
+  "not-compatible",
+  "not-examined",
+] as const;
+export type CoverageStatus = (typeof COVERAGE)[number];
+
+/** What would examine a cause (or settle a diagnosis): targets to give, questions to answer. */
+export type Inputs = { targets: TargetKind[]; questions: string[] };
+
+export type Coverage = { cause: string; status: CoverageStatus; examined: boolean; why: string; inputs: Inputs };
+
+export type Assessment = {
+  ranked: RankedCause[];
+  verdict: Verdict;
+  coverage: Coverage[];
+  /** Anomalies no suspected cause explains. Any anomaly at all rules out "no fault found". */
+  unexplained: Evidence[];
+  /** Causes the evidence fits alike (an inconclusive verdict names them), and further confirmed faults. */
+  close: string[];
+  also: string[];
+  /** For an inconclusive verdict: why, and the one or two inputs that would settle it. */
+  next?: { reason: string; inputs: Inputs };
+};
+
+export type AssessDefs = {
+  weights: Weights;
+  causeIds: readonly string[];
+  probes: ReadonlyMap<string, ProbeSpec>;
+  flow: Flow;
+};
+
+const COVERED: ReadonlySet<CoverageStatus> = new Set([
+  "examined",
+  "ruled-out-by-answer",
+  "not-applicable",
+  "not-compatible",
+]);
+
+export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Targets): Assessment {
+  const facts = factValues(ctx);
+  const weighed = weigh(ctx.evidence, facts, defs.weights);
+  const ranked = rankCauses(weighed, defs.causeIds);
+  const answered = new Set(
+    ctx.transcript.flatMap((t) => (t.kind === "question" && t.answer !== null ? [t.question] : [])),
+  );
+  const ran = new Set(ctx.probes.filter((p) => p.status === "ok" || p.status === "partial").map((p) => p.probe));
+  const inputsFor = (cause: string, confirming = false): Inputs => {
+    const targetKinds = new Set<TargetKind>();
+    const questions = new Set<string>();
+    for (const rule of defs.weights.table.rules) {
+      const effects = rule.effects.filter(
+        (e) => e.cause === cause && (!confirming || e.confirms || rule.on.startsWith("answer/")),
+      );
+      if (!effects.length) continue;
+      const answer = /^answer\/([a-z0-9-]+)=/.exec(rule.on);
+      if (answer) {
+        const q = answer[1]!;
+        if (!answered.has(q) && !(q in ctx.facts) && defs.flow.nodes[q]?.kind === "question") questions.add(q);
+        continue;
+      }
+      const probe = defs.probes.get(rule.on.split("/")[0]!);
+      if (!probe || ran.has(probe.name)) continue;
+      for (const need of probe.needs) if (!targets || !hasTarget(targets, need)) targetKinds.add(need);
+    }
+    return { targets: [...targetKinds], questions: [...questions] };
+  };
+
+  const symptom = facts.symptom;
+  const compatible =
+    typeof symptom === "string"
+      ? new Set(
+          defs.weights
+            .rule(`answer/symptom=${symptom}`)
+            ?.effects.filter((e) => e.weight > 0)
+            .map((e) => e.cause) ?? defs.causeIds,
+        )
+      : undefined;
+
+  const coverage = ranked.map((r): Coverage => {
+    const inputs = inputsFor(r.id);
+    const clean = r.evidence.filter((w) => w.weight < 0);
+    const cover = (status: CoverageStatus, why: string): Coverage => ({
+      cause: r.id,
+      status,
+      examined: status === "found" || status === "suspected" || status === "examined",
+      why,
+      inputs: COVERED.has(status) || status === "found" ? { targets: [], questions: [] } : inputs,
+    });
+    if (r.established) return cover("found", r.evidence[0]!.item.summary);
+    if (r.confidence > HEALTHY_MAX) return cover("suspected", r.evidence[0]!.item.summary);
+    const looked = clean.find((w) => w.item.source !== "answer");
+    if (looked) return cover("examined", looked.item.summary);
+    const said = clean.find((w) => w.item.source === "answer");
+    if (said) return cover("ruled-out-by-answer", said.item.summary);
+    const excluded = defs.weights.table.notApplicable[r.id]?.find((c) => holds(c, facts));
+    if (excluded) return cover("not-applicable", `${excluded.fact} is ${String(facts[excluded.fact])}`);
+    if (compatible && !compatible.has(r.id))
+      return cover("not-compatible", `it does not cause what users see (${String(symptom)})`);
+    return cover("not-examined", "nothing that would show it was observed or answered");
+  });
+
+  const anomalies = ctx.evidence.filter((e) => e.anomaly);
+  const explains = (e: Evidence) =>
+    ranked.some((r) => r.confidence > HEALTHY_MAX && r.evidence.some((w) => w.item === e && w.weight >= PIECE));
+  const unexplained = anomalies.filter((e) => !explains(e));
+  const established = ranked.filter((r) => r.established);
+  const top = ranked[0]!;
+  // Established causes the top one is not told apart from: the same observations support both.
+  const rivals = top.established ? established.filter((r) => r !== top && !distinguishedFrom(top, r)) : [];
+  const open = coverage.filter((c) => c.status === "not-examined");
+  let verdict: Verdict;
+  let next: Assessment["next"];
+  let close: string[] = [];
+  let also: string[] = [];
+  if (top.established && rivals.length === 0) {
+    verdict = "cause-found";
+    // Further faults: other established causes that stand on evidence of their own.
+    also = established.filter((r) => r !== top && distinguishedFrom(r, top)).map((r) => r.id);
+  } else if (top.established) {
+    verdict = "inconclusive";
+    const fits = [top, ...rivals].slice(0, 3);
+    close = fits.map((r) => r.id);
+    next = {
+      reason: `${fits.map((r) => r.id).join(" or ")}: the evidence fits ${fits.length > 2 ? "each" : "both"}`,
+      inputs: merge(fits.map((r) => inputsFor(r.id, true))),
+    };
+  } else if (top.confidence > HEALTHY_MAX) {
+    verdict = "inconclusive";
+    const suspects = ranked.filter((r) => r.confidence > HEALTHY_MAX).slice(0, 2);
+    next = {
+      reason: `${suspects.map((s) => s.id).join(" and ")} ${suspects.length > 1 ? "are" : "is"} suspected but not confirmed`,
+      inputs: merge(suspects.map((s) => inputsFor(s.id, true))),
+    };
+  } else if (anomalies.length) {
+    verdict = "inconclusive";
+    next = {
+      reason: `something is wrong that no cause of the catalogue explains: ${(unexplained[0] ?? anomalies[0]!).summary}`,
+      inputs: { targets: [], questions: [] },
+    };
+  } else if (open.length === 0 && ctx.evidence.length > 0) verdict = "no-fault-found";
+  else {
+    verdict = "inconclusive";
+    next = {
+      reason: open.length
+        ? `not examined: ${open.map((c) => c.cause).join(", ")}`
+        : "nothing was observed, answered or pasted",
+      inputs: mostCovering(open.map((c) => c.inputs)),
+    };
+  }
+  return { ranked, verdict, coverage, unexplained, close, also, ...(next ? { next } : {}) };
+}
+
+function merge(all: Inputs[]): Inputs {
+  return {
+    targets: [...new Set(all.flatMap((i) => i.targets))],
+    questions: [...new Set(all.flatMap((i) => i.questions))],
+  };
+}
+
+/** The target and the question that would examine the most of the open causes. */
+function mostCovering(open: Inputs[]): Inputs {
+  const best = <T>(pick: (i: Inputs) => T[]): T[] => {
+    const counts = new Map<T, number>();
+    for (const i of open) for (const x of pick(i)) counts.set(x, (counts.get(x) ?? 0) + 1);
+    const top = [...counts].sort((a, b) => b[1] - a[1])[0];
+    return top ? [top[0]] : [];
+  };
+  return { targets: best((i) => i.targets), questions: best((i) => i.questions) };
+}

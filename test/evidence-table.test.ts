@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { parseYaml, validateYaml, type DataProblem } from "../src/data/load-yaml.js";
+import { checkTable, EvidenceTable } from "../src/evidence/table.js";
+import { SIGNATURES } from "../src/evidence/signatures.js";
+import { causes, shipped } from "./helpers/definitions.js";
+import { answersFrom, engineWith, reportOf } from "./helpers/engine.js";
+
+const context = {
+  causes,
+  findings: new Map([...shipped.probes.values()].map((p) => [p.name, new Set(Object.keys(p.findings))])),
+  signatures: new Set(SIGNATURES.map((s) => s.id)),
+  questions: new Map([["lb-sticky", new Set(["yes", "no"])]]),
+  facts: new Set(["stack", "architecture"]),
+};
+
+function problemsOf(text: string): DataProblem[] {
+  const source = parseYaml(text, "catalogue/evidence.yaml");
+  try {
+    return checkTable(validateYaml(source, EvidenceTable), source, context);
+  } catch (err) {
+    return (err as { problems: DataProblem[] }).problems;
+  }
+}
+
+describe("the evidence table is validated when it loads", () => {
+  const cases: Array<[string, string, string, number, RegExp]> = [
+    [
+      "an unknown cause",
+      "rules:\n  - on: log/java-not-serializable\n    effects:\n      - { cause: gremlins, weight: 0.5 }\n",
+      "rules[0].effects[0].cause",
+      4,
+      /unknown cause "gremlins"/,
+    ],
+    [
+      "a weight out of range",
+      "rules:\n  - on: log/java-not-serializable\n    effects:\n      - { cause: serialization, weight: 3 }\n",
+      "rules[0].effects[0].weight",
+      4,
+      /<=\s*1/,
+    ],
+    [
+      "a finding the probe never reports",
+      "rules:\n  - on: redis.info/moon-phase\n    effects:\n      - { cause: clock-skew, weight: 0.5 }\n",
+      "rules[0].on",
+      2,
+      /probe redis\.info reports no finding "moon-phase"/,
+    ],
+    [
+      "a choice the question does not have",
+      "rules:\n  - on: answer/lb-sticky=maybe\n    effects:\n      - { cause: lb-affinity, weight: 0.5 }\n",
+      "rules[0].on",
+      2,
+      /question "lb-sticky" has no choice "maybe"/,
+    ],
+    [
+      "an unknown log signature",
+      "rules:\n  - on: log/cosmic-ray\n    effects:\n      - { cause: clock-skew, weight: 0.5 }\n",
+      "rules[0].on",
+      2,
+      /no log signature "cosmic-ray"/,
+    ],
+    [
+      "a confirmation against a cause",
+      "rules:\n  - on: log/java-not-serializable\n    effects:\n      - { cause: serialization, weight: -0.5, confirms: true }\n",
+      "rules[0]",
+      2,
+      /only evidence for a cause \(a positive weight\) can confirm it/,
+    ],
+    [
+      "an undescribed group",
+      "rules:\n  - on: log/java-not-serializable\n    group: mystery\n    effects:\n      - { cause: serialization, weight: 0.5 }\n",
+      "rules[0].group",
+      3,
+      /group "mystery" is not described/,
+    ],
+    [
+      "a fact nothing sets",
+      "rules:\n  - on: log/java-not-serializable\n    effects:\n      - { cause: serialization, weight: 0.5, when: { fact: moon, equals: full } }\n",
+      "rules[0].effects[0].when.fact",
+      4,
+      /fact "moon" is never set/,
+    ],
+    [
+      "two rules for one observation",
+      "rules:\n  - on: log/timeout\n    effects: [{ cause: node-flapping, weight: 0.4 }]\n  - on: log/timeout\n    effects: [{ cause: node-flapping, weight: 0.2 }]\n",
+      "rules[1].on",
+      4,
+      /has another rule above/,
+    ],
+  ];
+  for (const [name, text, path, line, message] of cases) {
+    it(`rejects ${name}, naming the file, the line and the path`, () => {
+      const problems = problemsOf(text);
+      const p = problems.find(
+        (x) =>
+          x.path
+            .map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`))
+            .join("")
+            .slice(1)
+            .replace(/\.\[/g, "[") === path,
+      );
+      expect(p, JSON.stringify(problems)).toBeDefined();
+      expect(p!.file).toBe("catalogue/evidence.yaml");
+      expect(p!.line).toBe(line);
+      expect(p!.message).toMatch(message);
+    });
+  }
+
+  it("accepts the shipped table, checked against the shipped flows, probes and signatures", () => {
+    expect(shipped.weights.table.rules.length).toBeGreaterThan(50);
+  });
+});
+
+describe("a person's single answer", () => {
+  const flow = shipped.flows.get("session-replication")!;
+  const choices = Object.entries(flow.flow.nodes).flatMap(([id, node]) =>
+    node.kind === "question" && node.choices ? node.choices.map((c) => [id, c.value] as const) : [],
+  );
+
+  it("walks every choice of every question", () => {
+    expect(choices.length).toBeGreaterThan(40);
+  });
+
+  it("never names a cause alone, whichever question and choice", async () => {
+    const named: string[] = [];
+    for (const [question, value] of choices) {
+      const step = await engineWith().start(
+        { flowId: flow.flow.id, answers: { [question]: value } },
+        { targets: { nodes: [] } },
+        answersFrom({}),
+      );
+      const report = reportOf(step, flow);
+      if (report.verdict === "cause-found") named.push(`${question}=${value} → ${report.causes[0]!.id}`);
+    }
+    expect(named).toEqual([]);
+  });
+});
