@@ -133,7 +133,9 @@ export function cookieProblems(
       dropped: true,
       detail: "SameSite=None without Secure: browsers reject it",
     });
-  if (c.domain && !domainMatch(url.hostname, c.domain)) {
+  // The Domain as parsed (lower case, one leading dot dropped): tough-cookie stores `..example.com` or a Unicode
+  // name under a key no request ever finds, so such a cookie is as lost as a mismatched one.
+  if (c.domain && !domainMatch(canonicalDomain(url.hostname), c.domain, false)) {
     problems.push({
       rule: "domain-mismatch",
       dropped: true,
