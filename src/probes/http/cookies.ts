@@ -102,8 +102,8 @@ function isPublicSuffix(domain: string): boolean {
 /**
  * How browsers (RFC 6265bis, as Chromium and Firefox apply it) treat this Set-Cookie received from `url`.
  * `appPath` is a path the app needs the cookie on; `session` marks the session cookie, for the HttpOnly advice.
- * Domain and path matching and public suffixes are tough-cookie's, so the explanation and the jar cannot disagree
- * on them.
+ * Domain and path matching and the public suffix list are tough-cookie's own functions, so the explanation and the
+ * jar agree on them.
  */
 export function cookieProblems(
   c: SetCookie,
