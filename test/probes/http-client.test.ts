@@ -141,6 +141,12 @@ describe("cookie rules as browsers apply them", () => {
     ["connect.sid=x; Path=/; HttpOnly; SameSite=None", https, {}, ["samesite-none-without-secure"]],
     ["connect.sid=x; Path=/; HttpOnly; Domain=other.example", https, {}, ["domain-mismatch"]],
     ["connect.sid=x; Path=/; HttpOnly; Domain=.example.com", https, {}, []],
+    [
+      "connect.sid=x; Path=/; HttpOnly; Domain=co.uk",
+      new URL("https://shop.co.uk/login"),
+      {},
+      ["domain-public-suffix"],
+    ],
     ["__Host-sid=x; Path=/app; Secure; HttpOnly", https, {}, ["host-prefix"]],
     ["__Secure-sid=x; Path=/; HttpOnly", https, {}, ["secure-prefix"]],
     ["big=<4100 bytes>".replace("<4100 bytes>", "v".repeat(4100)), https, {}, ["too-large"]],

@@ -1,10 +1,24 @@
-import { parseString } from "set-cookie-parser";
+import { isIP } from "node:net";
+import { inspect } from "node:util";
+import {
+  canonicalDomain,
+  Cookie,
+  cookieCompare,
+  CookieJar as ToughCookieJar,
+  defaultPath,
+  domainMatch,
+  getPublicSuffix,
+  MemoryCookieStore,
+  pathMatch,
+} from "tough-cookie";
+import { displayUrl } from "./client.js";
 
 export type SetCookie = {
   name: string;
   value: string;
   /** Bytes of name and value, the size browsers limit. */
   size: number;
+  /** Lower-cased, without a leading dot. */
   domain?: string;
   path?: string;
   expires?: Date;
@@ -19,8 +33,10 @@ export type CookieRule =
   | "secure-over-http"
   | "samesite-none-without-secure"
   | "domain-mismatch"
+  | "domain-public-suffix"
   | "secure-prefix"
   | "host-prefix"
+  | "refused"
   | "expired-on-arrival"
   | "path-excludes-app"
   | "lifetime-capped"
@@ -33,35 +49,41 @@ export type CookieProblem = { rule: CookieRule; dropped: boolean; detail: string
 const MAX_SIZE = 4096;
 const MAX_LIFETIME_DAYS = 400;
 
-/** One Set-Cookie header value → its cookie, values kept as sent (not URL-decoded). */
+/**
+ * Rules under which browsers refuse to store a cookie. The jar keeps such a cookie out of tough-cookie even where
+ * tough-cookie would store it (it enforces neither the size limit nor SameSite=None's need for Secure). An expired
+ * cookie still goes in, since it deletes the one it replaces; one whose Path misses the app is stored, only not sent
+ * there.
+ */
+const REFUSED_ON_ARRIVAL: ReadonlySet<CookieRule> = new Set([
+  "too-large",
+  "secure-over-http",
+  "samesite-none-without-secure",
+  "domain-mismatch",
+  "domain-public-suffix",
+  "secure-prefix",
+  "host-prefix",
+]);
+
+/** One Set-Cookie header value → its cookie, parsed as the jar parses it (RFC 6265 §5.2), the value as sent. */
 export function parseSetCookie(raw: string): SetCookie | undefined {
-  const c = parseString(raw, { decodeValues: false });
-  if (!c?.name) return undefined;
+  const c = Cookie.parse(raw);
+  return c && described(c);
+}
+
+function described(c: Cookie): SetCookie {
   return {
-    name: c.name,
+    name: c.key,
     value: c.value,
-    size: Buffer.byteLength(c.name) + Buffer.byteLength(c.value),
-    domain: c.domain || undefined,
-    path: c.path || undefined,
-    expires: c.expires && !Number.isNaN(c.expires.getTime()) ? c.expires : undefined,
-    maxAge: c.maxAge,
-    secure: Boolean(c.secure),
-    httpOnly: Boolean(c.httpOnly),
+    size: Buffer.byteLength(c.key) + Buffer.byteLength(c.value),
+    domain: c.domain ?? undefined,
+    path: c.path ?? undefined,
+    expires: c.expires instanceof Date ? c.expires : undefined,
+    maxAge: c.maxAge === null ? undefined : Number(c.maxAge),
+    secure: c.secure,
+    httpOnly: c.httpOnly,
     sameSite: c.sameSite,
   };
-}
-
-/** Whether `host` domain-matches `domain` (RFC 6265 §5.1.3). */
-export function domainMatches(host: string, domain: string): boolean {
-  const h = host.toLowerCase();
-  const d = domain.toLowerCase().replace(/^\./, "");
-  return h === d || (h.endsWith(`.${d}`) && !/^[\d.]+$/.test(h));
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (requestPath === cookiePath) return true;
-  if (!requestPath.startsWith(cookiePath)) return false;
-  return cookiePath.endsWith("/") || requestPath[cookiePath.length] === "/";
 }
 
 /** The cookie's lifetime in seconds as a browser computes it (Max-Age wins), on the server's clock when known. */
@@ -71,9 +93,17 @@ export function lifetimeSeconds(c: SetCookie, serverDate?: Date): number | undef
   return undefined;
 }
 
+/** A Domain naming a public suffix (`co.uk`, `github.io`), decided on tough-cookie's public suffix list. */
+function isPublicSuffix(domain: string): boolean {
+  const canonical = canonicalDomain(domain) ?? domain;
+  return !isIP(canonical) && !getPublicSuffix(canonical, { allowSpecialUseDomain: true, ignoreError: true });
+}
+
 /**
  * How browsers (RFC 6265bis, as Chromium and Firefox apply it) treat this Set-Cookie received from `url`.
  * `appPath` is a path the app needs the cookie on; `session` marks the session cookie, for the HttpOnly advice.
+ * Domain and path matching and the public suffix list are tough-cookie's own functions, so the explanation and the
+ * jar agree on them.
  */
 export function cookieProblems(
   c: SetCookie,
@@ -88,6 +118,7 @@ export function cookieProblems(
       dropped: true,
       detail: `${c.size} bytes of name and value: browsers ignore cookies over ${MAX_SIZE}`,
     });
+  // Browsers exempt http://localhost; the probe does not, so a lab on loopback reports what production would do.
   if (c.secure && !https) {
     problems.push({
       rule: "secure-over-http",
@@ -102,11 +133,19 @@ export function cookieProblems(
       dropped: true,
       detail: "SameSite=None without Secure: browsers reject it",
     });
-  if (c.domain && !domainMatches(url.hostname, c.domain)) {
+  // The Domain as parsed (lower case, one leading dot dropped): tough-cookie stores `..example.com` or a Unicode
+  // name under a key no request ever finds, so such a cookie is as lost as a mismatched one.
+  if (c.domain && !domainMatch(canonicalDomain(url.hostname), c.domain, false)) {
     problems.push({
       rule: "domain-mismatch",
       dropped: true,
       detail: `Domain=${c.domain} does not domain-match ${url.hostname}: browsers reject it`,
+    });
+  } else if (c.domain && isPublicSuffix(c.domain)) {
+    problems.push({
+      rule: "domain-public-suffix",
+      dropped: true,
+      detail: `Domain=${c.domain} is a public suffix, shared by unrelated sites: browsers reject it`,
     });
   }
   if (c.name.startsWith("__Secure-") && (!c.secure || !https))
@@ -130,11 +169,12 @@ export function cookieProblems(
         : `Expires ${c.expires!.toUTCString()} is before the server's own Date ${opts.serverDate?.toUTCString() ?? "(now)"}`;
     problems.push({ rule: "expired-on-arrival", dropped: true, detail: `${by}: it expires on arrival` });
   }
-  if (opts.appPath && !pathMatches(opts.appPath, c.path ?? defaultPath(url.pathname))) {
+  const path = c.path ?? defaultPath(url.pathname);
+  if (opts.appPath && !pathMatch(opts.appPath, path)) {
     problems.push({
       rule: "path-excludes-app",
       dropped: true,
-      detail: `Path=${c.path ?? defaultPath(url.pathname)} does not cover ${opts.appPath}: it is not sent there`,
+      detail: `Path=${path} does not cover ${opts.appPath}: it is not sent there`,
     });
   }
   if (life !== undefined && life > MAX_LIFETIME_DAYS * 86400) {
@@ -159,70 +199,108 @@ export function cookieProblems(
   return problems;
 }
 
-/** RFC 6265 default-path: the request path up to its last slash. */
-function defaultPath(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
+/** The latest time a Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Gives the cookie the absolute expiry a browser gives it, from its lifetime: Max-Age counted from now (tough-cookie
+ * counts it from the cookie's last use, so a cookie sent on every request would never expire), Expires moved by the
+ * server clock's offset from ours (as Chromium and Firefox do, so a server whose clock is off does not expire
+ * cookies early).
+ */
+function withBrowserExpiry(c: Cookie, lifetime: number | undefined): Cookie {
+  if (lifetime === undefined) return c;
+  const at = Date.now() + lifetime * 1000;
+  c.expires = at >= MAX_DATE_MS ? "Infinity" : new Date(Math.max(at, 0));
+  c.maxAge = null;
+  return c;
 }
 
-type Stored = SetCookie & { hostOnly: boolean; host: string; expiresAt?: number };
+/** Every probe request is a same-site, top-level request to the target: SameSite never withholds a cookie there. */
+const SAME_SITE = { sameSiteContext: "strict" } as const;
 
-/** A browser-like cookie jar: stores what browsers would store, sends what they would send. */
+/**
+ * A browser-like cookie jar. tough-cookie stores the cookies and decides what is sent where (domain and path
+ * matching, public suffixes, prefixes, Secure, expiry, order); `cookieProblems` explains, for every cookie received,
+ * what a browser drops or withholds and why. Values stay inside: what the jar shows a log is names and rules.
+ */
 export class CookieJar {
-  private cookies: Stored[] = [];
+  readonly #store = new MemoryCookieStore();
+  readonly #jar = new ToughCookieJar(this.#store, {
+    // No loopback exemption for Secure, as in cookieProblems.
+    allowSecureOnLocal: false,
+    // A refused prefix throws, so the jar sees every refusal instead of a silent no-op.
+    prefixSecurity: "strict",
+  });
   /** Every Set-Cookie seen, with the problems it had, in order. */
   readonly seen: Array<{ cookie: SetCookie; url: URL; problems: CookieProblem[]; serverDate?: Date }> = [];
 
   constructor(private readonly opts: { appPath?: string; isSession?: (name: string) => boolean } = {}) {}
 
   store(headers: string[], url: URL, dateHeader?: string): void {
-    const serverDate = dateHeader ? new Date(dateHeader) : undefined;
+    const date = dateHeader ? new Date(dateHeader) : undefined;
+    const serverDate = date && !Number.isNaN(date.getTime()) ? date : undefined;
     for (const raw of headers) {
-      const cookie = parseSetCookie(raw);
-      if (!cookie) continue;
+      // Not a cookie at all (no name=value pair): browsers ignore the line, and so does the jar.
+      const parsed = Cookie.parse(raw);
+      if (!parsed) continue;
+      const cookie = described(parsed);
       const problems = cookieProblems(cookie, url, {
         serverDate,
         appPath: this.opts.appPath,
         session: this.opts.isSession?.(cookie.name),
       });
+      if (!problems.some((p) => p.dropped && REFUSED_ON_ARRIVAL.has(p.rule))) {
+        try {
+          const lifetime = lifetimeSeconds(cookie, serverDate);
+          this.#jar.setCookieSync(withBrowserExpiry(parsed, lifetime), url, SAME_SITE);
+        } catch (err) {
+          const why = (err as Error).message;
+          problems.push({
+            rule: "refused",
+            dropped: true,
+            detail: `the cookie jar refuses it: ${cookie.value ? why.replaceAll(cookie.value, "…") : why}`,
+          });
+        }
+      }
       this.seen.push({ cookie, url, problems, serverDate });
-      const domain = cookie.domain?.replace(/^\./, "").toLowerCase();
-      const path = cookie.path ?? defaultPath(url.pathname);
-      this.cookies = this.cookies.filter(
-        (c) => !(c.name === cookie.name && c.path === path && (c.domain ?? c.host) === (domain ?? url.hostname)),
-      );
-      const lost = problems.some((p) => p.dropped && p.rule !== "path-excludes-app");
-      if (lost) continue;
-      const life = lifetimeSeconds(cookie, serverDate);
-      this.cookies.push({
-        ...cookie,
-        domain,
-        path,
-        hostOnly: !domain,
-        host: url.hostname,
-        expiresAt: life === undefined ? undefined : Date.now() + life * 1000,
-      });
     }
   }
 
+  /** The Cookie header a browser sends to `url`: longest Path first, then oldest first. */
   header(url: URL): string {
-    const now = Date.now();
-    return this.cookies
-      .filter(
-        (c) =>
-          (c.expiresAt === undefined || c.expiresAt > now) &&
-          (c.hostOnly ? c.host === url.hostname : domainMatches(url.hostname, c.domain!)),
-      )
-      .filter((c) => pathMatches(url.pathname, c.path!) && (!c.secure || url.protocol === "https:"))
-      .map((c) => `${c.name}=${c.value}`)
-      .join("; ");
+    return this.#jar.getCookieStringSync(url, SAME_SITE);
   }
 
   get(name: string): string | undefined {
-    return this.cookies.find((c) => c.name === name)?.value;
+    return this.#live().find((c) => c.key === name)?.value;
   }
 
   names(): string[] {
-    return this.cookies.map((c) => c.name);
+    return [...new Set(this.#live().map((c) => c.key))];
+  }
+
+  /** Stored cookies not yet expired, in the order they would be sent. */
+  #live(): Cookie[] {
+    let all: Cookie[] = [];
+    // The memory store answers synchronously.
+    this.#store.getAllCookies((_, cookies) => (all = cookies ?? []));
+    const now = Date.now();
+    return all.filter((c) => (c.expiryTime() ?? Infinity) > now).sort(cookieCompare);
+  }
+
+  toJSON(): { cookies: string[]; seen: Array<{ name: string; from: string; rules: CookieRule[] }> } {
+    return {
+      cookies: this.names(),
+      seen: this.seen.map((s) => ({
+        name: s.cookie.name,
+        from: displayUrl(s.url),
+        rules: s.problems.map((p) => p.rule),
+      })),
+    };
+  }
+
+  [inspect.custom](): ReturnType<CookieJar["toJSON"]> {
+    return this.toJSON();
   }
 }
