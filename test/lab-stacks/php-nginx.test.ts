@@ -34,7 +34,12 @@ async function phpNodes(env: Record<string, string>, count = 2): Promise<AppNode
 
 /** How many requests for `path` each node has logged. */
 function served(nodes: AppNode[], path: string): number[] {
-  return nodes.map((n) => readFileSync(n.logFile!, "utf8").split("\n").filter((l) => l.endsWith(` GET ${path}`)).length);
+  return nodes.map(
+    (n) =>
+      readFileSync(n.logFile!, "utf8")
+        .split("\n")
+        .filter((l) => l.endsWith(` GET ${path}`)).length,
+  );
 }
 
 describe("the PHP stack", () => {
@@ -90,7 +95,10 @@ describe("nginx in front of PHP", () => {
         expect((await client.request(`${sticky.url}/account.php`)).body).toContain("Signed in as demo");
       const after = served(nodes, "/account.php");
       const counts = after.map((n, i) => n - before[i]!);
-      expect(counts.filter((c) => c > 0), `user ${user}: ${counts}`).toEqual([4]);
+      expect(
+        counts.filter((c) => c > 0),
+        `user ${user}: ${counts}`,
+      ).toEqual([4]);
       homes.add(counts.indexOf(4));
     }
     // Different users hash to different nodes: the key is the cookie's value, not a constant.
