@@ -104,4 +104,16 @@ describe("nginx in front of PHP", () => {
     // Different users hash to different nodes: the key is the cookie's value, not a constant.
     expect(homes.size).toBe(2);
   });
+
+  it("has a cache zone for proxy_cache in the server block", async () => {
+    const nodes = await phpNodes({ SAVE_HANDLER: "files" }, 1);
+    const cache = await startNginx(
+      nodes.map((n) => ({ name: n.name, port: n.port })),
+      { frontLines: ["proxy_cache app;", "proxy_cache_valid 200 1m;", "add_header X-Cache $upstream_cache_status;"] },
+    );
+    running.push(cache);
+    const status = async () => (await fetch(`${cache.url}/health.php`)).headers.get("x-cache");
+    expect([await status(), await status()]).toEqual(["MISS", "HIT"]);
+    expect(served(nodes, "/health.php")).toEqual([1]);
+  });
 });
