@@ -33,6 +33,9 @@ function stickyKey(backends: Backend[]): { map: string[]; variable: string } {
  *
  * - Round robin by default; `sticky` is open-source nginx's way, `hash <session cookie> consistent` (the cookie-
  *   inserting `sticky cookie` is nginx Plus only); `lines` go into the upstream (`ip_hash;`, `least_conn;` …).
+ *   Hashing on the session cookie holds only once the cookie exists: a request without it goes round robin (an
+ *   empty key), and a new or regenerated id hashes to any node, so with node-local sessions about half the users
+ *   lose the session created at sign-in. It suits a shared store, not sessions in node memory.
  * - `healthCheck`: open-source nginx has only passive checks. A backend that fails a request (connection error,
  *   timeout, a 5xx answer) is left out for `fail_timeout`; the health path itself is never requested.
  * - `frontLines` go into the server block (`add_header …`, `proxy_cache app;` …).
