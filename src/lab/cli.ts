@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { projectPath } from "../paths.js";
 import { MISLEADING } from "./grade.js";
+import { killTree } from "./processes.js";
 import { runScenarios, type ScenarioRun } from "./run.js";
 import { bringUp, loadScenarios } from "./scenario.js";
 import { expectedVerdict, type Scenario } from "./schema.js";
@@ -21,13 +22,7 @@ function quote(arg: string): string {
 }
 
 function stop(state: State): void {
-  for (const pid of state.pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  for (const pid of state.pids) killTree(pid);
   for (const dir of state.dirs) rmSync(dir, { recursive: true, force: true });
   rmSync(statePath(state.id), { force: true });
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,45 @@ function launch(l: Launch, opts: StartOptions): ChildProcess {
   return child;
 }
 
+/** Every process descended from `pid`, read from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length;) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
+/**
+ * Kills a process and every process it forked. PHP's built-in server and nginx fork workers that keep serving
+ * when only their parent is killed; the parent goes first, so it cannot fork a replacement.
+ */
+export function killTree(pid: number): void {
+  const forked = descendants(pid);
+  for (const p of [pid, ...forked]) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function stopper(child: ChildProcess, cleanup?: string): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
@@ -80,7 +119,7 @@ function stopper(child: ChildProcess, cleanup?: string): () => Promise<void> {
       };
       if (child.exitCode !== null || child.signalCode !== null) return done();
       child.once("exit", done);
-      child.kill("SIGKILL");
+      killTree(child.pid!);
     });
 }
 

@@ -10,6 +10,8 @@ import type { AppNode, AppPaths } from "./stacks/types.js";
  */
 export class LabClient {
   readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie header received, attributes and all. */
+  readonly setCookies: string[] = [];
 
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
     let target = new URL(url);
@@ -27,6 +29,7 @@ export class LabClient {
         },
       });
       for (const line of res.headers.getSetCookie()) {
+        this.setCookies.push(line);
         const [pair] = line.split(";");
         const eq = pair!.indexOf("=");
         if (eq <= 0) continue;
@@ -87,12 +90,18 @@ async function withStore<T>(url: string | undefined, fn: (r: Redis) => Promise<T
   }
 }
 
+/** Where a proof signs in: the balancer, or a node (1-based). */
+function baseOf(proof: { kind: string; via: "balancer" | number }, ctx: ProofContext): string {
+  const base = proof.via === "balancer" ? ctx.balancer : ctx.nodes[proof.via - 1]?.url;
+  if (!base) throw new Error(`${proof.kind} proof: no ${proof.via === "balancer" ? "balancer" : `node ${proof.via}`}`);
+  return base;
+}
+
 /** Runs one proof; `ok` says whether what it measured meets the scenario's expectation. */
 export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofResult> {
   switch (proof.kind) {
     case "continuity": {
-      const base = proof.via === "balancer" ? ctx.balancer : ctx.nodes[proof.via - 1]?.url;
-      if (!base) throw new Error(`continuity proof: no ${proof.via === "balancer" ? "balancer" : `node ${proof.via}`}`);
+      const base = baseOf(proof, ctx);
       const client = new LabClient();
       await client.signIn(base, ctx.paths);
       let lost = 0;
@@ -101,6 +110,16 @@ export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofRe
         if (!ctx.paths.signedIn(res.status, res.body)) lost++;
       }
       return { proof, ok: meets(lost, proof.lost), measured: `${lost} of ${proof.requests} requests lost the session` };
+    }
+    case "set-cookie": {
+      const client = new LabClient();
+      await client.signIn(baseOf(proof, ctx), ctx.paths);
+      const found = client.setCookies.some((line) => new RegExp(proof.pattern, "i").test(line));
+      return {
+        proof,
+        ok: found,
+        measured: `the sign-in set ${client.setCookies.length} cookie(s), ${found ? "one" : "none"} matching /${proof.pattern}/i`,
+      };
     }
     case "cross-node": {
       const [from, to] = [ctx.nodes[proof.from - 1], ctx.nodes[proof.to - 1]];

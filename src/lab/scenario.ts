@@ -90,7 +90,7 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
     if (nodes.length && paths) {
       const b = scenario.balancer;
       balancer = await BALANCERS.get(b.kind)!.start(
-        nodes.map((n) => ({ name: n.name, port: n.port, route: n.route })),
+        nodes.map((n) => ({ name: n.name, port: n.port, route: n.route, sessionCookie: n.sessionCookie })),
         {
           ...start,
           sticky: b.sticky,

@@ -29,6 +29,12 @@ export const Proof = z.discriminatedUnion("kind", [
     to: z.number().int().min(1).default(2),
     recognised: z.boolean(),
   }),
+  /** A sign-in (through the balancer, or one node) sets a cookie whose Set-Cookie header matches (case-insensitive). */
+  z.strictObject({
+    kind: z.literal("set-cookie"),
+    via: z.union([z.literal("balancer"), z.number().int().min(1)]).default("balancer"),
+    pattern: z.string(),
+  }),
   /** A field of the store's INFO. */
   z.strictObject({ kind: z.literal("redis-info"), field: z.string(), expect: Expectation }),
   /** Keys matching a SCAN pattern: their count, or the largest TTL among them (seconds; -1 when none has one). */

@@ -24,7 +24,12 @@ export async function startExpress(
     }),
     opts,
   );
-  return { ...running, name: env.NODE_NAME ?? `node-${running.port}`, route: env.JVMROUTE || undefined };
+  return {
+    ...running,
+    name: env.NODE_NAME ?? `node-${running.port}`,
+    route: env.JVMROUTE || undefined,
+    sessionCookie: env.JVMROUTE === undefined ? "connect.sid" : "JSESSIONID",
+  };
 }
 
 /** Express with express-session: the variables are documented at the top of lab/apps/express/session-app.mjs. */

@@ -34,6 +34,8 @@ export type AppNode = Running & {
   name: string;
   /** A route the node appends to its session ids (Tomcat jvmRoute), for a balancer that routes on it. */
   route?: string;
+  /** The name of its session cookie, for a balancer that hashes on it (nginx). */
+  sessionCookie?: string;
 };
 
 /** A login request the diagnosing engineer would configure (`--login`), when the stack needs one. */
@@ -60,7 +62,7 @@ export type AppStack = {
   start(node: NodeSpec, ctx: AppContext): Promise<AppNode>;
 };
 
-export type Backend = { name: string; port: number; route?: string };
+export type Backend = { name: string; port: number; route?: string; sessionCookie?: string };
 
 export type BalancerOptions = StartOptions & {
   /** Cookie-based stickiness in the balancer's own way (HAProxy cookie insert, Apache stickysession, nginx hash). */
