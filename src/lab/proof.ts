@@ -93,14 +93,21 @@ export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofRe
     case "continuity": {
       const base = proof.via === "balancer" ? ctx.balancer : ctx.nodes[proof.via - 1]?.url;
       if (!base) throw new Error(`continuity proof: no ${proof.via === "balancer" ? "balancer" : `node ${proof.via}`}`);
-      const client = new LabClient();
-      await client.signIn(base, ctx.paths);
       let lost = 0;
-      for (let i = 0; i < proof.requests; i++) {
-        const res = await client.request(new URL(ctx.paths.check, base).href);
-        if (!ctx.paths.signedIn(res.status, res.body)) lost++;
+      for (let u = 0; u < proof.users; u++) {
+        const client = new LabClient();
+        await client.signIn(base, ctx.paths);
+        for (let i = 0; i < proof.requests; i++) {
+          const res = await client.request(new URL(ctx.paths.check, base).href);
+          if (!ctx.paths.signedIn(res.status, res.body)) lost++;
+        }
       }
-      return { proof, ok: meets(lost, proof.lost), measured: `${lost} of ${proof.requests} requests lost the session` };
+      const users = proof.users > 1 ? ` (${proof.users} users)` : "";
+      return {
+        proof,
+        ok: meets(lost, proof.lost),
+        measured: `${lost} of ${proof.requests * proof.users} requests${users} lost the session`,
+      };
     }
     case "cross-node": {
       const [from, to] = [ctx.nodes[proof.from - 1], ctx.nodes[proof.to - 1]];

@@ -1,9 +1,13 @@
+import { apacheBalancer } from "../balancers/apache.js";
 import { haproxyBalancer } from "../balancers/haproxy.js";
 import { expressStack } from "./express.js";
+import { tomcatStack } from "./tomcat.js";
 import type { AppStack, BalancerKind } from "./types.js";
 
 /** App stacks the lab can run, by the `app.kind` scenarios name. */
-export const APP_STACKS: ReadonlyMap<string, AppStack> = new Map([expressStack].map((s) => [s.kind, s]));
+export const APP_STACKS: ReadonlyMap<string, AppStack> = new Map([expressStack, tomcatStack].map((s) => [s.kind, s]));
 
 /** Balancers the lab can put in front, by the `balancer.kind` scenarios name. */
-export const BALANCERS: ReadonlyMap<string, BalancerKind> = new Map([haproxyBalancer].map((b) => [b.kind, b]));
+export const BALANCERS: ReadonlyMap<string, BalancerKind> = new Map(
+  [haproxyBalancer, apacheBalancer].map((b) => [b.kind, b]),
+);
