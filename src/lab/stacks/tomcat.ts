@@ -69,7 +69,9 @@ function clusterXml(self: Member, members: Member[]): string {
   return `
       <!-- Synchronous acknowledgement (6): a round-robin balancer may send the very next request to another node. -->
       <Cluster className="org.apache.catalina.ha.tcp.SimpleTcpCluster" channelSendOptions="6">
-        <Manager className="org.apache.catalina.ha.session.DeltaManager"
+        <!-- Nodes that start together each ask the other for its sessions, and one drops the other's request while
+             it waits for its own answer: it would wait the full 60 s state transfer timeout for nothing. -->
+        <Manager className="org.apache.catalina.ha.session.DeltaManager" stateTransferTimeout="5"
                  expireSessionsOnShutdown="false" notifyListenersOnReplication="true"/>
         <Channel className="org.apache.catalina.tribes.group.GroupChannel">
           <Membership className="org.apache.catalina.tribes.membership.StaticMembershipService">
@@ -191,8 +193,10 @@ export async function startTomcat(node: NodeSpec, ctx: AppContext): Promise<AppN
   try {
     await warmUp(running.url);
   } catch (err) {
+    // The folder goes with the node: keep the end of its log in the error.
+    const tail = readFileSync(running.logFile!, "utf8").split("\n").slice(-30).join("\n");
     await running.stop();
-    throw err;
+    throw new Error(`${(err as Error).message}\n${tail}`, { cause: err });
   }
   return { ...running, name: node.name, route: env.JVM_ROUTE || undefined };
 }
