@@ -53,7 +53,7 @@ export async function startApache(
         "proxy_balancer",
         "lbmethod_byrequests",
         "slotmem_shm",
-        ...(opts.healthCheck ? ["watchdog", "proxy_hcheck"] : []),
+        ...(opts.healthCheck ? ["proxy_hcheck"] : []),
         ...(opts.forwardedProto ? ["headers"] : []),
       ];
       const config = [
