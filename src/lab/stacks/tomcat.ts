@@ -49,7 +49,8 @@ function announce(sharedDir: string, node: NodeSpec): () => Promise<Member[]> {
           const [index, p] = t.split(" ").map(Number);
           return { index: index!, port: p! };
         });
-      if (Date.now() > deadline) throw new Error(`tomcat ${node.name}: the other replicating nodes never announced`);
+      if (Date.now() > deadline)
+        throw new Error(`tomcat ${node.name}: the other replicating nodes never chose their ports`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
