@@ -102,14 +102,21 @@ export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofRe
   switch (proof.kind) {
     case "continuity": {
       const base = baseOf(proof, ctx);
-      const client = new LabClient();
-      await client.signIn(base, ctx.paths);
       let lost = 0;
-      for (let i = 0; i < proof.requests; i++) {
-        const res = await client.request(new URL(ctx.paths.check, base).href);
-        if (!ctx.paths.signedIn(res.status, res.body)) lost++;
+      for (let u = 0; u < proof.users; u++) {
+        const client = new LabClient();
+        await client.signIn(base, ctx.paths);
+        for (let i = 0; i < proof.requests; i++) {
+          const res = await client.request(new URL(ctx.paths.check, base).href);
+          if (!ctx.paths.signedIn(res.status, res.body)) lost++;
+        }
       }
-      return { proof, ok: meets(lost, proof.lost), measured: `${lost} of ${proof.requests} requests lost the session` };
+      const users = proof.users > 1 ? ` (${proof.users} users)` : "";
+      return {
+        proof,
+        ok: meets(lost, proof.lost),
+        measured: `${lost} of ${proof.requests * proof.users} requests${users} lost the session`,
+      };
     }
     case "set-cookie": {
       const client = new LabClient();

@@ -15,10 +15,14 @@ export type Expectation = z.infer<typeof Expectation>;
  * is really there (or, for a healthy system, really absent).
  */
 export const Proof = z.discriminatedUnion("kind", [
-  /** A cookie-keeping client signs in (through the balancer, or one node) and counts answers that are not signed in. */
+  /**
+   * A cookie-keeping client signs in (through the balancer, or one node) and counts answers that are not signed in;
+   * `users` sign in one after another, each with its own cookies (a fault that strikes only the users of one node).
+   */
   z.strictObject({
     kind: z.literal("continuity"),
     via: z.union([z.literal("balancer"), z.number().int().min(1)]).default("balancer"),
+    users: z.number().int().positive().default(1),
     requests: z.number().int().positive().default(12),
     lost: Expectation,
   }),

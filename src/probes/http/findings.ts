@@ -16,6 +16,8 @@ export const COOKIE_FINDINGS: Record<`cookie-${CookieRule}`, string> = {
   "cookie-secure-over-http": "a Secure cookie set over http://, which browsers drop",
   "cookie-samesite-none-without-secure": "SameSite=None without Secure, which browsers reject",
   "cookie-domain-mismatch": "a Domain that does not match the host, which browsers reject",
+  "cookie-domain-public-suffix": "a Domain that is a public suffix (co.uk), which browsers reject",
+  "cookie-refused": "a cookie the browser's rules refuse for another reason",
   "cookie-secure-prefix": "a __Secure- cookie without Secure or https",
   "cookie-host-prefix": "a __Host- cookie breaking its prefix rules",
   "cookie-expired-on-arrival": "a cookie already expired by the server's own clock",

@@ -1,0 +1,1 @@
+<%@ page session="false" trimDirectiveWhitespaces="true" contentType="text/plain; charset=UTF-8" %>OK
