@@ -48,8 +48,9 @@ async function check(scenarios: Scenario[]): Promise<number> {
     const ok = r.asExpected && !MISLEADING.has(r.outcome) && !tooMany;
     if (!ok) bad++;
     const asked = r.asked.length ? `, would ask ${r.asked.join(", ")}` : "";
+    const why = r.report.verdict === "inconclusive" ? ` — ${r.report.summary}` : "";
     process.stdout.write(
-      `${ok ? "✓" : "✗"} ${r.scenario.id}: ${named} (expected ${r.scenario.expect}, ${expectedVerdict(r.scenario)}; ${r.outcome}${asked}) ${(r.ms / 1000).toFixed(1)} s\n`,
+      `${ok ? "✓" : "✗"} ${r.scenario.id}: ${named} (expected ${r.scenario.expect}, ${expectedVerdict(r.scenario)}; ${r.outcome}${asked}) ${(r.ms / 1000).toFixed(1)} s${why}\n`,
     );
   };
   await runScenarios(scenarios, workDir, { concurrency: Number(process.env.LAB_CONCURRENCY ?? 3), onResult: line });

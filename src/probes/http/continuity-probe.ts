@@ -9,6 +9,7 @@ import { recogniseAffinity } from "./names.js";
 import {
   baselineOf,
   cacheHit,
+  carriesSession,
   cookieHeaderWithout,
   distinguishingHeader,
   droppedSessionCookie,
@@ -145,7 +146,9 @@ export const httpContinuityProbe: Probe = {
         });
         return { status: facts["cookie-sent"] === "no" ? "ok" : "partial", target, findings, facts };
       }
-      const shared = other.get(name) === value;
+      // A cookie that carries the session itself is the same for two visitors with the same data signed in the same
+      // second (Flask); only an id that two visitors share means a shared session.
+      const shared = other.get(name) === value && !carriesSession(value);
       if (shared)
         findings.push({
           id: "shared-session-id",

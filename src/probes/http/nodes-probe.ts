@@ -205,7 +205,11 @@ async function sessionOn(
 }
 
 function crossNodeFinding(pairs: number, failures: string[], facts: Record<string, FactValue>): Finding {
-  const data = { pairs, notRecognised: failures.length };
+  // A pair that fails one way only points at something directional (a clock behind rejects cookies signed "in the
+  // future"); different keys fail both ways.
+  const reversed = (f: string) => f.split(" → ").reverse().join(" → ");
+  const oneWay = failures.some((f) => !failures.includes(reversed(f)));
+  const data = { pairs, notRecognised: failures.length, oneWay };
   if (failures.length === 0) {
     facts["cross-node"] = "recognised";
     facts["keys-shared"] = "yes";
@@ -218,7 +222,7 @@ function crossNodeFinding(pairs: number, failures: string[], facts: Record<strin
   facts["cross-node"] = "not-recognised";
   return {
     id: "cross-node-unknown",
-    summary: `${failures.length} of ${pairs} node pairs did not recognise each other's sessions (${failures.join(", ")}): either sessions are not shared, or nodes cannot read each other's`,
+    summary: `${failures.length} of ${pairs} node pairs did not recognise each other's sessions (${failures.join(", ")}${oneWay ? "; one way only" : ""}): either sessions are not shared, or nodes cannot read each other's`,
     data,
   };
 }

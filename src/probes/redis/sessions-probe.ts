@@ -17,6 +17,8 @@ import { withRedis } from "./run.js";
 
 const LARGE = 100 * 1024;
 const SMALL = 20 * 1024;
+/** A store lifetime this long outlasts the idle timeouts apps usually have. */
+const LONG_LIFETIME = 4 * 3600;
 
 /**
  * Samples the session keys (never their contents) to measure TTLs and sizes, and recognises which session store
@@ -46,6 +48,7 @@ export const redisSessionsProbe: Probe = {
     "ttl-shorter-than-idle-timeout": "the store drops sessions before the app's idle timeout",
     ttl: "the store's session lifetime matches the app's idle timeout",
     "ttl-uncompared": "the store's session lifetime, with the app's idle timeout unknown",
+    "ttl-long": "the store keeps sessions for hours (the app's idle timeout unknown)",
     "ttl-short": "sessions live under 10 minutes in the store (the app's timeout unknown)",
     "large-sessions": "most sessions over 100 KB",
     "some-large-sessions": "a few sessions over 100 KB",
@@ -176,6 +179,12 @@ function ttlFindings(
       });
       if (!sample.withoutTtl) facts["ttl-vs-timeout"] = "no";
     }
+  } else if (lifetime >= LONG_LIFETIME) {
+    findings.push({
+      id: "ttl-long",
+      summary: `${dist}: the store keeps sessions for hours, longer than idle timeouts usually are (the app's own is not known)`,
+      data,
+    });
   } else if (lifetime < 600) {
     findings.push({
       id: "ttl-short",
