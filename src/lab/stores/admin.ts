@@ -3,6 +3,8 @@ import { Redis } from "ioredis";
 /** A short-lived connection to one server the lab runs, for its own setup and checks. */
 export async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // Failures reach the caller through the command's promise; the event would only be printed.
+  redis.on("error", () => {});
   try {
     await redis.connect();
     return await fn(redis);
@@ -11,11 +13,23 @@ export async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): P
   }
 }
 
-/** Polls `check` every 100 ms until it holds; throws after `ms`, saying what did not happen. */
+/**
+ * Polls `check` every 100 ms until it holds; throws after `ms`, saying what did not happen. A check that fails counts
+ * as "not yet": servers drop their clients while they change role (Sentinel sends CLIENT KILL to a reconfigured one).
+ */
 export async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${ms / 1000} s`);
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+      throw new Error(`${what} within ${ms / 1000} s${last}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
