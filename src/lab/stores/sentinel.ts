@@ -35,9 +35,16 @@ export async function startSentinelStore(spec: RedisSpec, opts: StartOptions): P
       sentinels.map((s) =>
         withRedis(s.url, (r) =>
           until(`sentinel ${s.url} did not see the replica and the other sentinels`, 10_000, async () => {
-            const replicas = (await r.call("SENTINEL", "REPLICAS", MASTER_NAME)) as unknown[];
+            const replicas = ((await r.call("SENTINEL", "REPLICAS", MASTER_NAME)) as string[][]).map(fields);
             const peers = (await r.call("SENTINEL", "SENTINELS", MASTER_NAME)) as unknown[];
-            return replicas.length === 1 && peers.length === sentinels.length - 1;
+            // Listed is not enough: SENTINEL FAILOVER refuses (NOGOODSLAVE) a replica whose own INFO it has not read.
+            const ready = replicas.filter(
+              (f) =>
+                f.get("flags") === "slave" &&
+                f.get("master-link-status") === "ok" &&
+                Number(f.get("info-refresh")) < 5_000,
+            );
+            return ready.length === 1 && peers.length === sentinels.length - 1;
           }),
         ),
       ),
@@ -76,6 +83,11 @@ export async function startSentinelStore(spec: RedisSpec, opts: StartOptions): P
     await Promise.all(parts.map((p) => p.stop()));
     throw err;
   }
+}
+
+/** A reply of SENTINEL REPLICAS or MASTER: field, value, field, value … */
+function fields(flat: string[]): Map<string, string> {
+  return new Map(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]));
 }
 
 async function startSentinel(masterPort: number, opts: StartOptions): Promise<Running> {
