@@ -66,9 +66,10 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
     }
     const stack = scenario.app ? APP_STACKS.get(scenario.app.kind)! : undefined;
     const app = scenario.app;
-    const nodes =
+    // Every node that did start is stopped with the rest when another one fails to.
+    const started =
       stack && app
-        ? await Promise.all(
+        ? await Promise.allSettled(
             app.nodes.map((n, i) =>
               stack.start(
                 { index: i, name: `n${i + 1}`, env: { ...app.env, ...n.env }, clockOffset: n.clockOffset },
@@ -77,7 +78,10 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
             ),
           )
         : [];
+    const nodes = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     parts.push(...nodes);
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
     const t = scenario.targets;
     const paths: AppPaths | undefined = stack && {
       ...stack.paths,

@@ -63,7 +63,7 @@ export const expressStack: AppStack = {
     health: "/health",
     signedIn: (status, body) => status === 200 && body.includes('"user"'),
   },
-  start: (node, ctx) =>
+  start: async (node, ctx) =>
     startExpress(
       { NODE_NAME: node.name, ...storeEnv(node.env.STORE, ctx.store), ...node.env },
       { detached: ctx.detached, clockOffset: node.clockOffset },
