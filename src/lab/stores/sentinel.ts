@@ -31,42 +31,7 @@ export async function startSentinelStore(spec: RedisSpec, opts: StartOptions): P
       parts.push(sentinel);
       sentinels.push(sentinel);
     }
-    await Promise.all(
-      sentinels.map((s) =>
-        withRedis(s.url, (r) =>
-          until(`sentinel ${s.url} did not see the replica and the other sentinels`, 10_000, async () => {
-            const replicas = ((await r.call("SENTINEL", "REPLICAS", MASTER_NAME)) as string[][]).map(fields);
-            const peers = (await r.call("SENTINEL", "SENTINELS", MASTER_NAME)) as unknown[];
-            // Listed is not enough: SENTINEL FAILOVER refuses (NOGOODSLAVE) a replica whose own INFO it has not read.
-            const ready = replicas.filter(
-              (f) =>
-                f.get("flags") === "slave" &&
-                f.get("master-link-status") === "ok" &&
-                Number(f.get("info-refresh")) < 5_000,
-            );
-            return ready.length === 1 && peers.length === sentinels.length - 1;
-          }),
-        ),
-      ),
-    );
-
-    const failover = async () => {
-      await withRedis(sentinels[0]!.url, (r) => r.call("SENTINEL", "FAILOVER", MASTER_NAME));
-      await until("Sentinel did not finish the failover", 30_000, async () => {
-        const named = await Promise.all(
-          sentinels.map((s) => withRedis(s.url, (r) => r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME))),
-        );
-        if (!named.every((addr) => (addr as string[])[1] === String(replica.port))) return false;
-        const [promoted, old] = await Promise.all([replicationInfo(replica.url), replicationInfo(master.url)]);
-        return (
-          promoted.get("role") === "master" &&
-          old.get("role") === "slave" &&
-          old.get("master_port") === String(replica.port) &&
-          old.get("master_link_status") === "up"
-        );
-      });
-    };
-
+    await Promise.all(sentinels.map((s) => watching(s, sentinels.length - 1)));
     return {
       info: {
         host: "127.0.0.1",
@@ -77,12 +42,46 @@ export async function startSentinelStore(spec: RedisSpec, opts: StartOptions): P
       probeUrl: `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(",")}/${MASTER_NAME}`,
       adminUrl: master.url,
       parts,
-      afterSignIns: spec.failover ? failover : undefined,
+      afterSignIns: spec.failover ? () => failOver(sentinels, master, replica) : undefined,
     };
   } catch (err) {
     await Promise.all(parts.map((p) => p.stop()));
     throw err;
   }
+}
+
+/** Waits until a sentinel knows the replica well enough to promote it, and its `peers` other sentinels. */
+function watching(sentinel: Running, peers: number): Promise<void> {
+  return withRedis(sentinel.url, (r) =>
+    until(`sentinel ${sentinel.url} did not see the replica and the other sentinels`, 10_000, async () => {
+      const replicas = ((await r.call("SENTINEL", "REPLICAS", MASTER_NAME)) as string[][]).map(fields);
+      const others = (await r.call("SENTINEL", "SENTINELS", MASTER_NAME)) as unknown[];
+      // Listed is not enough: SENTINEL FAILOVER refuses (NOGOODSLAVE) a replica whose own INFO it has not read.
+      const promotable = replicas.filter(
+        (f) =>
+          f.get("flags") === "slave" && f.get("master-link-status") === "ok" && Number(f.get("info-refresh")) < 5_000,
+      );
+      return promotable.length === 1 && others.length === peers;
+    }),
+  );
+}
+
+/** A real failover: the replica is promoted, the old master follows it, and every sentinel names the new one. */
+async function failOver(sentinels: Running[], master: Running, replica: Running): Promise<void> {
+  await withRedis(sentinels[0]!.url, (r) => r.call("SENTINEL", "FAILOVER", MASTER_NAME));
+  await until("Sentinel did not finish the failover", 30_000, async () => {
+    const named = await Promise.all(
+      sentinels.map((s) => withRedis(s.url, (r) => r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME))),
+    );
+    if (!named.every((addr) => (addr as string[])[1] === String(replica.port))) return false;
+    const [promoted, old] = await Promise.all([replicationInfo(replica.url), replicationInfo(master.url)]);
+    return (
+      promoted.get("role") === "master" &&
+      old.get("role") === "slave" &&
+      old.get("master_port") === String(replica.port) &&
+      old.get("master_link_status") === "up"
+    );
+  });
 }
 
 /** A reply of SENTINEL REPLICAS or MASTER: field, value, field, value … */
