@@ -68,6 +68,12 @@ function watching(sentinel: Running, peers: number): Promise<void> {
 
 /** A real failover: the replica is promoted, the old master follows it, and every sentinel names the new one. */
 async function failOver(sentinels: Running[], master: Running, replica: Running): Promise<void> {
+  // SENTINEL FAILOVER promotes the replica as it is: writes it has not received yet are lost, and the old master
+  // drops them when it resyncs. Like a careful operator, the lab lets the replica catch up first.
+  const written = Number((await replicationInfo(master.url)).get("master_repl_offset"));
+  await until("the replica did not catch up with its master", 10_000, async () => {
+    return Number((await replicationInfo(replica.url)).get("slave_repl_offset")) >= written;
+  });
   await withRedis(sentinels[0]!.url, (r) => r.call("SENTINEL", "FAILOVER", MASTER_NAME));
   await until("Sentinel did not finish the failover", 30_000, async () => {
     const named = await Promise.all(
