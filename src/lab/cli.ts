@@ -109,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
     }
     mkdirSync(STATE_DIR, { recursive: true });
     const lab = await bringUp(scenario, { workDir: STATE_DIR, detached: true });
+    // The nodes' logs so far, where the printed command's --evidence expects them.
+    lab.snapshotLogs();
     const command = `npx sessiondoc diagnose ${lab.args.map(quote).join(" ")}`;
     const state: State = {
       id: scenario.id,

@@ -46,7 +46,8 @@ export type Lab = {
 };
 
 /**
- * Brings a scenario up: its store, app nodes, the balancer in front, some logins; writes its pasted evidence to
+ * Brings a scenario up: its store, app nodes, the balancer in front, some logins (and the store's own step after
+ * them, such as a failover, followed by as many logins again); writes its pasted evidence to
  * `workDir`. `detached` leaves the processes running after this process exits (for `lab up`).
  */
 export async function bringUp(scenario: Scenario, opts: { workDir: string; detached?: boolean }): Promise<Lab> {
@@ -65,9 +66,10 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
     }
     const stack = scenario.app ? APP_STACKS.get(scenario.app.kind)! : undefined;
     const app = scenario.app;
-    const nodes =
+    // Every node that did start is stopped with the rest when another one fails to.
+    const started =
       stack && app
-        ? await Promise.all(
+        ? await Promise.allSettled(
             app.nodes.map((n, i) =>
               stack.start(
                 { index: i, name: `n${i + 1}`, env: { ...app.env, ...n.env }, clockOffset: n.clockOffset },
@@ -76,7 +78,10 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
             ),
           )
         : [];
+    const nodes = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     parts.push(...nodes);
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
     const t = scenario.targets;
     const paths: AppPaths | undefined = stack && {
       ...stack.paths,
@@ -112,7 +117,12 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
       if (t.backendHeader) args.push("--backend-header", t.backendHeader);
       if (t.sessionCookie) args.push("--session-cookie", t.sessionCookie);
     }
-    if (store && t.redis) args.push("--redis", store.probeUrl);
+    if (store?.afterSignIns) {
+      await store.afterSignIns();
+      // Users keep signing in on the store as it is now.
+      if (balancer && paths) await signIns(balancer.url, paths, scenario.logins);
+    }
+    if (store && t.redis) args.push("--redis", t.redisAddress === "app" ? store.info.url : store.probeUrl);
     if (t.sessionPrefix) args.push("--session-prefix", t.sessionPrefix);
     for (const [id, value] of Object.entries(scenario.answers)) args.push("--answer", `${id}=${value}`);
     if (scenario.evidence) {

@@ -59,6 +59,35 @@ const Login = z.strictObject({
   form: env.optional(),
 });
 
+/**
+ * The session store: one server (optionally a replica the app is pointed at), a master and replica watched by
+ * Sentinel, or a three-master Cluster. `args` go to every redis-server.
+ */
+export const RedisSpec = z
+  .strictObject({
+    topology: z.enum(["single", "sentinel", "cluster"]).default("single"),
+    args: z.array(z.string()).default([]),
+    /** The app and the probes use a replica of the store (as after a failover nobody followed). */
+    replica: z.boolean().default(false),
+    /** Cache data sharing the instance: this many keys of this many bytes, written before the app starts. */
+    cache: z.strictObject({ keys: z.number().int().positive(), bytes: z.number().int().positive() }).optional(),
+    /** Sentinel: how many sentinels watch the master (quorum 1). */
+    sentinels: z.number().int().min(1).max(5).default(1),
+    /**
+     * Sentinel: once the first users signed in, a real failover (`SENTINEL FAILOVER`); the lab waits until the
+     * replica is promoted and the old master follows it, then as many users sign in again.
+     */
+    failover: z.boolean().default(false),
+  })
+  .superRefine((spec, ctx) => {
+    const onlyFor = (key: "replica" | "cache" | "failover", topology: string) =>
+      ctx.addIssue({ code: "custom", path: [key], message: `only for topology ${topology}` });
+    if (spec.topology !== "single" && spec.replica) onlyFor("replica", "single");
+    if (spec.topology !== "single" && spec.cache) onlyFor("cache", "single");
+    if (spec.topology !== "sentinel" && spec.failover) onlyFor("failover", "sentinel");
+  });
+export type RedisSpec = z.infer<typeof RedisSpec>;
+
 /** One lab scenario: real parts misconfigured the way teams misconfigure them, and the diagnosis expected. */
 export const Scenario = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -78,16 +107,7 @@ export const Scenario = z.strictObject({
   fast: z.boolean().default(false),
   /** Questions a person would have been asked (left unanswered in --non-interactive): at most this many. */
   questions: z.number().int().min(0).default(0),
-  redis: z
-    .strictObject({
-      topology: z.enum(["single", "sentinel", "cluster"]).default("single"),
-      args: z.array(z.string()).default([]),
-      /** The app and the probes use a replica of the store (as after a failover nobody followed). */
-      replica: z.boolean().default(false),
-      /** Cache data sharing the instance: this many keys of this many bytes, written before the app starts. */
-      cache: z.strictObject({ keys: z.number().int().positive(), bytes: z.number().int().positive() }).optional(),
-    })
-    .optional(),
+  redis: RedisSpec.optional(),
   app: z
     .strictObject({
       kind: z.string().default("express"),
@@ -112,6 +132,11 @@ export const Scenario = z.strictObject({
       url: z.boolean().default(true),
       nodes: z.boolean().default(true),
       redis: z.boolean().default(true),
+      /**
+       * The `--redis` given: the store as its topology is reached ("topology": the server, `redis+sentinel://…/NAME`
+       * or `redis+cluster://…`), or the one address in the app's own config ("app").
+       */
+      redisAddress: z.enum(["topology", "app"]).default("topology"),
       health: z.boolean().default(true),
       sessionPath: z.string().optional(),
       checkPath: z.string().optional(),
@@ -120,7 +145,7 @@ export const Scenario = z.strictObject({
       sessionCookie: z.string().optional(),
       sessionPrefix: z.string().optional(),
     })
-    .default({ url: true, nodes: true, redis: true, health: true }),
+    .default({ url: true, nodes: true, redis: true, redisAddress: "topology", health: true }),
   /** Sessions created through the balancer before diagnosing, so the store holds real traffic. */
   logins: z.number().int().min(0).default(10),
   proof: z.array(Proof).default([]),

@@ -1,69 +1,33 @@
-import { Redis } from "ioredis";
-import { startRedis, type Running, type StartOptions } from "./processes.js";
-import type { Scenario } from "./schema.js";
+import type { StartOptions, Running } from "./processes.js";
+import type { RedisSpec } from "./schema.js";
 import type { StoreInfo } from "./stacks/types.js";
+import { startClusterStore } from "./stores/cluster.js";
+import { startSentinelStore } from "./stores/sentinel.js";
+import { startSingleStore } from "./stores/single.js";
 
 export type LabStore = {
+  /** How the app reaches it: `url` is the one address a client that ignores the topology is configured with. */
   info: StoreInfo;
-  /** The URL sessiondoc is given (`--redis`): what the app itself uses. */
+  /**
+   * What an engineer who knows the topology gives sessiondoc (`--redis`): the server itself,
+   * `redis+sentinel://…/NAME` or `redis+cluster://…`.
+   */
   probeUrl: string;
-  /** An address the lab can read directly for its proofs. */
+  /** An address the lab can read directly for its proofs: the app's own address. */
   adminUrl: string;
   parts: Running[];
+  /** Runs once the apps are up and the first users signed in (a failover). */
+  afterSignIns?: () => Promise<void>;
 };
 
-/** Starts the scenario's store: one redis-server, optionally followed by a replica the app is pointed at. */
-export async function startStore(spec: NonNullable<Scenario["redis"]>, opts: StartOptions): Promise<LabStore> {
-  if (spec.topology !== "single") throw new Error(`redis topology "${spec.topology}" is not available in this lab`);
-  const parts: Running[] = [];
-  try {
-    // A replica syncs at once instead of after Redis' default 5 s diskless-sync delay.
-    const syncNow = spec.replica ? ["--repl-diskless-sync-delay", "0"] : [];
-    const master = await startRedis([...spec.args, ...syncNow], opts);
-    parts.push(master);
-    if (spec.cache) await fillCache(master.url, spec.cache.keys, spec.cache.bytes);
-    let used = master;
-    if (spec.replica) {
-      used = await startRedis(["--replicaof", "127.0.0.1", String(master.port)], opts);
-      parts.push(used);
-      await waitForSync(used.url);
-    }
-    return {
-      info: { host: "127.0.0.1", port: used.port, url: used.url },
-      probeUrl: used.url,
-      adminUrl: used.url,
-      parts,
-    };
-  } catch (err) {
-    await Promise.all(parts.map((p) => p.stop()));
-    throw err;
-  }
-}
-
-/** Cache data sharing the store, written in pipelines; under noeviction some writes may be refused, as in real life. */
-async function fillCache(url: string, keys: number, bytes: number): Promise<void> {
-  const redis = new Redis(url);
-  const value = "c".repeat(bytes);
-  try {
-    for (let i = 0; i < keys; i += 500) {
-      const pipeline = redis.pipeline();
-      for (let j = i; j < Math.min(keys, i + 500); j++) pipeline.set(`cache:item:${j}`, value);
-      await pipeline.exec();
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function waitForSync(url: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    for (let i = 0; i < 100; i++) {
-      if ((await redis.info("replication")).includes("master_link_status:up")) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("the replica did not sync with its master within 10 s");
-  } finally {
-    redis.disconnect();
+/** Starts the scenario's store in its topology. */
+export function startStore(spec: RedisSpec, opts: StartOptions): Promise<LabStore> {
+  switch (spec.topology) {
+    case "single":
+      return startSingleStore(spec, opts);
+    case "sentinel":
+      return startSentinelStore(spec, opts);
+    case "cluster":
+      return startClusterStore(spec, opts);
   }
 }

@@ -3,6 +3,12 @@
 //
 //   PORT, NODE_NAME                 where it listens; X-Backend names it on every answer
 //   STORE=memory|redis, REDIS_URL   where sessions live; STORE_TTL overrides connect-redis' TTL (seconds)
+//   STORE=redis-sentinel, REDIS_SENTINELS=host:port,…, REDIS_SENTINEL_NAME
+//                                   sessions on the master Sentinel names, followed through failovers (createSentinel)
+//   STORE=redis-cluster, REDIS_CLUSTER=host:port,…
+//                                   sessions in a Redis Cluster, each key on the master of its slot (createCluster)
+//                                   (STORE=redis against a Sentinel's master or a Cluster node is a plain client to
+//                                   that one address, as a team that ignores the topology configures it)
 //   SECRET                          the session signing secret
 //   COOKIE_SECURE=1, TRUST_PROXY=1  Secure cookies; trust X-Forwarded-Proto from the proxy in front
 //   SAMESITE, COOKIE_DOMAIN, COOKIE_PATH, COOKIE_MAXAGE (seconds)
@@ -15,10 +21,11 @@
 //                                   as …" only with a session (=html-same: the signed-in page looks the same too)
 //   ROTATE=1                        a new session id on every request (regenerate, keeping the data)
 //   BACKEND_HEADER=0                no X-Backend header; ECHO_HOST=1 answers a Host header echoing the request's
+// Store errors (a failed request, the client's connection errors) are logged on stderr, one line each.
 import express from "express";
 import session from "express-session";
 import { RedisStore } from "connect-redis";
-import { createClient } from "redis";
+import { createClient, createCluster, createSentinel } from "redis";
 import { randomBytes } from "node:crypto";
 
 const env = process.env;
@@ -57,9 +64,9 @@ if (env.JVMROUTE !== undefined) {
   });
 } else {
   let store;
-  if (env.STORE === "redis") {
-    const client = createClient({ url: env.REDIS_URL });
-    client.on("error", () => {});
+  const client = storeClient();
+  if (client) {
+    client.on("error", (err) => logError(`redis client: ${err.message}`));
     await client.connect();
     store = new RedisStore({ client, prefix: "sess:", ...(env.STORE_TTL ? { ttl: () => Number(env.STORE_TTL) } : {}) });
   }
@@ -112,6 +119,36 @@ if (env.JVMROUTE !== undefined) {
     }
     return req.session.user ? res.json({ user: req.session.user, node }) : res.status(401).json({ error: "anonymous" });
   });
+}
+
+app.use((err, req, res, _next) => {
+  logError(`${req.method} ${req.path}: ${err.message}`);
+  // express-session sends the headers (cookie included) and all but the last byte before the store's save or touch
+  // completes: a failed save still reaches the user as the route's own answer, which express-session then finishes.
+  if (!res.headersSent) res.status(500).send("internal error");
+});
+
+function logError(message) {
+  console.error(`${new Date().toISOString()} ERROR [${node}] ${message}`);
+}
+
+function storeClient() {
+  const addresses = (list) =>
+    list
+      .split(",")
+      .map((a) => ({ host: a.slice(0, a.lastIndexOf(":")), port: Number(a.slice(a.lastIndexOf(":") + 1)) }));
+  switch (env.STORE) {
+    case "redis":
+      return createClient({ url: env.REDIS_URL });
+    case "redis-sentinel":
+      return createSentinel({
+        name: env.REDIS_SENTINEL_NAME,
+        sentinelRootNodes: addresses(env.REDIS_SENTINELS),
+        passthroughClientErrorEvents: true,
+      });
+    case "redis-cluster":
+      return createCluster({ rootNodes: addresses(env.REDIS_CLUSTER).map((socket) => ({ socket })) });
+  }
 }
 
 const server = app.listen(Number(env.PORT ?? 3000), "127.0.0.1", () =>

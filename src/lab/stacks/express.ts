@@ -1,27 +1,33 @@
+import { join } from "node:path";
 import { projectPath } from "../../paths.js";
-import { clockShift, startServer, type StartOptions } from "../processes.js";
-import type { AppNode, AppStack } from "./types.js";
+import { clockShift, scratchDir, startServer, type StartOptions } from "../processes.js";
+import type { AppNode, AppStack, StoreInfo } from "./types.js";
 
 export const EXPRESS_APP = projectPath("lab", "apps", "express", "session-app.mjs");
 
-/** The Express stand-in as its own process; `clockOffset` ("-3h") shifts its clock with libfaketime. */
+/** The Express stand-in as its own process, its output kept in a log; `clockOffset` ("-3h") shifts its clock. */
 export async function startExpress(
   env: Record<string, string> = {},
   opts: StartOptions & { clockOffset?: string } = {},
 ): Promise<AppNode> {
   const running = await startServer(
     "the Express app",
-    (port) => ({
-      command: process.execPath,
-      args: [EXPRESS_APP],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        NODE_NAME: env.NODE_NAME ?? `node-${port}`,
-        ...clockShift(opts.clockOffset),
-        ...env,
-      },
-    }),
+    (port) => {
+      const dir = scratchDir("express");
+      return {
+        command: process.execPath,
+        args: [EXPRESS_APP],
+        env: {
+          ...process.env,
+          PORT: String(port),
+          NODE_NAME: env.NODE_NAME ?? `node-${port}`,
+          ...clockShift(opts.clockOffset),
+          ...env,
+        },
+        cleanup: dir,
+        logFile: join(dir, "app.log"),
+      };
+    },
     opts,
   );
   return {
@@ -30,6 +36,25 @@ export async function startExpress(
     route: env.JVMROUTE || undefined,
     sessionCookie: env.JVMROUTE === undefined ? "connect.sid" : "JSESSIONID",
   };
+}
+
+const addresses = (list: Array<{ host: string; port: number }>) => list.map((a) => `${a.host}:${a.port}`).join(",");
+
+/** Where the kind of client a node's `STORE` names finds the scenario's store. */
+function storeEnv(kind: string | undefined, store: StoreInfo | undefined): Record<string, string> {
+  if (!store) return {};
+  switch (kind) {
+    case "redis":
+      return { REDIS_URL: store.url };
+    case "redis-sentinel":
+      if (!store.sentinel) throw new Error("STORE=redis-sentinel needs a store of topology sentinel");
+      return { REDIS_SENTINELS: addresses(store.sentinel.sentinels), REDIS_SENTINEL_NAME: store.sentinel.name };
+    case "redis-cluster":
+      if (!store.cluster) throw new Error("STORE=redis-cluster needs a store of topology cluster");
+      return { REDIS_CLUSTER: addresses(store.cluster.nodes) };
+    default:
+      return {};
+  }
 }
 
 /** Express with express-session: the variables are documented at the top of lab/apps/express/session-app.mjs. */
@@ -43,13 +68,9 @@ export const expressStack: AppStack = {
     health: "/health",
     signedIn: (status, body) => status === 200 && (body.includes('"user"') || body.includes("Signed in as")),
   },
-  start: (node, ctx) =>
+  start: async (node, ctx) =>
     startExpress(
-      {
-        NODE_NAME: node.name,
-        ...(node.env.STORE === "redis" && ctx.store ? { REDIS_URL: ctx.store.url } : {}),
-        ...node.env,
-      },
+      { NODE_NAME: node.name, ...storeEnv(node.env.STORE, ctx.store), ...node.env },
       { detached: ctx.detached, clockOffset: node.clockOffset },
     ),
 };
