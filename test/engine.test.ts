@@ -274,7 +274,7 @@ describe("a diagnosis saved mid-way", () => {
     const v1 = flowFromText(readFileSync(withProbesFile, "utf8"));
     const store = new MemoryStore();
     const log = evidenceFromLog("ERR max number of clients reached", "redis.log");
-    const partial = await engineWith({ flows: [v1], store }).start(
+    const partial = await engineWith({ weights: fixtureTable, flows: [v1], store }).start(
       { flowId: "with-probes", evidence: [{ type: "EVIDENCE", ref: "redis.log", items: log }] },
       { targets: { nodes: [] } },
       (q) =>
@@ -291,12 +291,12 @@ describe("a diagnosis saved mid-way", () => {
       ),
     );
     expect(v2.version).not.toBe(v1.version);
-    const resumed = await engineWith({ flows: [v2], store }).continue(
+    const resumed = await engineWith({ weights: fixtureTable, flows: [v2], store }).continue(
       partial.record.id,
       { targets: { nodes: [] } },
       { type: "ANSWER", question: "sticky", value: "no", source: "user", by: "u1" },
     );
-    const report = reportOf(resumed, v2);
+    const report = reportOf(resumed, v2, fixtureTable);
     expect(report.diagnosis.flowVersion).toBe(v2.version);
     expect(report.questions.find((q) => q.id === "architecture")).toMatchObject({
       answer: "node-memory",

@@ -56,7 +56,9 @@ const COVERED: ReadonlySet<CoverageStatus> = new Set([
 
 export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Targets): Assessment {
   const facts = factValues(ctx);
-  const weighed = weigh(ctx.evidence, facts, defs.weights);
+  const excluded = (cause: string) => defs.weights.table.notApplicable[cause]?.find((c) => holds(c, facts));
+  // A cause the facts exclude is not weighed at all: its evidence belongs to the causes that remain.
+  const weighed = weigh(ctx.evidence, facts, defs.weights).filter((w) => !excluded(w.cause));
   const ranked = rankCauses(weighed, defs.causeIds);
   const answered = new Set(
     ctx.transcript.flatMap((t) => (t.kind === "question" && t.answer !== null ? [t.question] : [])),
@@ -110,8 +112,8 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
     if (looked) return cover("examined", looked.item.summary);
     const said = clean.find((w) => w.item.source === "answer");
     if (said) return cover("ruled-out-by-answer", said.item.summary);
-    const excluded = defs.weights.table.notApplicable[r.id]?.find((c) => holds(c, facts));
-    if (excluded) return cover("not-applicable", `${excluded.fact} is ${String(facts[excluded.fact])}`);
+    const why = excluded(r.id);
+    if (why) return cover("not-applicable", `${why.fact} is ${String(facts[why.fact])}`);
     if (compatible && !compatible.has(r.id))
       return cover("not-compatible", `it does not cause what users see (${String(symptom)})`);
     return cover("not-examined", "nothing that would show it was observed or answered");

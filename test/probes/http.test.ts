@@ -71,7 +71,8 @@ describe("round robin, sessions in each node's memory", () => {
     expect(finding(lookup, "not-in-store").summary).toMatch(
       /^none of the 2 sessions created on the nodes is in the store .*: sessions stay in each node's memory$/,
     );
-    expect(weightFor(redisLookupProbe, lookup, "not-in-store", "lb-affinity", { stack: "express" })).toBe(0.85);
+    const facts = { stack: "express", "cross-node": "not-recognised", "session-continuity": "lost" };
+    expect(weightFor(redisLookupProbe, lookup, "not-in-store", "lb-affinity", facts)).toBe(0.85);
   });
 });
 

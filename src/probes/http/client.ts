@@ -108,6 +108,7 @@ export class HttpClient {
   ): Promise<HttpResponse> {
     let url = new URL(input);
     const redirects: URL[] = [];
+    const visited: string[] = [];
     let method = opts.method ?? "GET";
     let body = opts.body;
     for (;;) {
@@ -123,8 +124,11 @@ export class HttpClient {
         return { ...res, redirects };
       }
       const next = new URL(location, url);
+      const nextMethod = res.status === 307 || res.status === 308 ? method : "GET";
+      // A loop is the same request again; a POST to a login page that ends on a GET of that page is not one.
+      visited.push(`${method} ${url.href}`);
       redirects.push(url);
-      if (redirects.some((u) => u.href === next.href)) {
+      if (visited.includes(`${nextMethod} ${next.href}`)) {
         throw new HttpProblem(`redirect loop: ${[...redirects, next].map(displayUrl).join(" → ")}`, "redirects");
       }
       if (redirects.length > this.limits.maxRedirects) {
@@ -134,10 +138,8 @@ export class HttpClient {
         );
       }
       url = next;
-      if (res.status !== 307 && res.status !== 308) {
-        method = "GET";
-        body = undefined;
-      }
+      if (nextMethod !== method) body = undefined;
+      method = nextMethod;
     }
   }
 

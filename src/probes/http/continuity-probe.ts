@@ -86,8 +86,9 @@ export const httpContinuityProbe: Probe = {
       // A node may set its cookie only behind its proxy (a Secure cookie needs X-Forwarded-Proto): then learn here.
       let where = t.nodes[0] ?? base;
       let learnt = await learnSession(client, where, t);
-      if (learnt.kind === "indistinct" && where !== base) learnt = await learnSession(client, (where = base), t);
-      if (learnt.kind === "error") {
+      if ((learnt.kind === "indistinct" || learnt.kind === "no-cookie") && where !== base)
+        learnt = await learnSession(client, (where = base), t);
+      if (learnt.kind === "error" || learnt.kind === "no-cookie") {
         findings.push(learnt.finding);
         return partial();
       }
@@ -254,6 +255,7 @@ function loginProblem(res: HttpResponse): Finding | undefined {
 
 type Learnt =
   | { kind: "error"; finding: Finding }
+  | { kind: "no-cookie"; finding: Finding }
   | { kind: "dropped"; name: string; jar: CookieJar }
   | { kind: "indistinct"; detail: string; status: number }
   | {
@@ -287,7 +289,7 @@ async function learnSession(client: HttpClient, base: string, t: Targets): Promi
     const set = jar.names().filter((n) => !recogniseAffinity(n, jar.get(n)!));
     if (set.length === 0)
       return {
-        kind: "error",
+        kind: "no-cookie",
         finding: {
           id: "no-session",
           summary: `${login.status} from ${displayUrl(login.url)}: signing in set no session cookie${jar.names().length ? ` (other cookies: ${jar.names().join(", ")})` : ""}`,
@@ -333,11 +335,11 @@ async function backendReader(client: HttpClient, t: Targets, nodeCookies: Set<st
     header,
     affinityCookie: undefined as string | undefined,
     read(res: HttpResponse, jar: CookieJar): string | undefined {
-      if (header && res.headers[header]) return discovered?.node.get(res.headers[header]) ?? res.headers[header];
       const names = jar.names();
       state.affinityCookie ??= names.find(
         (n) => recogniseAffinity(n, jar.get(n)!) || (nodeCookies.size > 0 && t.nodes.length > 0 && !nodeCookies.has(n)),
       );
+      if (header && res.headers[header]) return discovered?.node.get(res.headers[header]) ?? res.headers[header];
       const value = state.affinityCookie ? jar.get(state.affinityCookie) : undefined;
       return value ? label(value) : undefined;
     },

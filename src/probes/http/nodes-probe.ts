@@ -4,6 +4,7 @@ import type { Targets } from "../../model/targets.js";
 import type { NodeSession, Probe } from "../types.js";
 import { displayUrl, type HttpClient } from "./client.js";
 import { failedOutcome } from "./findings.js";
+import { stackOfCookie } from "./names.js";
 import {
   baselineOf,
   carriesSession,
@@ -57,6 +58,10 @@ export const httpNodesProbe: Probe = {
     "keys-shared": { description: "the nodes read each other's session cookies", values: ["yes"] },
     architecture: { description: "the cookie carries the session itself", values: ["cookie"] },
     "jvm-route": { description: "routes bring sessions back to their node", values: ["yes", "no"] },
+    stack: {
+      description: "the stack the session cookie's name suggests",
+      values: ["express", "java-tomcat", "java-spring-session", "aspnet-core", "php", "python", "ruby", "other"],
+    },
   },
   findings: NODES_FINDINGS,
   provides: ["node-sessions"],
@@ -104,6 +109,8 @@ export const httpNodesProbe: Probe = {
         "node-sessions",
         sessions.map(({ cookieHeader: _, ...s }) => s),
       );
+      const stack = sessions.map((s) => stackOfCookie(s.name)).find(Boolean);
+      if (stack) facts.stack = stack;
       if (sessions.length && sessions.every((s) => carriesSession(s.value))) {
         facts.architecture = "cookie";
         findings.push({
@@ -261,11 +268,16 @@ async function routeFindings(
   const check = new URL(t.checkPath!, t.url);
   const baseline = baselineOf(await client.fetch(check), await client.fetch(check));
   const survival: number[] = [];
+  // A cookie the balancer sets on its own (an affinity cookie of any name) means it pins users by that cookie, not by
+  // the session's route: a session replayed without it says nothing of routes.
+  const nodeCookies = new Set(sessions.flatMap((s) => s.cookieHeader.split(/;\s*/).map((p) => p.split("=")[0]!)));
+  let balancerCookie = false;
   for (const s of sessions) {
     let recognised = 0;
     for (let i = 0; i < ROUTING_TRIES; i++) {
       const res = await client.fetch(check, { headers: { cookie: s.cookieHeader } });
       if (readAnswer(res, baseline, t.signedInText) === "signed-in") recognised++;
+      if (res.setCookies.some((c) => !nodeCookies.has(c.split("=")[0]!.trim()))) balancerCookie = true;
     }
     survival.push(recognised / ROUTING_TRIES);
   }
@@ -292,7 +304,7 @@ async function routeFindings(
       {
         id: "route-collision",
         summary: `nodes share the route "${collided.route}" (${listed}); through the balancer every session with it went to one node, so the other node's users are always lost (${through} recognised)`,
-        data: { routes: shape },
+        data: { routes: shape, balancerCookie },
       },
     ];
   }
@@ -302,7 +314,7 @@ async function routeFindings(
       {
         id: "no-route-lost",
         summary: `session ids carry no route suffix (${listed}), and through the balancer sessions reached nodes that do not know them (${through} recognised)`,
-        data: { routes: shape },
+        data: { routes: shape, balancerCookie },
       },
     ];
   facts["jvm-route"] = "no";
@@ -311,7 +323,7 @@ async function routeFindings(
     {
       id: "routes-not-honoured",
       summary: `each node puts its own route on session ids (${listed}), yet through the balancer sessions did not come back to their node (${through} recognised): the balancer does not route on the suffix, or its route names differ from the nodes'`,
-      data: { routes: shape },
+      data: { routes: shape, balancerCookie },
     },
   ];
 }

@@ -65,6 +65,8 @@ export type RedisConnection = {
   primary: ReadOnlyRedis;
   /** Every server whose keyspace holds sessions: one, or each master of a cluster. */
   keyspaces: ReadOnlyRedis[];
+  /** Sends a command about one key to the server that holds it (the cluster client itself, on a cluster). */
+  router: ReadOnlyRedis;
   commandsSent(): number;
   close(): void;
 };
@@ -109,11 +111,13 @@ export async function connectRedis(target: RedisTarget, opts: ConnectOptions): P
       const masters = cluster.nodes("master");
       const keyspaces = masters.map((n) => new ReadOnlyRedis(n, `${n.options.host}:${n.options.port}`));
       await bounded(Promise.all(keyspaces.map((k) => k.call("PING"))), opts);
+      const router = new ReadOnlyRedis(cluster, target.display);
       return {
         target,
         primary: keyspaces[0]!,
         keyspaces,
-        commandsSent: () => keyspaces.reduce((s, k) => s + k.sent, 0),
+        router,
+        commandsSent: () => keyspaces.reduce((s, k) => s + k.sent, router.sent),
         close,
       };
     }
@@ -134,7 +138,7 @@ export async function connectRedis(target: RedisTarget, opts: ConnectOptions): P
     const node = new ReadOnlyRedis(redis, target.display);
     // connect() can succeed before AUTH is checked; PING proves the credentials.
     await bounded(node.call("PING"), opts);
-    return { target, primary: node, keyspaces: [node], commandsSent: () => node.sent, close };
+    return { target, primary: node, keyspaces: [node], router: node, commandsSent: () => node.sent, close };
   } catch (err) {
     close();
     throw new Error(connectionProblem(cause ?? err, target, opts.connectTimeoutMs), { cause: err });

@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding, ProbeOutcome } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { formatBytes, formatDuration } from "../../units.js";
-import { num, parseInfo, parseInfoList } from "./info.js";
+import { num, parseInfoList, readStore } from "./info.js";
 import type { ReadOnlyRedis } from "./read-only.js";
 import { withRedis } from "./run.js";
 
@@ -20,6 +20,7 @@ export const redisInfoProbe: Probe = {
     },
     "store-clock-offset-ms": { description: "the store's clock minus this host's", values: [0] },
     "store-cluster": { description: "the store is a Redis Cluster", values: ["yes", "no"] },
+    "store-promoted": { description: "the store's master was promoted from a replica", values: ["yes", "no"] },
   },
   findings: {
     server: "the server's version, mode, uptime and clients",
@@ -37,6 +38,7 @@ export const redisInfoProbe: Probe = {
     "store-is-replica": "the store the app uses is a replica",
     "replica-lag": "replicas lag behind or are not online",
     replication: "a master whose replicas are in sync (or that has none)",
+    promoted: "the master was promoted from a replica: a failover happened",
     persistence: "the last RDB save or AOF write failed",
     clock: "the store's clock against this host's",
     latency: "latency spikes and slow-log entries",
@@ -52,8 +54,7 @@ export const redisInfoProbe: Probe = {
       const facts: Record<string, FactValue> = { "store-reachable": true };
 
       const clock = await measureClock(redis);
-      const info = parseInfo(String(await redis.call("INFO", "all")));
-      const dbsize = Number(await redis.call("DBSIZE"));
+      const { info, dbsize } = await readStore(conn.keyspaces);
       ctx.handoff.set("store-reading", {
         at: Date.now(),
         dbsize,
@@ -246,6 +247,16 @@ function replication(
     facts["store-replica"] = "yes";
     return findings;
   }
+  // A master that was a replica keeps its old replication id as master_replid2 with a second offset: a failover
+  // promoted it, and clients holding the old master's address may still be writing there.
+  const promoted = (num(info, "second_repl_offset") ?? -1) >= 0;
+  facts["store-promoted"] = promoted ? "yes" : "no";
+  if (promoted)
+    findings.push({
+      id: "promoted",
+      summary: `${where} was promoted from a replica (a failover happened): clients that still hold the old master's address write to what is now a replica`,
+      data: { secondReplOffset: num(info, "second_repl_offset") ?? 0 },
+    });
   const replicas = [...info.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => parseInfoList(v));
   const offset = num(info, "master_repl_offset") ?? 0;
   const lagging = replicas.filter((r) => Number(r.lag ?? 0) > 10 || r.state !== "online");

@@ -1,3 +1,5 @@
+import type { ReadOnlyRedis } from "./read-only.js";
+
 /** INFO text → field map (all sections flattened; later sections never reuse a field name). */
 export function parseInfo(text: string): Map<string, string> {
   const fields = new Map<string, string>();
@@ -19,4 +21,40 @@ export function num(info: Map<string, string>, field: string): number | undefine
 /** `slave0:ip=…,port=…,state=online,offset=…,lag=…` → { ip, port, state, offset, lag } */
 export function parseInfoList(value: string): Record<string, string> {
   return Object.fromEntries(value.split(",").map((kv) => kv.split("=") as [string, string]));
+}
+
+/** Counters that add up across the masters of a cluster (fields of INFO, or list items of a field: `field.key`). */
+const SUMMED = [
+  "evicted_keys",
+  "rejected_connections",
+  "connected_clients",
+  "instantaneous_ops_per_sec",
+  "total_commands_processed",
+];
+const SUMMED_ITEMS = [
+  ["errorstat_OOM", "count"],
+  ["cmdstat_flushdb", "calls"],
+  ["cmdstat_flushall", "calls"],
+] as const;
+
+/**
+ * INFO and DBSIZE of the whole store: one server, or every master of a cluster with its counters added up and the
+ * memory of the fullest master (the one that evicts first).
+ */
+export async function readStore(keyspaces: ReadOnlyRedis[]): Promise<{ info: Map<string, string>; dbsize: number }> {
+  const all = await Promise.all(
+    keyspaces.map(async (k) => ({
+      info: parseInfo(String(await k.call("INFO", "all"))),
+      dbsize: Number(await k.call("DBSIZE")),
+    })),
+  );
+  const ratio = (i: Map<string, string>) => (num(i, "used_memory") ?? 0) / Math.max(1, num(i, "maxmemory") ?? 0);
+  const fullest = all.reduce((a, b) => (ratio(b.info) > ratio(a.info) ? b : a));
+  const info = new Map(fullest.info);
+  for (const field of SUMMED) info.set(field, String(all.reduce((s, x) => s + (num(x.info, field) ?? 0), 0)));
+  for (const [field, key] of SUMMED_ITEMS) {
+    const total = all.reduce((s, x) => s + Number(parseInfoList(x.info.get(field) ?? `${key}=0`)[key] ?? 0), 0);
+    if (total) info.set(field, `${key}=${total}`);
+  }
+  return { info, dbsize: all.reduce((s, x) => s + x.dbsize, 0) };
 }

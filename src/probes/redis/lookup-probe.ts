@@ -3,6 +3,7 @@ import type { Finding } from "../../model/findings.js";
 import type { NodeSession, Probe, StoreReading } from "../types.js";
 import { customLayout, LAYOUTS, sessionIdFromCookie } from "./layouts.js";
 import type { ReadOnlyRedis } from "./read-only.js";
+import type { RedisConnection } from "./connection.js";
 import { withRedis } from "./run.js";
 
 /** An id shorter than this could match unrelated keys by chance; it is looked up only under known layouts. */
@@ -69,12 +70,12 @@ export const redisLookupProbe: Probe = {
           facts: {},
         };
       const found: Where[] = [];
-      for (const session of sessions) found.push(await locate(conn.primary, session, ctx.targets.sessionPrefix));
+      for (const session of sessions) found.push(await locate(conn, session, ctx.targets.sessionPrefix));
       const facts: Record<string, FactValue> = {};
       const findings = interpret(
         found,
         ctx.facts["cross-node"],
-        await growth(conn.primary, ctx.handoff.get("store-reading")),
+        await growth(conn.keyspaces, ctx.handoff.get("store-reading")),
         facts,
       );
       const prefix = found.find((w) => w.prefix)?.prefix;
@@ -84,10 +85,11 @@ export const redisLookupProbe: Probe = {
 };
 
 /** Where one session is: the key of a known (or configured) layout, else a key containing its id. */
-async function locate(redis: ReadOnlyRedis, session: NodeSession, configured?: string): Promise<Where> {
+async function locate(conn: RedisConnection, session: NodeSession, configured?: string): Promise<Where> {
   const id = sessionIdFromCookie(session.name, session.value);
   const layouts = configured ? [customLayout(configured)] : LAYOUTS;
-  const replies = await redis.batch(layouts.map((l) => ["EXISTS", l.keyFor(id)]));
+  // One key at a time through the router: on a cluster each key lives on the master that owns its slot.
+  const replies = await Promise.all(layouts.map((l) => conn.router.try("EXISTS", l.keyFor(id))));
   const hit = layouts.findIndex((_, i) => replies[i]?.ok && Number(replies[i]!.value) > 0);
   if (hit >= 0) {
     const key = layouts[hit]!.keyFor(id);
@@ -97,33 +99,35 @@ async function locate(redis: ReadOnlyRedis, session: NodeSession, configured?: s
   const pattern = `*${id.replace(/[*?[\]\\]/g, "\\$&")}*`;
   // Every key holding the id: an app that adopts unknown ids (PHP without strict mode) leaves one under each prefix.
   const keys = new Set<string>();
-  let cursor = "0";
-  for (let i = 0; i < SCAN_CALLS_PER_ID; i++) {
-    const [next, page] = (await redis.call("SCAN", cursor, "MATCH", pattern, "COUNT", SCAN_COUNT)) as [
-      string,
-      string[],
-    ];
-    for (const k of page) if (!/_LOCK$|:lock$/i.test(k)) keys.add(k);
-    cursor = next;
-    if (cursor === "0") break;
+  let complete = true;
+  for (const keyspace of conn.keyspaces) {
+    let cursor = "0";
+    for (let i = 0; i < SCAN_CALLS_PER_ID; i++) {
+      const [next, page] = (await keyspace.call("SCAN", cursor, "MATCH", pattern, "COUNT", SCAN_COUNT)) as [
+        string,
+        string[],
+      ];
+      for (const k of page) if (!/_LOCK$|:lock$/i.test(k)) keys.add(k);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    if (cursor !== "0") complete = false;
   }
   const key = [...keys].sort()[0];
-  if (key)
-    return {
-      session,
-      key,
-      prefix: key.slice(0, key.indexOf(id)),
-      prefixes: [...keys].map((k) => k.slice(0, k.indexOf(id))),
-    };
-  return cursor === "0" ? { session, absent: true } : { session };
+  if (!key) return complete ? { session, absent: true } : { session };
+  const prefixOf = (k: string) => k.slice(0, k.indexOf(id));
+  return { session, key, prefix: prefixOf(key), prefixes: [...keys].map(prefixOf) };
 }
 
 type Growth = { grew: number; quiet: boolean; seconds: number } | undefined;
 
 /** How much the store grew since redis.info's reading, and whether it was quiet enough for that to mean anything. */
-async function growth(redis: ReadOnlyRedis, before: StoreReading | undefined): Promise<Growth> {
+async function growth(keyspaces: ReadOnlyRedis[], before: StoreReading | undefined): Promise<Growth> {
   if (!before) return undefined;
-  const dbsize = Number(await redis.call("DBSIZE"));
+  const dbsize = (await Promise.all(keyspaces.map(async (k) => Number(await k.call("DBSIZE"))))).reduce(
+    (a, b) => a + b,
+    0,
+  );
   return {
     grew: dbsize - before.dbsize,
     quiet: before.opsPerSecond <= QUIET_OPS_PER_SECOND,

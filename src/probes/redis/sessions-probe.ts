@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import { formatBytes, formatDuration, parseDuration } from "../../units.js";
 import type { Probe, StoreReading } from "../types.js";
-import { num, parseInfo, parseInfoList } from "./info.js";
+import { num, parseInfoList, readStore } from "./info.js";
 import { customLayout, type Layout } from "./layouts.js";
 import {
   DEFAULT_LIMITS,
@@ -12,7 +12,6 @@ import {
   type SampleLimits,
   type SessionSample,
 } from "./sample.js";
-import type { ReadOnlyRedis } from "./read-only.js";
 import { withRedis } from "./run.js";
 
 const LARGE = 100 * 1024;
@@ -71,10 +70,11 @@ export const redisSessionsProbe: Probe = {
       const started = performance.now();
       const findings: Finding[] = [];
       const facts: Record<string, FactValue> = {};
-      const dbsize = Number(await conn.primary.call("DBSIZE"));
+      const store = await readStore(conn.keyspaces);
+      const dbsize = store.dbsize;
       const prefix = ctx.targets.sessionPrefix ?? ctx.handoff.get("session-prefix");
       const before = ctx.handoff.get("store-reading");
-      if (before) findings.push(...changes(before, parseInfo(String(await conn.primary.call("INFO", "all")))));
+      if (before) findings.push(...changes(before, store.info));
 
       let layout: Layout | undefined;
       let otherShare = 0;
@@ -113,7 +113,7 @@ export const redisSessionsProbe: Probe = {
         if (layout.id !== "custom") facts.stack = layout.stack;
         findings.push(...ttlFindings(sample, ctx.facts["idle-timeout"], facts));
         findings.push(...sizeFindings(sample, facts));
-        findings.push(...(await sharingFindings(conn.primary, otherShare, layout)));
+        findings.push(...sharingFindings(store.info, otherShare, layout));
       }
       if (sample.unavailable.length) {
         findings.push({
@@ -232,8 +232,7 @@ function sizeFindings(sample: SessionSample, facts: Record<string, FactValue>): 
 }
 
 /** Sessions sharing an allkeys-* instance with other data are evicted along with it under memory pressure. */
-async function sharingFindings(primary: ReadOnlyRedis, otherShare: number, layout: Layout): Promise<Finding[]> {
-  const memory = parseInfo(String(await primary.call("INFO", "memory")));
+function sharingFindings(memory: Map<string, string>, otherShare: number, layout: Layout): Finding[] {
   const policy = memory.get("maxmemory_policy") ?? "";
   const max = num(memory, "maxmemory") ?? 0;
   if (!policy.startsWith("allkeys-") || max === 0 || otherShare < 0.2) return [];
