@@ -8,7 +8,7 @@ import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
 import { diagnose } from "./diagnose.js";
 import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
-import { collect, httpUrl, loginSpec, positiveSeconds, redisUrl, UsageError, urlPath } from "./usage.js";
+import { allowEntry, collect, httpUrl, loginSpec, redisUrl, seconds, UsageError, urlPath } from "./usage.js";
 
 const DEFAULT_FLOW = "session-replication";
 
@@ -42,7 +42,7 @@ function diagnoseCommand(cmd: Command): Command {
     .option(
       "--allow <entry>",
       "a host, CIDR or URL prefix HTTP probes may reach (repeatable; default: the hosts of --url and --node)",
-      collect(String),
+      collect(allowEntry),
     )
     .option("--evidence <file>", "a log or stack trace to match against known errors (repeatable)", collect(String))
     .option(
@@ -51,14 +51,23 @@ function diagnoseCommand(cmd: Command): Command {
       collect(String),
     )
     .option("--flow <id>", "the flow to walk", DEFAULT_FLOW)
-    .option("--probe-timeout <seconds>", "time limit for each probe", positiveSeconds("--probe-timeout"))
+    .option("--probe-timeout <seconds>", "time limit for each probe (default 20)", seconds("--probe-timeout", 0.1, 600))
+    .option(
+      "--timeout <seconds>",
+      "time limit for all the probes together (default 300)",
+      seconds("--timeout", 1, 3600),
+    )
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
     .option("--json", "print the report as one JSON document")
     .action(async (opts) => {
       const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
       await diagnose(opts, loadDefinitions(), log);
+      finished = true;
     });
 }
+
+/** A terminal diagnosis that has printed its report is over, even if an abandoned probe still holds a socket. */
+let finished = false;
 
 export function buildProgram(): Command {
   const program = new Command("sessiondoc")
@@ -147,3 +156,4 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv);
+if (finished) setTimeout(() => process.exit(), 200).unref();
