@@ -163,3 +163,32 @@ export function latestQuestion(fake: FakeSlack) {
     messageTs: last.result!.ts as string,
   };
 }
+
+/** An Events API delivery (send it with content-type application/json). */
+export function eventCallback(
+  event: Record<string, unknown>,
+  eventId = `Ev${Math.random().toString(36).slice(2)}`,
+): string {
+  return JSON.stringify({
+    token: "legacy",
+    team_id: "T1",
+    api_app_id: "A1",
+    type: "event_callback",
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    event,
+  });
+}
+
+/** A reply in a thread, as the message event Slack sends for it. */
+export function threadReply(o: { channel: string; threadTs: string; user: string; text: string }): string {
+  return eventCallback({
+    type: "message",
+    channel: o.channel,
+    user: o.user,
+    text: o.text,
+    ts: `${Date.now() / 1000}`,
+    thread_ts: o.threadTs,
+    channel_type: "channel",
+  });
+}

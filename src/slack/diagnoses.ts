@@ -7,6 +7,7 @@ import type { Definitions } from "../engine/definitions.js";
 import { DiagnosisError, type Engine, type PendingQuestion, type Step } from "../engine/engine.js";
 import type { DiagnosisRecord } from "../engine/record.js";
 import type { Logger } from "../log.js";
+import { redactText } from "../redact.js";
 import { buildReport } from "../report/build.js";
 import type { Report } from "../report/schema.js";
 import { LockTimeout, type DiagnosisStore } from "../store/types.js";
@@ -438,34 +439,33 @@ export function slackDiagnoses(deps: SlackDeps) {
      * the thread. Work that another process is running is left alone.
      */
     async recover(client: WebClient): Promise<void> {
-      for (const { key, entry } of await store.tracked()) {
-        await store
-          .withLock(
-            `work:${key}`,
-            async () => {
-              // Finished between the listing and the lock: nothing to do.
-              if (!(await store.tracked()).some((t) => t.key === key)) return;
-              const parsed = Work.safeParse(JSON.parse(entry));
-              if (!parsed.success) return store.untrack(key);
-              const w = parsed.data;
-              try {
-                if (w.attempts >= 1) return await stopped(client, w);
-                log.warn({ diagnosis: w.diagnosis, kind: w.kind }, "taking over a step whose process stopped");
-                await store.track(key, JSON.stringify({ ...w, attempts: w.attempts + 1 }));
-                await perform(client, w, true).catch(async (err: Error) => {
-                  log.warn({ diagnosis: w.diagnosis, err: err.message }, "step taken over failed");
-                  await stopped(client, w);
-                });
-              } finally {
-                await store.untrack(key);
-              }
-            },
-            { waitMs: 0 },
-          )
-          .catch((err: Error) => {
-            if (!(err instanceof LockTimeout)) log.warn({ err: err.message }, "recovery scan failed");
+      const takeOver = async ({ key, entry }: { key: string; entry: string }) => {
+        // Finished between the listing and the lock: nothing to do.
+        if (!(await store.tracked()).some((t) => t.key === key)) return;
+        const parsed = Work.safeParse(JSON.parse(entry));
+        if (!parsed.success) return store.untrack(key);
+        const w = parsed.data;
+        try {
+          if (w.attempts >= 1) return await stopped(client, w);
+          log.warn({ diagnosis: w.diagnosis, kind: w.kind }, "taking over a step whose process stopped");
+          await store.track(key, JSON.stringify({ ...w, attempts: w.attempts + 1 }));
+          await perform(client, w, true).catch(async (err: Error) => {
+            log.warn({ diagnosis: w.diagnosis, err: redactText(err.message) }, "step taken over failed");
+            await stopped(client, w);
           });
-      }
+        } finally {
+          await store.untrack(key);
+        }
+      };
+      await Promise.all(
+        (await store.tracked()).map((t) =>
+          store
+            .withLock(`work:${t.key}`, () => takeOver(t), { waitMs: 0 })
+            .catch((err: Error) => {
+              if (!(err instanceof LockTimeout)) log.warn({ err: err.message }, "recovery scan failed");
+            }),
+        ),
+      );
     },
 
     /** The question waiting, for checking a typed answer before its modal closes (reads the store only). */

@@ -35,7 +35,11 @@ export class LockTimeout extends StoreError {
 /** How long a diagnosis is kept after its last step, by default. */
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
-export const LOCK_DEFAULTS = { ttlMs: 10_000, waitMs: 30_000 };
+/**
+ * A holder renews its lock every third of `ttlMs`, so the lock outlives any step however long, and a process that
+ * died releases its locks within `ttlMs`.
+ */
+export const LOCK_DEFAULTS = { ttlMs: 5_000, waitMs: 30_000 };
 
 /** How long a record of work in flight is kept if nobody finishes it. */
 export const TRACK_TTL_SECONDS = 24 * 3600;
