@@ -27,6 +27,30 @@ function validSignature(secret: string, timestamp: string, body: Buffer, signatu
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * Whether Bolt can read the body: a JSON object, or a form whose `payload` (if any) is a JSON object. Bolt reads
+ * fields of whatever it parsed, so `null` or a bare number would throw outside its error handling.
+ */
+function wellFormed(body: Buffer, contentType: string | undefined): boolean {
+  const text = body.toString("utf8");
+  const isObject = (json: string) => {
+    try {
+      const value: unknown = JSON.parse(json);
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+      // An event callback without its event is routed nowhere and would wait out Bolt's 3 s before a 404.
+      const { type, event } = value as { type?: unknown; event?: unknown };
+      return type !== "event_callback" || (typeof event === "object" && event !== null);
+    } catch {
+      return false;
+    }
+  };
+  if (contentType === "application/x-www-form-urlencoded") {
+    const payload = new URLSearchParams(text).get("payload");
+    return payload === null || isObject(payload);
+  }
+  return isObject(text);
+}
+
 /** Reads the body up to `limit` bytes; undefined when it goes past the limit. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -42,8 +66,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
 /**
  * The HTTP door in front of Bolt, for what Bolt does not check or checks too late: a body over the size limit is
  * refused before it is read further (413), a timestamp more than 5 minutes away from now in either direction or a
- * bad signature gets 401 before anything is parsed, and a request that was already handled (a replay: the same
- * signature) is answered 200 and dropped. Everything else goes to Bolt's own listener.
+ * bad signature gets 401 before anything is parsed, a body Bolt could not read gets 400, and a request that was
+ * already handled (a replay: the same signature) is answered 200 and dropped. Everything else goes to Bolt's own listener.
  */
 export function frontDoor(opts: {
   signingSecret: string;
@@ -68,6 +92,7 @@ export function frontDoor(opts: {
     // Slack's certificate check carries nothing to act on; Bolt does not ask for a signature on it either.
     if (new URLSearchParams(body.toString("utf8")).get("ssl_check") === "1") return void res.writeHead(200).end();
     if (!validSignature(opts.signingSecret, timestamp, body, signature)) return refuse(req, res, 401);
+    if (!wellFormed(body, req.headers["content-type"])) return refuse(req, res, 400);
     // A signature covers the timestamp and the body: the same one again is the same request again.
     if (!(await opts.store.firstTime(`request:${signature}`, 2 * MAX_CLOCK_SKEW_SECONDS + 60))) {
       opts.log.info("a request delivered again was dropped");
