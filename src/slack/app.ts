@@ -21,13 +21,15 @@ import { createSlots } from "./slots.js";
 /** How often each process looks for steps whose process died. */
 const RECOVERY_INTERVAL_MS = 3_000;
 
+/** Bolt's and the Web API client's messages, redacted: at debug level they carry request bodies. */
 function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.WARN;
+  const text = (m: unknown[]) => redactText(m.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(" "));
   return {
-    debug: (...m) => log.debug(m.join(" ")),
-    info: (...m) => log.info(m.join(" ")),
-    warn: (...m) => log.warn(m.join(" ")),
-    error: (...m) => log.error(m.join(" ")),
+    debug: (...m) => log.debug(text(m)),
+    info: (...m) => log.info(text(m)),
+    warn: (...m) => log.warn(text(m)),
+    error: (...m) => log.error(text(m)),
     setLevel: (l) => (level = l),
     getLevel: () => level,
     setName: () => {},

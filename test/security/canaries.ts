@@ -4,7 +4,7 @@
  */
 export type Canary = { form: string; secret: string; line: string };
 
-const ERROR = "Error: connect ECONNREFUSED 10.0.0.5:6379";
+const ERROR = "ReplyError: READONLY You can't write against a read only replica.";
 
 function canary(form: string, secret: string, render: (s: string) => string): Canary {
   return { form, secret, line: `${ERROR} ${render(secret)}` };
