@@ -1,10 +1,9 @@
 import { DiagnosisRecord } from "../engine/record.js";
 import { DEFAULT_TTL_SECONDS, LOCK_DEFAULTS, LockTimeout, TRACK_TTL_SECONDS, type DiagnosisStore } from "./types.js";
 
-/** Values that expire: read lazily, and swept now and then so a long-running process does not keep them all. */
+/** Values that expire: read lazily, and swept (see MemoryStore) so a long-running process does not keep them all. */
 class Expiring<V> {
   private readonly items = new Map<string, { value: V; until: number }>();
-  private nextSweep = 0;
 
   get(key: string): V | undefined {
     const item = this.items.get(key);
@@ -15,7 +14,6 @@ class Expiring<V> {
   }
 
   set(key: string, value: V, ttlMs: number): void {
-    this.sweep();
     this.items.delete(key); // re-insert so iteration order is update order
     this.items.set(key, { value, until: Date.now() + ttlMs });
   }
@@ -34,10 +32,7 @@ class Expiring<V> {
     return this.items.size;
   }
 
-  private sweep(): void {
-    const now = Date.now();
-    if (now < this.nextSweep) return;
-    this.nextSweep = now + 1000;
+  sweep(now: number): void {
     for (const [key, item] of this.items) if (item.until <= now) this.items.delete(key);
   }
 }
@@ -53,9 +48,18 @@ export class MemoryStore implements DiagnosisStore {
   private readonly aliases = new Expiring<string>();
   private readonly work = new Expiring<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private nextSweep = 0;
 
   constructor(opts: { ttlSeconds?: number } = {}) {
     this.ttlMs = (opts.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000;
+  }
+
+  /** On any write, at most once a second: every kind of entry, so one that is no longer written to is freed too. */
+  private sweep(): void {
+    const now = Date.now();
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + 1000;
+    for (const items of [this.records, this.seen, this.aliases, this.work]) items.sweep(now);
   }
 
   async get(id: string) {
@@ -64,6 +68,7 @@ export class MemoryStore implements DiagnosisStore {
   }
 
   async put(record: DiagnosisRecord) {
+    this.sweep();
     this.records.set(record.id, JSON.stringify(record), this.ttlMs);
   }
 
@@ -102,11 +107,13 @@ export class MemoryStore implements DiagnosisStore {
 
   async firstTime(key: string, ttlSeconds: number) {
     if (this.seen.get(key)) return false;
+    this.sweep();
     this.seen.set(key, true, ttlSeconds * 1000);
     return true;
   }
 
   async alias(key: string, id: string) {
+    this.sweep();
     this.aliases.set(key, id, this.ttlMs);
   }
 
@@ -115,6 +122,7 @@ export class MemoryStore implements DiagnosisStore {
   }
 
   async track(key: string, entry: string) {
+    this.sweep();
     this.work.set(key, entry, TRACK_TTL_SECONDS * 1000);
   }
 
