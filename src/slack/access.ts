@@ -5,6 +5,8 @@ import type { SlackCalls } from "./slack-calls.js";
 import { mayProbe } from "./targets.js";
 
 const MEMBER_PAGES = 20;
+/** Channel membership is looked up again after this; App Home would otherwise ask Slack for every diagnosis. */
+const MEMBERSHIP_CACHE_MS = 60_000;
 
 /**
  * Who may do what with a diagnosis, checked on every action, for the person acting: the target's `allowed` rules
@@ -14,8 +16,21 @@ const MEMBER_PAGES = 20;
  */
 export function access(deps: { config: Config; calls: SlackCalls }) {
   const { config, calls } = deps;
+  const members = new Map<string, { member: Promise<boolean>; until: number }>();
 
-  async function isMember(client: WebClient, channel: string, user: string): Promise<boolean> {
+  function isMember(client: WebClient, channel: string, user: string): Promise<boolean> {
+    const key = `${channel}:${user}`;
+    const now = Date.now();
+    const cached = members.get(key);
+    if (cached && cached.until > now) return cached.member;
+    if (members.size > 10_000) members.clear();
+    const member = lookUpMember(client, channel, user);
+    members.set(key, { member, until: now + MEMBERSHIP_CACHE_MS });
+    return member;
+  }
+
+  /** Fails closed: a channel Slack will not list is a channel the person is not known to be in. */
+  async function lookUpMember(client: WebClient, channel: string, user: string): Promise<boolean> {
     let cursor: string | undefined;
     for (let page = 0; page < MEMBER_PAGES; page++) {
       const res = await calls

@@ -337,11 +337,15 @@ export function slackDiagnoses(deps: SlackDeps) {
       );
       const thread = root.ts!;
       const channel = root.channel ?? who.channel;
-      const waiting = slots.waiting > 0 ? "waiting for a free slot" : "starting";
       const [permalink, progress] = await Promise.all([
         calls.bestEffort("get the thread's link", () => client.chat.getPermalink({ channel, message_ts: thread })),
         calls.bestEffort("post the probes' progress", () =>
-          client.chat.postMessage({ channel, thread_ts: thread, text: "Probes", blocks: progressBlocks([], waiting) }),
+          client.chat.postMessage({
+            channel,
+            thread_ts: thread,
+            text: "Probes",
+            blocks: progressBlocks([], "starting"),
+          }),
         ),
       ]);
       await tracked(client, {

@@ -57,10 +57,6 @@ export function createSlots(limits: SlotLimits) {
         pump();
       }
     },
-    /** Work waiting for a slot. */
-    get waiting(): number {
-      return queue.length;
-    },
   };
 }
 export type Slots = ReturnType<typeof createSlots>;
