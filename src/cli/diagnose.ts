@@ -16,7 +16,7 @@ import { EvidenceFileError, readBounded } from "./evidence-file.js";
 import { promptAnswer } from "./prompt.js";
 import { UsageError } from "./usage.js";
 
-/** Probes of a terminal diagnosis, all together, unless --timeout says otherwise. */
+/** Probes of a diagnosis without a terminal, all together, unless --timeout says otherwise. */
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 const EVIDENCE_READ_TIMEOUT_MS = 10_000;
 
@@ -82,7 +82,9 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     {
       targets,
       onProgress: process.stderr.isTTY ? showProgress : undefined,
-      deadline: Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
+      deadline:
+        opts.timeout || !interactive ? Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000 : undefined,
     },
     answers,
   );

@@ -54,7 +54,7 @@ function diagnoseCommand(cmd: Command): Command {
     .option("--probe-timeout <seconds>", "time limit for each probe (default 20)", seconds("--probe-timeout", 0.1, 600))
     .option(
       "--timeout <seconds>",
-      "time limit for all the probes together (default 300)",
+      "time limit for all the probes together (default 300 without a terminal)",
       seconds("--timeout", 1, 3600),
     )
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")

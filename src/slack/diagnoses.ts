@@ -98,7 +98,9 @@ export function slackDiagnoses(deps: SlackDeps) {
       return await engine.get(id);
     } catch (err) {
       if (err instanceof DiagnosisError && err.code === "not-found")
-        throw new UserFacingError("This diagnosis has expired; start a new one with `/sessiondoc diagnose`.");
+        throw new UserFacingError(
+          "This diagnosis is not on record: it is still starting (try again in a moment), or it has expired (start a new one with `/sessiondoc diagnose`).",
+        );
       throw err;
     }
   }
@@ -171,16 +173,17 @@ export function slackDiagnoses(deps: SlackDeps) {
     if (w.permalink) meta.permalink = w.permalink;
     if (w.ref.target) meta.targetName = w.ref.target;
     else if (w.ref.url) meta.adhocUrl = resolved.name;
+    // Named by its thread before it probes, so logs pasted in the thread meanwhile are not lost.
+    await Promise.all([
+      store.alias(threadKey(w.channel, w.thread), w.diagnosis),
+      store.alias(latestKey(w.channel), w.diagnosis),
+    ]);
     const step = await locked(w, () =>
       engine.start(
         { id: w.diagnosis, flowId: FLOW, facts: resolved.facts, target: resolved.name || undefined, meta },
         { targets: resolved.targets, onProgress: updater.onProgress, deadline: deadline() },
       ),
     );
-    await Promise.all([
-      store.alias(threadKey(w.channel, w.thread), w.diagnosis),
-      store.alias(latestKey(w.channel), w.diagnosis),
-    ]);
     updater.finish();
     await announce(client, step, updater.runs, w.user);
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSlowTarget, type SlowTarget } from "../../src/lab/slow-target.js";
 import { sessiondocAsync } from "../helpers/cli.js";
 import { FakeSlack, type Call } from "../helpers/fake-slack.js";
-import { sendToApp, slashCommand, type SlackApp } from "../helpers/slack.js";
+import { blockAction, latestQuestion, sendToApp, slashCommand, threadReply, type SlackApp } from "../helpers/slack.js";
 import { appWithConfig, sleep } from "./slack-app.js";
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -196,6 +196,53 @@ describe("a flaky Slack API", () => {
     const told = fake.calls.slice(from).find((c) => c.method === "chat.postEphemeral" && c.args.user === "UFAIL")!;
     expect(String(told.args.text)).toMatch(/^Slack refused to post in this channel \(HTTP 500\)\. Try again/);
     expect(fake.calls.slice(from).filter((c) => c.method === "chat.postMessage (500)")).toHaveLength(3);
+  });
+
+  it("a question Slack is slow to take does not hold the diagnosis: evidence pasted meanwhile goes in at once", async () => {
+    const from = fake.calls.length;
+    await sendToApp(app, slashCommand(fake, { text: "diagnose quick", channel: "CLOCK", user: "ULOCK" }));
+    await fake.waitFor((calls) => calls.slice(from).some(isQuestion("CLOCK")));
+    const q = latestQuestion(fake)!;
+    // The next question's message hangs until the Slack time limit.
+    fake.fault({
+      method: "chat.postMessage",
+      kind: "hang",
+      when: (a) => a.channel === "CLOCK" && JSON.stringify(a.blocks ?? "").includes('"q|'),
+    });
+    const menu = q.elements[0] as unknown as { action_id: string };
+    await sendToApp(
+      app,
+      blockAction(fake, {
+        blockId: q.blockId,
+        actionId: menu.action_id,
+        selected: "csrf-errors",
+        messageTs: q.messageTs,
+        threadTs: q.threadTs,
+        channel: "CLOCK",
+        user: "ULOCK",
+      }),
+    );
+    await fake.waitFor((calls) => calls.slice(from).some((c) => c.method === "chat.postMessage (hang)"));
+    const started = performance.now();
+    await sendToApp(
+      app,
+      threadReply({
+        channel: "CLOCK",
+        threadTs: q.threadTs,
+        user: "ULOCK",
+        text: "OOM command not allowed when used memory > 'maxmemory'",
+      }),
+      { headers: { "content-type": "application/json" } },
+    );
+    await fake.waitFor((calls) =>
+      calls
+        .slice(from)
+        .some((c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? ""))),
+    );
+    const ms = performance.now() - started;
+    console.log(`evidence added ${Math.round(ms)} ms after it was pasted, while a question was hanging in Slack`);
+    expect(ms).toBeLessThan(1_500);
+    fake.clearFaults();
   });
 
   it("a 429 on a question waits out a short Retry-After once", async () => {

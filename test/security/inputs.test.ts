@@ -64,7 +64,7 @@ describe("numeric options and entries on the command line", () => {
     [["--allow", "ftp://h/"], /--allow: "ftp:\/\/h\/": URL prefixes are http:\/\/ or https:\/\//],
     [
       ["--login", "POST /login user=${SESSIONDOC_UNSET_USER}"],
-      /--login: the login needs the environment variable SESSIONDOC_UNSET_USER, which is not set/,
+      /--login: the environment variable SESSIONDOC_UNSET_USER is not set; export it first/,
     ],
   ];
   it("are refused with exit code 2 and what to write instead", async () => {
