@@ -360,7 +360,7 @@ export function slackDiagnoses(deps: SlackDeps) {
         thread,
         ...(progress?.ts ? { progress: progress.ts } : {}),
         ...(permalink?.permalink ? { permalink: permalink.permalink } : {}),
-        ref: ref.target ? { target: ref.target } : ref.url ? { url: ref.url } : {},
+        ref: ref.target ? { target: ref.target } : ref.url ? { url: withoutSecrets(ref.url) } : {},
         attempts: 0,
       });
     },
@@ -500,6 +500,16 @@ export function slackDiagnoses(deps: SlackDeps) {
 }
 
 export type SlackDiagnoses = ReturnType<typeof slackDiagnoses>;
+
+/** An ad-hoc URL as kept in the store: no credentials, query or fragment that someone typed with it. */
+function withoutSecrets(raw: string): string {
+  const url = new URL(raw);
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return url.href;
+}
 
 function rootText(record: DiagnosisRecord, report: Report): string {
   return `Session diagnosis${record.meta.targetName ? ` of ${record.meta.targetName}` : ""}: ${report.summary}`;
