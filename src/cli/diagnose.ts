@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { userInfo } from "node:os";
 import type { EvidenceEvent } from "../engine/context.js";
@@ -13,8 +12,13 @@ import { redactUrl } from "../redact.js";
 import { buildReport } from "../report/build.js";
 import { renderText } from "../report/text.js";
 import { MemoryStore } from "../store/memory.js";
+import { EvidenceFileError, readBounded } from "./evidence-file.js";
 import { promptAnswer } from "./prompt.js";
 import { UsageError } from "./usage.js";
+
+/** Probes of a diagnosis without a terminal, all together, unless --timeout says otherwise. */
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+const EVIDENCE_READ_TIMEOUT_MS = 10_000;
 
 export type DiagnoseOptions = {
   flow: string;
@@ -34,6 +38,8 @@ export type DiagnoseOptions = {
   probeTimeout?: number;
   healthWindow?: number;
   signedInText?: string;
+  /** Seconds for all the probes of the diagnosis together. */
+  timeout?: number;
   nonInteractive?: boolean;
   json?: boolean;
 };
@@ -42,7 +48,7 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
   const loaded = defs.flows.get(opts.flow);
   if (!loaded) throw new UsageError(`--flow: no flow "${opts.flow}" (flows: ${[...defs.flows.keys()].join(", ")})`);
   const presets = parseAnswers(opts.answer ?? [], (id) => questionNode(loaded.flow, id));
-  const evidence = (opts.evidence ?? []).map(readEvidence);
+  const evidence = await Promise.all((opts.evidence ?? []).map(readEvidence));
   const targets: Targets = {
     url: opts.url,
     nodes: opts.node ?? [],
@@ -80,6 +86,9 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
       targets,
       onProgress: process.stderr.isTTY ? showProgress : undefined,
       ...(opts.healthWindow ? { probeParams: { "http.health": { windowSeconds: opts.healthWindow } } } : {}),
+      // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
+      deadline:
+        opts.timeout || !interactive ? Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000 : undefined,
     },
     answers,
   );
@@ -108,17 +117,12 @@ function parseAnswers(
   return answers;
 }
 
-function readEvidence(file: string): EvidenceEvent {
+async function readEvidence(file: string): Promise<EvidenceEvent> {
   let text: string;
   try {
-    if (statSync(file).size > MAX_LOG_BYTES) {
-      throw new UsageError(
-        `--evidence ${file}: larger than ${MAX_LOG_BYTES / 1024 / 1024} MB; pass the relevant excerpt`,
-      );
-    }
-    text = readFileSync(file, "utf8");
+    text = await readBounded(file, { maxBytes: MAX_LOG_BYTES, timeoutMs: EVIDENCE_READ_TIMEOUT_MS });
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (err instanceof EvidenceFileError) throw new UsageError(`--evidence ${file}: ${err.message}`);
     throw new UsageError(`--evidence ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   const ref = basename(file);

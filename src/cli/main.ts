@@ -8,7 +8,7 @@ import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
 import { diagnose } from "./diagnose.js";
 import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
-import { collect, httpUrl, loginSpec, positiveSeconds, redisUrl, UsageError, urlPath } from "./usage.js";
+import { allowEntry, collect, httpUrl, loginSpec, redisUrl, seconds, UsageError, urlPath } from "./usage.js";
 
 const DEFAULT_FLOW = "session-replication";
 
@@ -42,7 +42,7 @@ function diagnoseCommand(cmd: Command): Command {
     .option(
       "--allow <entry>",
       "a host, CIDR or URL prefix HTTP probes may reach (repeatable; default: the hosts of --url and --node)",
-      collect(String),
+      collect(allowEntry),
     )
     .option("--evidence <file>", "a log or stack trace to match against known errors (repeatable)", collect(String))
     .option(
@@ -51,11 +51,16 @@ function diagnoseCommand(cmd: Command): Command {
       collect(String),
     )
     .option("--flow <id>", "the flow to walk", DEFAULT_FLOW)
-    .option("--probe-timeout <seconds>", "time limit for each probe", positiveSeconds("--probe-timeout"))
+    .option("--probe-timeout <seconds>", "time limit for each probe (default 20)", seconds("--probe-timeout", 0.1, 600))
+    .option(
+      "--timeout <seconds>",
+      "time limit for all the probes together (default 300 without a terminal)",
+      seconds("--timeout", 1, 3600),
+    )
     .option(
       "--health-window <seconds>",
       "how long to watch the nodes' health checks (default 10; under 5 s a clean window does not rule flapping out)",
-      positiveSeconds("--health-window"),
+      seconds("--health-window", 1, 600),
     )
     .option("--signed-in-text <text>", "text only a signed-in answer of the check path contains")
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
@@ -63,8 +68,12 @@ function diagnoseCommand(cmd: Command): Command {
     .action(async (opts) => {
       const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
       await diagnose(opts, loadDefinitions(), log);
+      finished = true;
     });
 }
+
+/** A terminal diagnosis that has printed its report is over, even if an abandoned probe still holds a socket. */
+let finished = false;
 
 export function buildProgram(): Command {
   const program = new Command("sessiondoc")
@@ -153,3 +162,4 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv);
+if (finished) setTimeout(() => process.exit(), 200).unref();

@@ -1,3 +1,4 @@
+import { parsePolicyEntry } from "../probes/http/policy.js";
 import { parseRedisTarget } from "../probes/redis/connection.js";
 
 /** A mistake in how the command was called: reported in one line, exit code 2. */
@@ -36,15 +37,25 @@ export function urlPath(flag: string) {
   };
 }
 
+export function allowEntry(value: string): string {
+  try {
+    parsePolicyEntry(value);
+  } catch (err) {
+    throw new UsageError(`--allow: ${(err as Error).message}`);
+  }
+  return value;
+}
+
 export function collect<T>(parse: (v: string) => T) {
   return (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
 }
 
-export function positiveSeconds(flag: string) {
+/** A number of seconds within a range that makes sense for the option (timers cannot take more than ~24 days). */
+export function seconds(flag: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new UsageError(`${flag} needs a number of seconds above 0, got "${value}"`);
+    if (!/^\s*[\d.]+\s*$/.test(value) || !Number.isFinite(n) || n < min || n > max)
+      throw new UsageError(`${flag} needs a number of seconds from ${min} to ${max}, got "${value}"`);
     return n;
   };
 }
@@ -68,6 +79,12 @@ export function loginSpec(value: string): {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new UsageError(`--login fields are name=value, got "${pair.split("=")[0]}"`);
     fields[pair.slice(0, eq)] = pair.slice(eq + 1);
+    // Checked now: a login sent with an empty password would fail for a reason that is not the app's.
+    for (const [, braced, plain] of pair.slice(eq + 1).matchAll(/\$\{(\w+)\}|\$(\w+)/g)) {
+      const name = (braced ?? plain)!;
+      if (process.env[name] === undefined)
+        throw new UsageError(`--login: the environment variable ${name} is not set; export it first`);
+    }
   }
   return json ? { method, path, json: fields } : { method, path, form: fields };
 }

@@ -7,17 +7,21 @@ export const DEFAULT_CONFIG_FILE = "sessiondoc.yaml";
 
 /**
  * `${VAR}` in the config's strings comes from the environment; a missing variable is an error, not "". Login
- * values stay as written: probes read them from the environment at request time, so they never sit in memory.
+ * values stay as written (probes read them from the environment at request time, so they never sit in memory),
+ * but their variables must be set too: a login sent with an empty password would fail for the wrong reason.
  */
 function expandEnv(source: YamlSource, env: NodeJS.ProcessEnv): YamlSource {
   const missing: Array<{ path: Array<string | number>; name: string }> = [];
   const walk = (v: unknown, path: Array<string | number>): unknown => {
-    if (path[0] === "targets" && path[2] === "login") return v;
+    const login = path[0] === "targets" && path[2] === "login";
     if (typeof v === "string") {
-      return v.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+      const expanded = v.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced?: string, plain?: string) => {
+        const name = (braced ?? plain)!;
+        if (plain !== undefined && !login) return whole;
         if (env[name] === undefined) missing.push({ path, name });
         return env[name] ?? "";
       });
+      return login ? v : expanded;
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
     if (v && typeof v === "object")

@@ -24,12 +24,16 @@ export type EngineOptions = {
   probeTimeoutMs?: number;
 };
 
-/** What the door needs for one step: where probes may look, and who to tell about progress. */
+/**
+ * What the door needs for one step: where probes may look, who to tell about progress, per-probe settings over the
+ * flow's own (e.g. how long http.health watches), and when the step's probes must be over (ms since epoch), whatever
+ * they are waiting for.
+ */
 export type StepOptions = {
   targets: Targets;
   onProgress?: (p: Progress) => void;
-  /** Per-probe settings over the flow's own (e.g. how long http.health watches), by probe name. */
   probeParams?: Record<string, Record<string, unknown>>;
+  deadline?: number;
 };
 
 export type PendingQuestion = { id: string; node: QuestionNode };
@@ -76,6 +80,7 @@ export function createEngine(opts: EngineOptions) {
         onProgress: step.onProgress,
         probeParams: step.probeParams,
         timeoutMs: opts.probeTimeoutMs,
+        deadline: step.deadline,
       }),
     });
 
@@ -118,20 +123,28 @@ export function createEngine(opts: EngineOptions) {
     return actor;
   }
 
+  async function persist(
+    loaded: LoadedFlow,
+    actor: AnyActorRef,
+    base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">,
+  ): Promise<DiagnosisRecord> {
+    const record = DiagnosisRecord.parse({
+      ...base,
+      flow: { id: loaded.flow.id, version: loaded.version },
+      snapshot: actor.getPersistedSnapshot(),
+      updatedAt: new Date().toISOString(),
+    });
+    await opts.store.put(record);
+    return record;
+  }
+
   async function save(
     loaded: LoadedFlow,
     actor: AnyActorRef,
     base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">,
   ): Promise<Step> {
-    const snapshot = actor.getPersistedSnapshot();
+    const record = await persist(loaded, actor, base);
     actor.stop();
-    const record = DiagnosisRecord.parse({
-      ...base,
-      flow: { id: loaded.flow.id, version: loaded.version },
-      snapshot,
-      updatedAt: new Date().toISOString(),
-    });
-    await opts.store.put(record);
     return { record, pending: pendingOf(loaded, record.snapshot) };
   }
 
@@ -183,6 +196,8 @@ export function createEngine(opts: EngineOptions) {
     /** Starts a diagnosis and runs it to its first question (or to its end when `answers` answers everything). */
     async start(
       input: {
+        /** The diagnosis' id, when the door needs it before the first probe (default: a new UUID). */
+        id?: string;
         flowId: string;
         /** Facts known beforehand (from configuration); their questions are not asked. */
         facts?: Record<string, string>;
@@ -212,9 +227,16 @@ export function createEngine(opts: EngineOptions) {
       }
       const actor = started(machineFor(loaded, step), { facts });
       for (const e of input.evidence ?? []) actor.send(e);
+      const base = {
+        id: input.id ?? randomUUID(),
+        target: input.target,
+        meta: input.meta ?? {},
+        createdAt: new Date().toISOString(),
+      };
+      // Saved before the first probe ends, so a diagnosis whose process dies while probing is still on record.
+      await persist(loaded, actor, base);
       await drive(loaded, actor, answers);
-      const now = new Date().toISOString();
-      return save(loaded, actor, { id: randomUUID(), target: input.target, meta: input.meta ?? {}, createdAt: now });
+      return save(loaded, actor, base);
     },
 
     /** Continues a stored diagnosis: applies `event` (if any) then runs until the next unanswered question. */

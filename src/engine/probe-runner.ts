@@ -10,10 +10,42 @@ export type Progress =
   { kind: "probe-started"; node: string; probe: string } | { kind: "probe-finished"; run: ProbeRun };
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
+/** How long a probe that was told to stop may take to say so before it is abandoned. */
+const ABANDON_GRACE_MS = 250;
+/** The longest delay timers take (about 24.8 days); anything longer would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Runs probes on behalf of the machine: skips those whose targets are not configured, bounds each by a timeout,
- * and turns any failure into a "failed" run with a readable reason, so a probe can never crash a diagnosis.
+ * Runs `run` with a signal that aborts after `ms`; if it has not settled shortly after, it is abandoned: whatever it
+ * awaits (a trickling response, a library that ignores the signal), the caller goes on.
+ */
+async function bounded<T>(ms: number, outer: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  let abandon!: (err: Error) => void;
+  const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+  const limit = `did not finish within ${Math.round(ms / 100) / 10} s and was abandoned`;
+  let grace: NodeJS.Timeout | undefined;
+  const timer = setTimeout(
+    () => {
+      stop.abort(new Error(`probe time limit of ${Math.round(ms / 100) / 10} s reached`));
+      grace = setTimeout(() => abandon(new Error(limit)), ABANDON_GRACE_MS);
+    },
+    Math.min(ms, MAX_TIMER_MS),
+  );
+  const running = run(AbortSignal.any([outer, stop.signal]));
+  running.catch(() => undefined); // an abandoned probe may still fail later; nobody is listening
+  try {
+    return await Promise.race([running, abandoned]);
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(grace);
+  }
+}
+
+/**
+ * Runs probes on behalf of the machine: skips those whose targets are not configured, bounds each by a timeout
+ * (and by the step's deadline), abandons one that overruns, and turns any failure into a "failed" run with a
+ * readable reason, so a probe can never crash or hold up a diagnosis.
  */
 export function makeProbeRunner(opts: {
   registry: ProbeRegistry;
@@ -22,8 +54,10 @@ export function makeProbeRunner(opts: {
   onProgress?: (p: Progress) => void;
   timeoutMs?: number;
   probeParams?: Record<string, Record<string, unknown>>;
+  /** When the step must end (ms since epoch): probes get what time is left, and none start after it. */
+  deadline?: number;
 }): RunProbe {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const probeTimeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const handoff = new Handoff();
   return async (input: ProbeInput, facts: Facts, signal: AbortSignal): Promise<ProbeRunOutput> => {
     const probe = opts.registry.get(input.probe)!;
@@ -32,7 +66,11 @@ export function makeProbeRunner(opts: {
     let outcome: ProbeOutcome;
     let error: string | undefined;
     const missing = probe.needs.filter((k) => !hasTarget(opts.targets, k));
-    if (missing.length > 0) {
+    const timeoutMs = Math.min(probeTimeoutMs, (opts.deadline ?? Infinity) - Date.now());
+    if (missing.length === 0 && timeoutMs <= 0) {
+      error = "not run: the diagnosis time limit was reached";
+      outcome = { status: "failed", target: "-", findings: [], facts: {} };
+    } else if (missing.length > 0) {
       const flags = missing.map((k) => TARGET_FLAGS[k]).join(", ");
       outcome = {
         status: "skipped",
@@ -42,16 +80,17 @@ export function makeProbeRunner(opts: {
       };
     } else {
       try {
-        const bounded = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
         outcome = ProbeOutcome.parse(
-          await probe.run({
-            targets: opts.targets,
-            params: { ...input.params, ...opts.probeParams?.[input.probe] },
-            facts,
-            signal: bounded,
-            log: opts.log,
-            handoff,
-          }),
+          await bounded(timeoutMs, signal, (bound) =>
+            probe.run({
+              targets: opts.targets,
+              params: { ...input.params, ...opts.probeParams?.[input.probe] },
+              facts,
+              signal: bound,
+              log: opts.log,
+              handoff,
+            }),
+          ),
         );
       } catch (err) {
         error = redactText(err instanceof Error ? err.message : String(err));

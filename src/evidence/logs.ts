@@ -5,6 +5,8 @@ import { SIGNATURES, type Signature } from "./signatures.js";
 /** Pasted text beyond this is not read: a log excerpt, not a whole log file. */
 export const MAX_LOG_BYTES = 5 * 1024 * 1024;
 const EXCERPT = 160;
+/** A line is redacted whole before it is cut, so a secret that straddles the cut is still recognised. */
+const REDACT_SPAN = 4096;
 
 /**
  * Matches log or stack-trace text against the known signatures. Each signature found becomes one evidence item
@@ -22,7 +24,8 @@ export function evidenceFromLog(text: string, ref: string, signatures: readonly 
     }
   });
   return [...hits].map(([sig, hit]) => {
-    const excerpt = redactText(hit.text.length > EXCERPT ? `${hit.text.slice(0, EXCERPT)}…` : hit.text);
+    const line = redactText(hit.text.slice(0, REDACT_SPAN));
+    const excerpt = line.length > EXCERPT ? `${line.slice(0, EXCERPT)}…` : line;
     const times = hit.count > 1 ? ` (${hit.count} lines)` : "";
     return {
       id: `log:${ref}:${sig.id}`,

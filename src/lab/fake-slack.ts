@@ -1,8 +1,21 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
 
 /** One Web API call as the fake received it: the method and its arguments, JSON fields decoded. */
 export type Call = { method: string; args: Record<string, unknown>; token?: string; result?: Record<string, unknown> };
+
+/**
+ * A failure Slack's Web API can show: never answering, 429 with Retry-After, or an HTTP error status. It applies to
+ * calls of `method` whose arguments `when` accepts, `times` times (default: until cleared).
+ */
+export type Fault = {
+  method: string;
+  kind: "hang" | "rate-limit" | "status";
+  retryAfterSeconds?: number;
+  status?: number;
+  when?: (args: Record<string, unknown>) => boolean;
+  times?: number;
+};
 
 const LIMIT = {
   messageBlocks: 50,
@@ -106,7 +119,12 @@ export class FakeSlack {
   readonly violations: Array<{ method: string; errors: string[] }> = [];
   private server?: Server;
   private tsCounter = 0;
-  private rateLimits = new Map<string, number>();
+  private faults: Fault[] = [];
+  private readonly hanging = new Set<ServerResponse>();
+  /** Channel members, for `conversations.members`; a channel not listed here has every user the fake has seen. */
+  readonly members = new Map<string, string[]>();
+  /** Users that requests built for this workspace came from (see slack-requests.ts). */
+  readonly users = new Set<string>();
   private sockets?: WebSocketServer;
   private readonly connected: WebSocket[] = [];
   /** Socket Mode acknowledgements received from the app: `{ envelope_id, payload }`. */
@@ -134,11 +152,24 @@ export class FakeSlack {
           args[k] = (k === "blocks" || k === "view") && v ? JSON.parse(v) : v;
         }
       }
-      const limited = this.rateLimits.get(method);
-      if (limited !== undefined) {
-        this.rateLimits.delete(method);
-        this.calls.push({ method: `${method} (rate limited)`, args });
-        return send(429, { ok: false, error: "ratelimited" }, { "retry-after": String(limited) });
+      const fault = this.faults.find((f) => f.method === method && (!f.when || f.when(args)));
+      if (fault) {
+        if (fault.times !== undefined && --fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+        if (fault.kind === "hang") {
+          this.calls.push({ method: `${method} (hang)`, args });
+          this.hanging.add(res);
+          return;
+        }
+        if (fault.kind === "rate-limit") {
+          this.calls.push({ method: `${method} (rate limited)`, args });
+          return send(
+            429,
+            { ok: false, error: "ratelimited" },
+            { "retry-after": String(fault.retryAfterSeconds ?? 1) },
+          );
+        }
+        this.calls.push({ method: `${method} (${fault.status ?? 500})`, args });
+        return send(fault.status ?? 500, { ok: false, error: "internal_error" });
       }
       const token = (req.headers.authorization ?? "").replace(/^Bearer /, "") || (args.token as string | undefined);
       const call: Call = { method, args, token };
@@ -180,7 +211,18 @@ export class FakeSlack {
 
   /** The next call of `method` answers 429 with this Retry-After. */
   rateLimitNext(method: string, retryAfterSeconds: number): void {
-    this.rateLimits.set(method, retryAfterSeconds);
+    this.fault({ method, kind: "rate-limit", retryAfterSeconds, times: 1 });
+  }
+
+  /** Injects a failure (see Fault); `clearFaults` ends them and answers calls left hanging with an error. */
+  fault(f: Fault): void {
+    this.faults.push({ ...f });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
   }
 
   responseUrl(id: string): string {
@@ -235,6 +277,10 @@ export class FakeSlack {
         return { ok: true, url: this.url.replace(/^http/, "ws").replace(/\/api\/$/, "/socket") };
       case "conversations.info":
         return { ok: true, channel: { id: args.channel, name: "channel" } };
+      case "conversations.members": {
+        const members = this.members.get(String(args.channel)) ?? [...this.users];
+        return { ok: true, members, response_metadata: { next_cursor: "" } };
+      }
       case "usergroups.users.list":
         return { ok: true, users: args.usergroup === "SONCALL" ? ["UONCALL"] : [] };
       default:
@@ -256,6 +302,7 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    this.clearFaults();
     for (const ws of this.connected) ws.terminate();
     this.sockets?.close();
     this.server?.closeAllConnections();

@@ -31,8 +31,12 @@ export async function sendToApp(
   return { status: res.status, text, ms: performance.now() - started };
 }
 
-export function slashCommand(fake: FakeSlack, o: { text: string; user?: string; channel?: string }): string {
-  return new URLSearchParams({
+export function slashCommand(
+  fake: FakeSlack,
+  o: { text?: string; user?: string; channel?: string; triggerId?: string },
+): string {
+  fake.users.add(o.user ?? "UALICE");
+  const fields: Record<string, string> = {
     token: "legacy",
     team_id: "T1",
     team_domain: "fake",
@@ -41,11 +45,12 @@ export function slashCommand(fake: FakeSlack, o: { text: string; user?: string; 
     user_id: o.user ?? "UALICE",
     user_name: "alice",
     command: "/sessiondoc",
-    text: o.text,
     api_app_id: "A1",
     response_url: fake.responseUrl(`cmd-${Math.random().toString(36).slice(2)}`),
-    trigger_id: "trigger-1",
-  }).toString();
+    trigger_id: o.triggerId ?? `trigger-${Math.random().toString(36).slice(2)}`,
+  };
+  if (o.text !== undefined) fields.text = o.text;
+  return new URLSearchParams(fields).toString();
 }
 
 /** The fields every interaction payload carries. */
@@ -73,6 +78,7 @@ export function blockAction(
     actionTs?: string;
   },
 ): string {
+  fake.users.add(o.user ?? "UALICE");
   const action = o.selected
     ? {
         type: "static_select",
@@ -112,12 +118,14 @@ export function viewSubmission(o: {
   privateMetadata: string;
   values: Record<string, Record<string, unknown>>;
   user?: string;
+  /** Each opened modal has its own id; a submission sent again carries the same one. */
+  viewId?: string;
 }): string {
   const payload = {
     ...interaction("view_submission", o.user),
     trigger_id: "trigger-3",
     view: {
-      id: "V1",
+      id: o.viewId ?? `V${Math.random().toString(36).slice(2)}`,
       type: "modal",
       callback_id: o.callbackId,
       private_metadata: o.privateMetadata,
@@ -154,4 +162,33 @@ export function latestQuestion(fake: FakeSlack) {
     threadTs: last.args.thread_ts as string,
     messageTs: last.result!.ts as string,
   };
+}
+
+/** An Events API delivery (send it with content-type application/json). */
+export function eventCallback(
+  event: Record<string, unknown>,
+  eventId = `Ev${Math.random().toString(36).slice(2)}`,
+): string {
+  return JSON.stringify({
+    token: "legacy",
+    team_id: "T1",
+    api_app_id: "A1",
+    type: "event_callback",
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    event,
+  });
+}
+
+/** A reply in a thread, as the message event Slack sends for it. */
+export function threadReply(o: { channel: string; threadTs: string; user: string; text: string }): string {
+  return eventCallback({
+    type: "message",
+    channel: o.channel,
+    user: o.user,
+    text: o.text,
+    ts: `${Date.now() / 1000}`,
+    thread_ts: o.threadTs,
+    channel_type: "channel",
+  });
 }

@@ -1,27 +1,35 @@
-import { App, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
+import type { WebClientOptions } from "@slack/web-api";
 import type { Server } from "node:http";
 import { loadConfig } from "../config/load.js";
 import { loadDefinitions } from "../engine/definitions.js";
 import { createEngine } from "../engine/engine.js";
 import type { Logger } from "../log.js";
+import { redactText } from "../redact.js";
 import { MemoryStore } from "../store/memory.js";
 import { RedisStore } from "../store/redis.js";
 import type { DiagnosisStore } from "../store/types.js";
+import { access } from "./access.js";
 import { slackDiagnoses } from "./diagnoses.js";
+import type { SlackEnv } from "./env.js";
+import { boundedServer, frontDoor } from "./front-door.js";
 import { registerListeners } from "./listeners/index.js";
 import { createMetrics } from "./metrics.js";
-import type { SlackEnv } from "./env.js";
-import pLimit from "p-limit";
+import { slackCalls } from "./slack-calls.js";
+import { createSlots } from "./slots.js";
 
-const BACKGROUND_CONCURRENCY = 8;
+/** How often each process looks for steps whose process died. */
+const RECOVERY_INTERVAL_MS = 3_000;
 
+/** Bolt's and the Web API client's messages, redacted: at debug level they carry request bodies. */
 function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.WARN;
+  const text = (m: unknown[]) => redactText(m.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(" "));
   return {
-    debug: (...m) => log.debug(m.join(" ")),
-    info: (...m) => log.info(m.join(" ")),
-    warn: (...m) => log.warn(m.join(" ")),
-    error: (...m) => log.error(m.join(" ")),
+    debug: (...m) => log.debug(text(m)),
+    info: (...m) => log.info(text(m)),
+    warn: (...m) => log.warn(text(m)),
+    error: (...m) => log.error(text(m)),
     setLevel: (l) => (level = l),
     getLevel: () => level,
     setName: () => {},
@@ -29,8 +37,9 @@ function boltLogger(log: Logger): BoltLogger {
 }
 
 /**
- * The Slack app: the real Bolt app over HTTP (`/slack/events`, `/healthz`, `/metrics`) or Socket Mode, with the
- * engine, a store (Redis when REDIS_URL is set, so replicas share diagnoses) and the configuration.
+ * The Slack app: the real Bolt app over HTTP (`/slack/events` behind the front door, `/healthz`, `/metrics`) or
+ * Socket Mode, with the engine, a store (Redis when REDIS_URL is set, so replicas share diagnoses) and the
+ * configuration.
  */
 export async function startSlackApp(
   settings: SlackEnv,
@@ -38,46 +47,103 @@ export async function startSlackApp(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ app: App; server?: Server; stop(): Promise<void> }> {
   const { config } = loadConfig(env);
+  const { limits } = config;
   const defs = loadDefinitions();
+  const ttlSeconds = Math.round(config.retentionDays * 86400);
   const store: DiagnosisStore = settings.redisUrl
-    ? new RedisStore({ url: settings.redisUrl, ttlSeconds: Math.round(config.retentionDays * 86400) })
-    : new MemoryStore();
+    ? new RedisStore({ url: settings.redisUrl, ttlSeconds })
+    : new MemoryStore({ ttlSeconds });
   // Fail at start, with where and why, rather than on the first click.
   await store.recent(1).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
   const metrics = createMetrics();
-  const engine = createEngine({ ...defs, store, log });
-  const diagnoses = slackDiagnoses({ engine, store, config, defs, log, metrics });
+  const engine = createEngine({ ...defs, store, log, probeTimeoutMs: limits.probeTimeoutSeconds * 1000 });
+  const calls = slackCalls({ timeoutMs: limits.slackTimeoutSeconds * 1000, log });
+  const diagnoses = slackDiagnoses({
+    engine,
+    store,
+    config,
+    defs,
+    log,
+    metrics,
+    calls,
+    slots: createSlots(limits),
+    access: access({ config, calls }),
+  });
+  // Each call gives up within the Slack time limit; errors are retried twice, quickly; a 429 comes back at once
+  // (with its Retry-After) instead of pausing every call of the client for minutes.
+  const clientOptions: WebClientOptions = {
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    timeout: limits.slackTimeoutSeconds * 1000,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 },
+    rejectRateLimitedCalls: true,
+  };
   const socketMode = Boolean(settings.appToken && !settings.signingSecret);
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: settings.signingSecret!,
+        logger: boltLogger(log),
+        customRoutes: [
+          {
+            path: "/healthz",
+            method: ["GET"],
+            handler: (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
+          },
+          {
+            path: "/metrics",
+            method: ["GET"],
+            handler: async (_req, res) =>
+              void res
+                .writeHead(200, { "content-type": metrics.registry.contentType })
+                .end(await metrics.registry.metrics()),
+          },
+        ],
+        // A listener that fails before acknowledging was given something it could not use.
+        processEventErrorHandler: async ({ error, response }) => {
+          log.warn({ err: redactText(error.message) }, "request not handled");
+          if (!response.headersSent) response.writeHead(400).end();
+          return false;
+        },
+      });
   const app = new App({
     token: settings.botToken,
-    ...(socketMode ? { socketMode: true, appToken: settings.appToken } : { signingSecret: settings.signingSecret! }),
+    ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken }),
     logger: boltLogger(log),
-    clientOptions: settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {},
-    ...(socketMode
-      ? {}
-      : {
-          customRoutes: [
-            {
-              path: "/healthz",
-              method: ["GET"],
-              handler: (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
-            },
-            {
-              path: "/metrics",
-              method: ["GET"],
-              handler: async (_req, res) =>
-                void res
-                  .writeHead(200, { "content-type": metrics.registry.contentType })
-                  .end(await metrics.registry.metrics()),
-            },
-          ],
-        }),
+    clientOptions,
   });
-  registerListeners(app, { diagnoses, store, config, log, metrics, defs, background: pLimit(BACKGROUND_CONCURRENCY) });
-  const server = (await app.start(settings.port)) as Server | undefined;
+  registerListeners(app, { diagnoses, store, config, log, metrics, calls });
+
+  let server: Server | undefined;
+  if (receiver) {
+    server = boundedServer(
+      frontDoor({
+        signingSecret: settings.signingSecret!,
+        store,
+        log,
+        next: (req, res) => {
+          try {
+            receiver.requestListener(req, res);
+          } catch {
+            res.writeHead(404).end();
+          }
+        },
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server!.once("error", reject);
+      server!.listen(settings.port, () => resolve());
+    });
+  } else await app.start();
+
+  const recover = () =>
+    void diagnoses.recover(app.client).catch((err: Error) => log.warn({ err: err.message }, "recovery failed"));
+  recover();
+  const recovering = setInterval(recover, RECOVERY_INTERVAL_MS);
+  recovering.unref();
+
   log.info(
     {
       mode: socketMode ? "socket" : "http",
@@ -89,9 +155,11 @@ export async function startSlackApp(
   );
   return {
     app,
-    server: socketMode ? undefined : server,
+    server,
     async stop() {
-      await app.stop();
+      clearInterval(recovering);
+      if (server) await new Promise((r) => server!.close(r));
+      else await app.stop();
       await store.close();
     },
   };

@@ -1,25 +1,31 @@
+import { randomUUID } from "node:crypto";
 import type { KnownBlock, WebClient } from "@slack/web-api";
-import type { Config } from "../config/schema.js";
+import { z } from "zod";
+import { targetNamed, type Config } from "../config/schema.js";
 import type { AnswerEvent, EvidenceEvent } from "../engine/context.js";
-import type { ProbeRun } from "../model/findings.js";
 import type { Definitions } from "../engine/definitions.js";
 import { DiagnosisError, type Engine, type PendingQuestion, type Step } from "../engine/engine.js";
-import type { Progress } from "../engine/probe-runner.js";
-import type { DiagnosisRecord } from "../model/diagnosis.js";
+import { Evidence, type DiagnosisRecord } from "../model/diagnosis.js";
+import type { ProbeRun } from "../model/findings.js";
 import type { Logger } from "../log.js";
+import { redactText } from "../redact.js";
 import { buildReport } from "../report/build.js";
 import type { Report } from "../report/schema.js";
-import type { DiagnosisStore } from "../store/types.js";
+import { LockTimeout, type DiagnosisStore } from "../store/types.js";
+import type { Access } from "./access.js";
+import type { HomeEntry } from "./blocks/home.js";
+import { escape } from "./blocks/limits.js";
 import { progressBlocks } from "./blocks/progress.js";
 import { answeredBlocks, choiceLabel, questionBlocks } from "./blocks/question.js";
 import { resultBlocks } from "./blocks/result.js";
 import { summaryBlocks, summaryMarkdown, summaryText, type SummaryContext } from "./blocks/summary.js";
-import { escape } from "./blocks/limits.js";
 import type { Metrics } from "./metrics.js";
+import { progressUpdater } from "./progress.js";
+import type { SlackCalls } from "./slack-calls.js";
+import type { Slots } from "./slots.js";
 import { mayProbe, resolveTarget, UserFacingError } from "./targets.js";
 
 export const FLOW = "session-replication";
-const PROGRESS_INTERVAL_MS = 1000;
 
 export type SlackDeps = {
   engine: Engine;
@@ -28,121 +34,279 @@ export type SlackDeps = {
   defs: Definitions;
   log: Logger;
   metrics: Metrics;
+  slots: Slots;
+  calls: SlackCalls;
+  access: Access;
 };
 
 const threadKey = (channel: string, ts: string) => `thread:${channel}:${ts}`;
 const latestKey = (channel: string) => `latest:${channel}`;
 
+const common = {
+  diagnosis: z.string(),
+  /** Who acted. */
+  user: z.string(),
+  /** What it probes (a target name or URL), for sharing background slots fairly. */
+  target: z.string().optional(),
+  /** Times another process took it over after the one running it died. */
+  attempts: z.number().default(0),
+};
+
+/**
+ * A step that changes a diagnosis, kept in the store while it runs: if the process running it dies, another one
+ * takes it over (once), or says in the thread that it stopped.
+ */
+const Work = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("start"),
+    ...common,
+    channel: z.string(),
+    thread: z.string(),
+    progress: z.string().optional(),
+    permalink: z.string().optional(),
+    ref: z.strictObject({ target: z.string().optional(), url: z.string().optional() }),
+  }),
+  z.strictObject({
+    kind: z.literal("answer"),
+    ...common,
+    question: z.string(),
+    value: z.string().nullable(),
+    messageTs: z.string().optional(),
+  }),
+  z.strictObject({ kind: z.literal("evidence"), ...common, ref: z.string(), items: z.array(Evidence) }),
+]);
+type Work = z.infer<typeof Work>;
+
 /**
  * Diagnoses as Slack conversations: a root message in the channel, then progress, questions and the result in its
- * thread. Every step runs under the diagnosis' lock, from the record in the store, so any replica can take the
- * next click and a restart loses nothing.
+ * thread. Each step runs in a fair share of background slots, under the diagnosis' lock, from the record in the
+ * store, so any replica can take the next click and a restart loses nothing; Slack is only called outside the lock
+ * (progress updates excepted: they are never waited for).
  */
 export function slackDiagnoses(deps: SlackDeps) {
-  const { engine, store, config, defs, log, metrics } = deps;
+  const { engine, store, config, defs, log, metrics, slots, calls, access } = deps;
   const flow = () => defs.flows.get(FLOW)!;
-
+  const targetOf = (meta: Record<string, string>) => meta.targetName ?? meta.adhocUrl;
   const targetsOf = (record: DiagnosisRecord) =>
     resolveTarget(config, { target: record.meta.targetName, url: record.meta.adhocUrl }).targets;
+  const deadline = () => Date.now() + config.limits.diagnosisTimeoutSeconds * 1000;
+  const audit = (fields: Record<string, unknown>, msg: string) => log.info({ audit: true, ...fields }, msg);
+  const stepNumber = (record: DiagnosisRecord) =>
+    record.snapshot.context.transcript.filter((t) => t.kind === "question" && !t.skipped).length + 1;
 
-  /** Progress updates in place, at most once a second, honouring Slack's Retry-After. */
-  function progressUpdater(client: WebClient, channel: string, ts: string) {
-    const runs: ProbeRun[] = [];
-    let running: string | undefined;
-    let last = 0;
-    let pending: Promise<void> = Promise.resolve();
-    const push = (force: boolean) => {
-      const now = Date.now();
-      if (!force && now - last < PROGRESS_INTERVAL_MS) return;
-      last = now;
-      const blocks = progressBlocks([...runs], running);
-      pending = pending.then(() => updateWithRetry(client, { channel, ts, text: "Probes", blocks }, log));
-    };
-    return {
-      onProgress(p: Progress) {
-        if (p.kind === "probe-started") running = p.probe;
-        else {
-          running = undefined;
-          runs.push(p.run);
-          metrics.probeDuration.observe({ probe: p.run.probe, status: p.run.status }, p.run.durationMs / 1000);
-          if (p.run.status === "failed") metrics.probeFailures.inc({ probe: p.run.probe });
-        }
-        push(false);
-      },
-      async flush() {
-        if (runs.length) push(true);
-        await pending;
-      },
-      runs,
-    };
+  async function load(id: string): Promise<Step> {
+    try {
+      return await engine.get(id);
+    } catch (err) {
+      if (err instanceof DiagnosisError && err.code === "not-found")
+        throw new UserFacingError(
+          "This diagnosis is not on record: it is still starting (try again in a moment), or it has expired (start a new one with `/sessiondoc diagnose`).",
+        );
+      throw err;
+    }
   }
 
-  /** After each step: the next question, or the result; the audit log records who probed what and the verdict. */
-  async function afterStep(client: WebClient, step: Step, runs: ProbeRun[]): Promise<void> {
-    const { record, pending } = step;
-    const channel = record.meta.channel!;
-    const thread = record.meta.thread!;
-    if (runs.length) {
-      log.info(
-        {
-          audit: true,
-          diagnosis: record.id,
-          user: record.meta.user,
-          target: record.meta.targetName ?? record.meta.adhocUrl ?? null,
-          probes: runs.map((r) => `${r.probe}:${r.status}`),
-        },
-        "probes run",
+  /** Loads a diagnosis for someone acting on it, refusing those the target's rules do not allow. */
+  async function authorized(client: WebClient, id: string, user: string, what: string): Promise<Step> {
+    const step = await load(id);
+    if (!(await access.mayAct(client, step.record, user))) {
+      audit({ diagnosis: id, user, action: what, refused: true }, "action refused");
+      throw new UserFacingError(
+        `You are not allowed to ${what} this diagnosis: its target \`${step.record.meta.targetName}\` is restricted. Ask its owners to add you.`,
       );
     }
+    return step;
+  }
+
+  const ephemeral = (client: WebClient, record: DiagnosisRecord, user: string, text: string) =>
+    calls.bestEffort("post a note", () =>
+      client.chat.postEphemeral({ channel: record.meta.channel!, user, thread_ts: record.meta.thread, text }),
+    );
+
+  /** After each step: the next question, or the result; the audit log records who probed what and the verdict. */
+  async function announce(client: WebClient, { record, pending }: Step, runs: ProbeRun[], actor: string) {
+    const channel = record.meta.channel!;
+    const thread = record.meta.thread!;
+    const who = { diagnosis: record.id, user: actor, startedBy: record.meta.user, target: targetOf(record.meta) };
+    if (runs.length) audit({ ...who, probes: runs.map((r) => `${r.probe}:${r.status}`) }, "probes run");
     if (pending) {
-      await client.chat.postMessage({
-        channel,
-        thread_ts: thread,
-        text: pending.node.text,
-        blocks: questionBlocks(record.id, pending, stepNumber(record)),
-      });
+      await calls.required("post the next question in the thread", () =>
+        client.chat.postMessage({
+          channel,
+          thread_ts: thread,
+          text: pending.node.text,
+          blocks: questionBlocks(record.id, pending, stepNumber(record)),
+        }),
+      );
       return;
     }
     const report = buildReport(record, flow().flow, defs);
     metrics.diagnoses.inc({ verdict: report.verdict });
-    log.info(
-      {
-        audit: true,
-        diagnosis: record.id,
-        user: record.meta.user,
-        target: record.meta.targetName ?? record.meta.adhocUrl ?? null,
-        verdict: report.verdict,
-        cause: report.causes[0]?.id,
-      },
-      "diagnosis finished",
+    audit({ ...who, verdict: report.verdict, cause: report.causes[0]?.id }, "diagnosis finished");
+    await calls.required("post the result in the thread", () =>
+      client.chat.postMessage({
+        channel,
+        thread_ts: thread,
+        text: report.summary,
+        blocks: resultBlocks(report, record.id),
+      }),
     );
-    await client.chat.postMessage({
-      channel,
-      thread_ts: thread,
-      text: report.summary,
-      blocks: resultBlocks(report, record.id),
-    });
-    await client.chat.update({
-      channel,
-      ts: thread,
-      text: rootText(record, report),
-      blocks: rootBlocks(record, report),
-    });
+    await calls.bestEffort("show the verdict on the root message", () =>
+      client.chat.update({ channel, ts: thread, text: rootText(record, report), blocks: rootBlocks(record, report) }),
+    );
   }
 
-  async function summaryOf(diagnosis: string): Promise<SummaryContext> {
-    const { record } = await engine.get(diagnosis);
-    const report: Report = buildReport(record, flow().flow, defs);
-    return {
-      report,
-      startedBy: record.meta.user ?? "unknown",
-      target: record.meta.targetName ?? record.meta.adhocUrl,
-      permalink: record.meta.permalink,
-    };
+  /** Runs `fn` in a background slot, holding the diagnosis' lock: the only place a diagnosis changes. */
+  const locked = <T>(w: Work, fn: () => Promise<T>) =>
+    slots.run({ user: w.user, target: w.target }, () => store.withLock(w.diagnosis, fn));
+
+  async function runStart(client: WebClient, w: Extract<Work, { kind: "start" }>) {
+    const resolved = resolveTarget(config, w.ref);
+    const updater = progressUpdater({
+      client,
+      calls,
+      where: w.progress ? { channel: w.channel, ts: w.progress } : undefined,
+      log,
+      metrics,
+    });
+    const meta: Record<string, string> = { channel: w.channel, thread: w.thread, user: w.user };
+    if (w.progress) meta.progress = w.progress;
+    if (w.permalink) meta.permalink = w.permalink;
+    if (w.ref.target) meta.targetName = w.ref.target;
+    else if (w.ref.url) meta.adhocUrl = resolved.name;
+    // Named by its thread before it probes, so logs pasted in the thread meanwhile are not lost.
+    await Promise.all([
+      store.alias(threadKey(w.channel, w.thread), w.diagnosis),
+      store.alias(latestKey(w.channel), w.diagnosis),
+    ]);
+    const step = await locked(w, () =>
+      engine.start(
+        { id: w.diagnosis, flowId: FLOW, facts: resolved.facts, target: resolved.name || undefined, meta },
+        { targets: resolved.targets, onProgress: updater.onProgress, deadline: deadline() },
+      ),
+    );
+    updater.finish();
+    await announce(client, step, updater.runs, w.user);
   }
 
-  function stepNumber(record: DiagnosisRecord): number {
-    return record.snapshot.context.transcript.filter((t) => t.kind === "question" && !t.skipped).length + 1;
+  async function runAnswer(client: WebClient, w: Extract<Work, { kind: "answer" }>, resumed: boolean) {
+    const outcome = await locked(w, async () => {
+      const before = await load(w.diagnosis);
+      const pending = before.pending;
+      if (!pending || pending.id !== w.question) return { stale: before, step: undefined };
+      const { record } = before;
+      const updater = progressUpdater({
+        client,
+        calls,
+        where: record.meta.progress ? { channel: record.meta.channel!, ts: record.meta.progress } : undefined,
+        log,
+        metrics,
+        runs: record.snapshot.context.probes,
+      });
+      const event: AnswerEvent = { type: "ANSWER", question: w.question, value: w.value, source: "user", by: w.user };
+      const step = await engine.continue(
+        w.diagnosis,
+        { targets: targetsOf(record), onProgress: updater.onProgress, deadline: deadline() },
+        event,
+      );
+      return { record, pending, step, updater };
+    });
+    if (!outcome.step) {
+      // Taken over after a crash that came after the answer was saved: show where the diagnosis is now.
+      if (resumed) return announce(client, outcome.stale, [], w.user);
+      await ephemeral(
+        client,
+        outcome.stale.record,
+        w.user,
+        "That question was already answered, and the diagnosis has moved on. Answer the latest question in the thread.",
+      );
+      return;
+    }
+    const { record, pending, step, updater } = outcome;
+    audit({ diagnosis: w.diagnosis, user: w.user, action: "answer", question: w.question }, "question answered");
+    updater.finish();
+    if (w.messageTs) {
+      const label = choiceLabel(pending, w.value);
+      await calls.bestEffort("mark the question answered", () =>
+        client.chat.update({
+          channel: record.meta.channel!,
+          ts: w.messageTs!,
+          text: `${pending.node.text} — ${label}`,
+          blocks: answeredBlocks(pending, stepNumber(record), label, w.user),
+        }),
+      );
+    }
+    await announce(client, step, updater.runs.slice(record.snapshot.context.probes.length), w.user);
+  }
+
+  async function runEvidence(client: WebClient, w: Extract<Work, { kind: "evidence" }>, resumed: boolean) {
+    const event: EvidenceEvent = { type: "EVIDENCE", ref: w.ref, items: w.items, by: w.user };
+    const outcome = await locked(w, async () => {
+      const { record } = await load(w.diagnosis);
+      const ids = new Set(record.snapshot.context.evidence.map((e) => e.id));
+      if (resumed && w.items.every((i) => ids.has(i.id))) return { record, step: undefined };
+      const waiting = typeof record.snapshot.value === "string" ? record.snapshot.value : undefined;
+      const step = await engine.continue(w.diagnosis, { targets: targetsOf(record), deadline: deadline() }, event);
+      return { record, step, changed: record.snapshot.status === "done" || step.pending?.id !== waiting };
+    });
+    if (!outcome.step) return;
+    const { record, step } = outcome;
+    audit({ diagnosis: w.diagnosis, user: w.user, action: "evidence", items: w.items.length }, "evidence added");
+    const titles = w.items.map((i) => `• ${escape(i.summary)}`).join("\n");
+    await calls.required("post the evidence in the thread", () =>
+      client.chat.postMessage({
+        channel: record.meta.channel!,
+        thread_ts: record.meta.thread,
+        text: `Evidence added by <@${w.user}>`,
+        blocks: [{ type: "section", text: { type: "mrkdwn", text: `📋 <@${w.user}> added evidence:\n${titles}` } }],
+      }),
+    );
+    // A finished diagnosis is re-ranked; one in progress may skip questions the evidence settled.
+    if (outcome.changed) await announce(client, step, [], w.user);
+  }
+
+  const perform = (client: WebClient, w: Work, resumed = false): Promise<void> =>
+    w.kind === "start"
+      ? runStart(client, w)
+      : w.kind === "answer"
+        ? runAnswer(client, w, resumed)
+        : runEvidence(client, w, resumed);
+
+  /**
+   * Runs a step while it is on record as work in flight. The work's own lock (kept alive while it runs) tells other
+   * processes that its owner is alive; the record goes when the step ends, whether it succeeded or not.
+   */
+  async function tracked(client: WebClient, w: Work): Promise<void> {
+    const key = randomUUID();
+    await store.withLock(
+      `work:${key}`,
+      async () => {
+        await store.track(key, JSON.stringify(w));
+        try {
+          await perform(client, w);
+        } finally {
+          await store.untrack(key).catch((err: Error) => log.warn({ err: err.message }, "work record not removed"));
+        }
+      },
+      { waitMs: 0 },
+    );
+  }
+
+  /** Says in the thread that a diagnosis stopped, and how to run it again. */
+  async function stopped(client: WebClient, w: Work): Promise<void> {
+    const record = w.kind === "start" ? undefined : await store.get(w.diagnosis).catch(() => undefined);
+    const channel = w.kind === "start" ? w.channel : record?.meta.channel;
+    const thread = w.kind === "start" ? w.thread : record?.meta.thread;
+    if (!channel || !thread) return;
+    const name = w.kind === "start" ? (w.ref.target ?? w.ref.url) : (record?.meta.targetName ?? record?.meta.adhocUrl);
+    const rerun = `/sessiondoc diagnose${name ? ` ${name}` : ""}`;
+    await calls.bestEffort("say the diagnosis stopped", () =>
+      client.chat.postMessage({
+        channel,
+        thread_ts: thread,
+        text: `⚠️ This diagnosis stopped: the app restarted while it was ${w.kind === "start" ? "running its probes" : "taking a step"}, and could not finish it. Run it again with \`${rerun}\`.`,
+      }),
+    );
   }
 
   return {
@@ -153,161 +317,199 @@ export function slackDiagnoses(deps: SlackDeps) {
       ref: { target?: string; url?: string },
     ): Promise<void> {
       const resolved = resolveTarget(config, ref);
-      if (!(await mayProbe(client, ref.target ? config.targets[ref.target] : undefined, who))) {
+      if (!(await mayProbe(client, targetNamed(config, ref.target), who, calls.withDeadline))) {
+        audit({ user: who.user, target: resolved.name, action: "start", refused: true }, "action refused");
         throw new UserFacingError(
           `You are not allowed to run probes against \`${resolved.name}\` from this channel. Ask the owners of the target to add you, or run it from its incident channel.`,
         );
       }
       const label = resolved.name ? ` of *${escape(resolved.name)}*` : "";
-      const root = await client.chat.postMessage({
-        channel: who.channel,
-        text: `Session diagnosis${label} started by <@${who.user}>`,
-        blocks: [
-          {
-            type: "section",
-            text: {
-              type: "mrkdwn",
-              text: `🩺 Session diagnosis${label} started by <@${who.user}>. Follow along in the thread.`,
+      const root = await calls.required("post in this channel", () =>
+        client.chat.postMessage({
+          channel: who.channel,
+          text: `Session diagnosis${label} started by <@${who.user}>`,
+          blocks: [
+            {
+              type: "section",
+              text: {
+                type: "mrkdwn",
+                text: `🩺 Session diagnosis${label} started by <@${who.user}>. Follow along in the thread.`,
+              },
             },
-          },
-        ],
-      });
+          ],
+        }),
+      );
       const thread = root.ts!;
       const channel = root.channel ?? who.channel;
-      const permalink = (await client.chat.getPermalink({ channel, message_ts: thread })).permalink;
-      const progress = await client.chat.postMessage({
-        channel,
-        thread_ts: thread,
-        text: "Probes",
-        blocks: progressBlocks([], "starting"),
-      });
-      const updater = progressUpdater(client, channel, progress.ts!);
-      const meta: Record<string, string> = {
+      const [permalink, progress] = await Promise.all([
+        calls.bestEffort("get the thread's link", () => client.chat.getPermalink({ channel, message_ts: thread })),
+        calls.bestEffort("post the probes' progress", () =>
+          client.chat.postMessage({
+            channel,
+            thread_ts: thread,
+            text: "Probes",
+            blocks: progressBlocks([], "starting"),
+          }),
+        ),
+      ]);
+      await tracked(client, {
+        kind: "start",
+        diagnosis: randomUUID(),
+        user: who.user,
+        target: resolved.name || undefined,
         channel,
         thread,
-        user: who.user,
-        progress: progress.ts!,
-        ...(permalink ? { permalink } : {}),
-      };
-      if (ref.target) meta.targetName = ref.target;
-      else if (ref.url) meta.adhocUrl = resolved.name;
-      const step = await engine.start(
-        { flowId: FLOW, facts: resolved.facts, target: resolved.name || undefined, meta },
-        { targets: resolved.targets, onProgress: updater.onProgress },
-      );
-      await Promise.all([
-        store.alias(threadKey(channel, thread), step.record.id),
-        store.alias(latestKey(channel), step.record.id),
-      ]);
-      await updater.flush();
-      await afterStep(client, step, updater.runs);
+        ...(progress?.ts ? { progress: progress.ts } : {}),
+        ...(permalink?.permalink ? { permalink: permalink.permalink } : {}),
+        ref: ref.target ? { target: ref.target } : ref.url ? { url: withoutSecrets(ref.url) } : {},
+        attempts: 0,
+      });
     },
 
-    /** A click or a modal answer. A question that is no longer waiting gets a polite note, not an error. */
+    /** A click or a modal answer, from someone the target allows. */
     async answer(
       client: WebClient,
       input: { diagnosis: string; question: string; value: string | null; user: string; messageTs?: string },
     ): Promise<void> {
-      await store.withLock(input.diagnosis, async () => {
-        let before: Step;
-        try {
-          before = await engine.get(input.diagnosis);
-        } catch (err) {
-          if (err instanceof DiagnosisError && err.code === "not-found")
-            throw new UserFacingError("This diagnosis has expired; start a new one with `/sessiondoc diagnose`.");
-          throw err;
-        }
-        const { record } = before;
-        const pending = before.pending;
-        if (!pending || pending.id !== input.question) {
-          await client.chat.postEphemeral({
-            channel: record.meta.channel!,
-            user: input.user,
-            thread_ts: record.meta.thread,
-            text: "That question was already answered, and the diagnosis has moved on. Answer the latest question in the thread.",
-          });
-          return;
-        }
-        const progressTs = record.meta.progress!;
-        const updater = progressUpdater(client, record.meta.channel!, progressTs);
-        updater.runs.push(...record.snapshot.context.probes);
-        const event: AnswerEvent = {
-          type: "ANSWER",
-          question: input.question,
-          value: input.value,
-          source: "user",
-          by: input.user,
-        };
-        const step = await engine.continue(
-          input.diagnosis,
-          { targets: targetsOf(record), onProgress: updater.onProgress },
-          event,
+      const { record } = await authorized(client, input.diagnosis, input.user, "answer questions in");
+      await tracked(client, { kind: "answer", ...input, target: targetOf(record.meta), attempts: 0 });
+    },
+
+    /** Pasted logs or a stack trace, from a modal or a thread reply, from someone the target allows. */
+    async evidence(client: WebClient, input: { diagnosis: string; event: EvidenceEvent; user: string }) {
+      const { record } = await authorized(client, input.diagnosis, input.user, "add evidence to");
+      await tracked(client, {
+        kind: "evidence",
+        diagnosis: input.diagnosis,
+        user: input.user,
+        target: targetOf(record.meta),
+        ref: input.event.ref,
+        items: input.event.items,
+        attempts: 0,
+      });
+    },
+
+    /** The summary, posted to a channel the target allows or the person is in. */
+    async postSummary(client: WebClient, input: { diagnosis: string; channel: string; user: string }) {
+      const { record } = await authorized(client, input.diagnosis, input.user, "post the summary of");
+      if (!(await access.maySendSummaryTo(client, record, input.user, input.channel))) {
+        audit(
+          { diagnosis: record.id, user: input.user, action: "summary", channel: input.channel, refused: true },
+          "action refused",
         );
-        if (input.messageTs) {
-          const n = stepNumber(record);
-          await client.chat.update({
-            channel: record.meta.channel!,
-            ts: input.messageTs,
-            text: `${pending.node.text} — ${choiceLabel(pending, input.value)}`,
-            blocks: answeredBlocks(pending, n, choiceLabel(pending, input.value), input.user),
+        throw new UserFacingError(
+          `The summary was not posted to <#${input.channel}>: post it to a channel you are a member of${targetNamed(config, record.meta.targetName)?.allowed ? " or one the target allows" : ""}.`,
+        );
+      }
+      const ctx = summaryOf(record);
+      await calls.required(`post the summary in <#${input.channel}>`, () =>
+        client.chat.postMessage({ channel: input.channel, text: summaryText(ctx), blocks: summaryBlocks(ctx) }),
+      );
+      audit({ diagnosis: record.id, user: input.user, action: "summary", channel: input.channel }, "summary posted");
+    },
+
+    /** The summary as Markdown, for someone the target allows. */
+    async markdown(client: WebClient, diagnosis: string, user: string): Promise<string> {
+      const { record } = await authorized(client, diagnosis, user, "export");
+      audit({ diagnosis, user, action: "export" }, "summary exported");
+      return summaryMarkdown(summaryOf(record));
+    },
+
+    /** Recent diagnoses for App Home: only those this person may see. */
+    async home(client: WebClient, user: string): Promise<HomeEntry[]> {
+      const records = await store.recent(20);
+      const visible = await Promise.all(records.map((r) => access.maySee(client, r, user)));
+      return records
+        .filter((_, i) => visible[i])
+        .map((record) => ({
+          record,
+          verdict: record.snapshot.status === "done" ? buildReport(record, flow().flow, defs).verdict : undefined,
+        }));
+    },
+
+    /** Targets this person may start a diagnosis of, here. */
+    async targetsFor(client: WebClient, who: { user: string; channel?: string }): Promise<string[]> {
+      const names = Object.keys(config.targets);
+      const allowed = await Promise.all(
+        names.map((n) => mayProbe(client, config.targets[n], who, calls.withDeadline).catch(() => false)),
+      );
+      return names.filter((_, i) => allowed[i]);
+    },
+
+    /** The question waiting in a diagnosis, for someone allowed to answer it. */
+    async pendingFor(client: WebClient, diagnosis: string, user: string): Promise<PendingQuestion | null> {
+      return (await authorized(client, diagnosis, user, "answer questions in")).pending;
+    },
+
+    /**
+     * Work whose process died (its lock expired with it): taken over once, then, if it dies again, reported in
+     * the thread. Work that another process is running is left alone.
+     */
+    async recover(client: WebClient): Promise<void> {
+      const takeOver = async ({ key, entry }: { key: string; entry: string }) => {
+        // Finished between the listing and the lock: nothing to do.
+        if (!(await store.tracked()).some((t) => t.key === key)) return;
+        const parsed = Work.safeParse(JSON.parse(entry));
+        if (!parsed.success) return store.untrack(key);
+        const w = parsed.data;
+        try {
+          if (w.attempts >= 1) return await stopped(client, w);
+          log.warn({ diagnosis: w.diagnosis, kind: w.kind }, "taking over a step whose process stopped");
+          await store.track(key, JSON.stringify({ ...w, attempts: w.attempts + 1 }));
+          await perform(client, w, true).catch(async (err: Error) => {
+            log.warn({ diagnosis: w.diagnosis, err: redactText(err.message) }, "step taken over failed");
+            await stopped(client, w);
           });
+        } finally {
+          await store.untrack(key);
         }
-        const newRuns = updater.runs.length > record.snapshot.context.probes.length;
-        await updater.flush();
-        await afterStep(client, step, newRuns ? updater.runs.slice(record.snapshot.context.probes.length) : []);
-      });
+      };
+      await Promise.all(
+        (await store.tracked()).map((t) =>
+          store
+            .withLock(`work:${t.key}`, () => takeOver(t), { waitMs: 0 })
+            .catch((err: Error) => {
+              if (!(err instanceof LockTimeout)) log.warn({ err: err.message }, "recovery scan failed");
+            }),
+        ),
+      );
     },
 
-    /** Pasted logs or a stack trace, from a modal or a thread reply. */
-    async evidence(
-      client: WebClient,
-      input: { diagnosis: string; event: EvidenceEvent; user: string },
-    ): Promise<number> {
-      return store.withLock(input.diagnosis, async () => {
-        const { record } = await engine.get(input.diagnosis);
-        const found = input.event.items.length;
-        const channel = record.meta.channel!;
-        if (found === 0) {
-          await client.chat.postEphemeral({
-            channel,
-            user: input.user,
-            thread_ts: record.meta.thread,
-            text: "No known error signature in that text, so it was not added as evidence.",
-          });
-          return 0;
-        }
-        const wasDone = record.snapshot.status === "done";
-        const waiting = typeof record.snapshot.value === "string" ? record.snapshot.value : undefined;
-        const step = await engine.continue(input.diagnosis, { targets: targetsOf(record) }, input.event);
-        const titles = input.event.items.map((i) => `• ${escape(i.summary)}`).join("\n");
-        await client.chat.postMessage({
-          channel,
-          thread_ts: record.meta.thread,
-          text: `Evidence added by <@${input.user}>`,
-          blocks: [
-            { type: "section", text: { type: "mrkdwn", text: `📋 <@${input.user}> added evidence:\n${titles}` } },
-          ],
-        });
-        // A finished diagnosis is re-ranked; one in progress may skip questions the evidence settled.
-        if (wasDone || step.pending?.id !== waiting) await afterStep(client, step, []);
-        return found;
-      });
-    },
+    /** The question waiting, for checking a typed answer before its modal closes (reads the store only). */
+    pendingOf: async (id: string): Promise<PendingQuestion | null> => (await engine.get(id)).pending,
 
-    async postSummary(client: WebClient, diagnosis: string, channel: string): Promise<void> {
-      const ctx = await summaryOf(diagnosis);
-      await client.chat.postMessage({ channel, text: summaryText(ctx), blocks: summaryBlocks(ctx) });
+    /** Where a diagnosis' thread is, for telling someone something privately there. */
+    async channelOf(id: string): Promise<{ channel: string; thread_ts?: string } | undefined> {
+      const record = await store.get(id).catch(() => undefined);
+      return record?.meta.channel ? { channel: record.meta.channel, thread_ts: record.meta.thread } : undefined;
     },
-
-    markdown: async (diagnosis: string): Promise<string> => summaryMarkdown(await summaryOf(diagnosis)),
 
     byThread: (channel: string, ts: string) => store.resolve(threadKey(channel, ts)),
     latestIn: (channel: string) => store.resolve(latestKey(channel)),
-    pendingOf: async (id: string): Promise<PendingQuestion | null> => (await engine.get(id)).pending,
   };
+
+  function summaryOf(record: DiagnosisRecord): SummaryContext {
+    const report: Report = buildReport(record, flow().flow, defs);
+    return {
+      report,
+      startedBy: record.meta.user ?? "unknown",
+      target: record.meta.targetName ?? record.meta.adhocUrl,
+      permalink: record.meta.permalink,
+    };
+  }
 }
 
 export type SlackDiagnoses = ReturnType<typeof slackDiagnoses>;
+
+/** An ad-hoc URL as kept in the store: no credentials, query or fragment that someone typed with it. */
+function withoutSecrets(raw: string): string {
+  const url = new URL(raw);
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return url.href;
+}
 
 function rootText(record: DiagnosisRecord, report: Report): string {
   return `Session diagnosis${record.meta.targetName ? ` of ${record.meta.targetName}` : ""}: ${report.summary}`;
@@ -324,25 +526,4 @@ function rootBlocks(record: DiagnosisRecord, report: Report): KnownBlock[] {
       },
     },
   ];
-}
-
-/** chat.update, waiting out a rate limit (Retry-After) once rather than dropping the update. */
-async function updateWithRetry(
-  client: WebClient,
-  args: { channel: string; ts: string; text: string; blocks: KnownBlock[] },
-  log: Logger,
-): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await client.chat.update(args);
-      return;
-    } catch (err) {
-      const retryAfter = (err as { retryAfter?: number }).retryAfter;
-      if (retryAfter === undefined) {
-        log.warn({ err: (err as Error).message }, "progress update failed");
-        return;
-      }
-      await new Promise((r) => setTimeout(r, retryAfter * 1000));
-    }
-  }
 }

@@ -12,11 +12,15 @@ export type SlackEnv = {
 /** What is needed to start, read from the conventional variables; `missing` says what to set. */
 export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing: string[]; wanted: boolean } {
   const wanted = Boolean(env.SLACK_BOT_TOKEN || env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN);
+  const port = Number(env.PORT ?? 3000);
   const missing = [
     ...(env.SLACK_BOT_TOKEN ? [] : ["SLACK_BOT_TOKEN (the bot token, xoxb-…)"]),
     ...(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN
       ? []
       : ["SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode, xapp-…)"]),
+    ...(Number.isInteger(port) && port >= 0 && port <= 65535
+      ? []
+      : [`PORT as a port number (0–65535), not "${env.PORT}"`]),
   ];
   if (missing.length) return { missing, wanted };
   return {
@@ -26,7 +30,7 @@ export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing
       botToken: env.SLACK_BOT_TOKEN!,
       signingSecret: env.SLACK_SIGNING_SECRET,
       appToken: env.SLACK_APP_TOKEN,
-      port: Number(env.PORT ?? 3000),
+      port,
       apiUrl: env.SLACK_API_URL,
       redisUrl: env.REDIS_URL,
     },

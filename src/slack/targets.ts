@@ -1,5 +1,5 @@
 import type { WebClient } from "@slack/web-api";
-import type { Config, TargetConfig } from "../config/schema.js";
+import { targetNamed, type Config, type TargetConfig } from "../config/schema.js";
 import { createPolicy } from "../probes/http/policy.js";
 import type { Targets } from "../model/targets.js";
 
@@ -13,7 +13,7 @@ export type Resolved = { name: string; targets: Targets; facts: Record<string, s
 /** A configured target by name, or an ad-hoc URL that matches the allowlist; nothing else is probed. */
 export function resolveTarget(config: Config, ref: { target?: string; url?: string }): Resolved {
   if (ref.target) {
-    const t = config.targets[ref.target];
+    const t = targetNamed(config, ref.target);
     if (!t) {
       const known = Object.keys(config.targets);
       throw new UserFacingError(
@@ -42,17 +42,18 @@ export function resolveTarget(config: Config, ref: { target?: string; url?: stri
   return { name: "", targets: { nodes: [] }, facts: {} };
 }
 
-/** Whether this user, in this channel, may run probes against the target. */
+/** Whether this user, in this channel, may run probes against the target (or act on a diagnosis of it). */
 export async function mayProbe(
   client: WebClient,
   target: TargetConfig | undefined,
-  who: { user: string; channel: string },
+  who: { user: string; channel?: string },
+  withDeadline: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
 ): Promise<boolean> {
   const allowed = target?.allowed;
   if (!allowed) return true;
-  if (allowed.channels.includes(who.channel) || allowed.users.includes(who.user)) return true;
+  if ((who.channel && allowed.channels.includes(who.channel)) || allowed.users.includes(who.user)) return true;
   for (const usergroup of allowed.usergroups) {
-    const res = await client.usergroups.users.list({ usergroup });
+    const res = await withDeadline(() => client.usergroups.users.list({ usergroup }));
     if (res.users?.includes(who.user)) return true;
   }
   return false;

@@ -2,7 +2,14 @@ import { Redis } from "ioredis";
 import { DiagnosisRecord } from "../model/diagnosis.js";
 import { redactUrl } from "../redact.js";
 import { randomUUID } from "node:crypto";
-import { LOCK_DEFAULTS, LockTimeout, StoreError, type DiagnosisStore } from "./types.js";
+import {
+  DEFAULT_TTL_SECONDS,
+  LOCK_DEFAULTS,
+  LockTimeout,
+  StoreError,
+  TRACK_TTL_SECONDS,
+  type DiagnosisStore,
+} from "./types.js";
 
 export type RedisStoreOptions = {
   url: string;
@@ -11,8 +18,6 @@ export type RedisStoreOptions = {
   prefix?: string;
   commandTimeoutMs?: number;
 };
-
-export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * Diagnoses in Redis, shared by every process of the app: one JSON string per diagnosis with a TTL, and a sorted
@@ -86,12 +91,18 @@ export class RedisStore implements DiagnosisStore {
     const token = randomUUID();
     const deadline = Date.now() + waitMs;
     while ((await this.run("lock", () => this.redis.set(key, token, "PX", ttlMs, "NX"))) !== "OK") {
-      if (Date.now() > deadline) throw new LockTimeout(`diagnosis ${id} is busy; try again`);
+      if (Date.now() >= deadline) throw new LockTimeout(`diagnosis ${id} is busy; try again`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Kept alive while `fn` runs however long it takes, so it expires soon after a holder that died, not later.
+    const renew = setInterval(
+      () => void this.redis.eval(RENEW, 1, key, token, ttlMs).catch(() => undefined),
+      Math.max(100, ttlMs / 3),
+    );
     try {
       return await fn();
     } finally {
+      clearInterval(renew);
       // Delete only our own lock: if it expired and another process took it, leave theirs alone.
       await this.run("unlock", () => this.redis.eval(UNLOCK, 1, key, token)).catch(() => undefined);
     }
@@ -111,11 +122,40 @@ export class RedisStore implements DiagnosisStore {
     return (await this.run("read", () => this.redis.get(`${this.prefix}alias:${key}`))) ?? undefined;
   }
 
+  private get workIndex() {
+    return `${this.prefix}work`;
+  }
+
+  async track(key: string, entry: string) {
+    await this.run("write", () =>
+      this.redis
+        .multi()
+        .set(`${this.prefix}work:${key}`, entry, "EX", TRACK_TTL_SECONDS)
+        .sadd(this.workIndex, key)
+        .exec(),
+    );
+  }
+
+  async untrack(key: string) {
+    await this.run("write", () => this.redis.multi().del(`${this.prefix}work:${key}`).srem(this.workIndex, key).exec());
+  }
+
+  async tracked() {
+    const keys = await this.run("list", () => this.redis.smembers(this.workIndex));
+    if (keys.length === 0) return [];
+    const entries = await this.run("read", () => this.redis.mget(keys.map((k) => `${this.prefix}work:${k}`)));
+    const gone = keys.filter((_, i) => entries[i] === null);
+    if (gone.length) await this.run("write", () => this.redis.srem(this.workIndex, ...gone));
+    return keys.flatMap((key, i) => (entries[i] === null ? [] : [{ key, entry: entries[i]! }]));
+  }
+
   async close() {
     this.redis.disconnect();
   }
 }
 
+const RENEW =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 function parseRecord(json: string, id: string): DiagnosisRecord {

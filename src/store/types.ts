@@ -11,8 +11,9 @@ export interface DiagnosisStore {
   /** Most recently updated first. */
   recent(limit: number): Promise<DiagnosisRecord[]>;
   /**
-   * Runs `fn` holding the diagnosis' lock, so two processes never advance one diagnosis at once; waits up to
-   * `waitMs` for it. The lock expires after `ttlMs` if its holder dies.
+   * Runs `fn` holding the lock named `id` (a diagnosis, or a piece of work), so two processes never do it at once;
+   * waits up to `waitMs` for it (0: try once). The holder keeps the lock alive while `fn` runs; it expires `ttlMs`
+   * after its holder dies.
    */
   withLock<T>(id: string, fn: () => Promise<T>, opts?: { ttlMs?: number; waitMs?: number }): Promise<T>;
   /** True the first time `key` is seen within `ttlSeconds`: for retried requests and double clicks. */
@@ -20,6 +21,10 @@ export interface DiagnosisStore {
   /** Names a diagnosis by another key (a Slack thread), and finds it by that key. */
   alias(key: string, id: string): Promise<void>;
   resolve(key: string): Promise<string | undefined>;
+  /** Work in flight, kept until it is done, so another process can finish it (or say it stopped) if this one dies. */
+  track(key: string, entry: string): Promise<void>;
+  untrack(key: string): Promise<void>;
+  tracked(): Promise<Array<{ key: string; entry: string }>>;
   close(): Promise<void>;
 }
 
@@ -27,4 +32,14 @@ export class LockTimeout extends StoreError {
   override name = "LockTimeout";
 }
 
-export const LOCK_DEFAULTS = { ttlMs: 60_000, waitMs: 30_000 };
+/** How long a diagnosis is kept after its last step, by default. */
+export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * A holder renews its lock every third of `ttlMs`, so the lock outlives any step however long, and a process that
+ * died releases its locks within `ttlMs`.
+ */
+export const LOCK_DEFAULTS = { ttlMs: 5_000, waitMs: 30_000 };
+
+/** How long a record of work in flight is kept if nobody finishes it. */
+export const TRACK_TTL_SECONDS = 24 * 3600;

@@ -6,5 +6,7 @@ export {
   blockAction,
   viewSubmission,
   latestQuestion,
+  eventCallback,
+  threadReply,
 } from "../../src/lab/slack-requests.js";
 export { startSlackApp, type SlackApp } from "../../src/lab/processes.js";

@@ -295,7 +295,7 @@ describe("operations", () => {
     expect(metrics).toMatch(/sessiondoc_ack_latency_seconds_bucket\{le="3",kind="command"\} [1-9]/);
   });
 
-  it("App Home lists recent diagnoses with their verdict", async () => {
+  it("App Home lists the recent diagnoses this person may see, with their verdict", async () => {
     const body = JSON.stringify({
       token: "legacy",
       team_id: "T1",
@@ -303,7 +303,7 @@ describe("operations", () => {
       type: "event_callback",
       event_id: "Ev1",
       event_time: Math.floor(Date.now() / 1000),
-      event: { type: "app_home_opened", user: "UALICE", channel: "D1", tab: "home", event_ts: "1.1" },
+      event: { type: "app_home_opened", user: "UONCALL", channel: "D1", tab: "home", event_ts: "1.1" },
     });
     const r = await sendToApp(app, body, { headers: { "content-type": "application/json" } });
     expect(r.status).toBe(200);

@@ -7,6 +7,8 @@ export type HttpLimits = {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** The whole request, connect to last byte: a body that trickles in never resets it. */
+  requestTimeoutMs: number;
   maxBodyBytes: number;
   maxRedirects: number;
   concurrency: number;
@@ -16,6 +18,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   connectTimeoutMs: 3_000,
   headersTimeoutMs: 5_000,
   bodyTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
   maxBodyBytes: 1024 * 1024,
   maxRedirects: 5,
   concurrency: 4,
@@ -53,8 +56,8 @@ export function displayUrl(url: URL): string {
 }
 
 /**
- * HTTP for probes: every request bounded (connect, header and body timeouts, a body size cap, a redirect cap, a
- * concurrency cap), every hop checked against the target policy, and every resolved address checked and pinned —
+ * HTTP for probes: every request bounded (connect, header and body timeouts, an overall deadline, a body size cap,
+ * a redirect cap, a concurrency cap), every hop checked against the target policy, and every resolved address checked and pinned —
  * the connection goes to the address that was checked, so a rebinding name cannot slip through.
  */
 export class HttpClient {
@@ -91,8 +94,9 @@ export class HttpClient {
     });
   }
 
+  /** Ends every connection at once: a request still trickling belongs to work that has been given up. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 
   /** GET (or another method) following redirects hop by hop, with the jar's cookies sent and updated on each hop. */
@@ -156,13 +160,15 @@ export class HttpClient {
     }
     await this.acquire();
     const sentAt = Date.now();
+    const deadline = AbortSignal.timeout(this.limits.requestTimeoutMs);
     try {
+      this.signal?.throwIfAborted();
       const res = await request(url, {
         dispatcher: this.agent,
         method: method as Dispatcher.HttpMethod,
         headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== "")),
         body,
-        signal: this.signal,
+        signal: this.signal ? AbortSignal.any([this.signal, deadline]) : deadline,
       });
       const receivedAt = Date.now();
       const chunks: Buffer[] = [];
@@ -194,6 +200,11 @@ export class HttpClient {
         receivedAt,
       };
     } catch (err) {
+      if (deadline.aborted && !this.signal?.aborted)
+        throw new HttpProblem(
+          `${displayUrl(url)} did not finish answering within ${this.limits.requestTimeoutMs / 1000} s`,
+          "timeout",
+        );
       throw describeFailure(err, url, this.limits);
     } finally {
       this.release();

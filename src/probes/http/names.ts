@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * Well-known session cookie names and the stack each implies (a value of the flow's `stack` question). A shortcut
  * only: the probes infer the session cookie from behaviour, whatever its name.
@@ -18,28 +20,42 @@ export function stackOfCookie(name: string): string | undefined {
   return KNOWN_SESSION_COOKIES.find((s) => s.test.test(name))?.stack;
 }
 
+/** `backend` names the backend without revealing the cookie's value: a decoded address, or a stable short label. */
 export type Affinity = { product: string; cookie: string; value: string; backend?: string };
 
+/**
+ * A cookie value shown as a backend's name would put the value itself in chat, logs and the store; a short digest
+ * tells backends apart just as well (the same value gives the same label) and reveals nothing.
+ */
+export function backendLabel(cookie: string, value: string): string {
+  return `${cookie}#${createHash("sha256").update(`${cookie}=${value}`).digest("hex").slice(0, 6)}`;
+}
+
 const AFFINITY: Array<{ test: RegExp; product: string; decode?: (v: string) => string | undefined }> = [
-  { test: /^(SRV|SERVERID|SERVER|BACKEND)$/i, product: "HAProxy (cookie insert)", decode: (v) => v.split("~")[0] },
+  { test: /^(SRV|SERVERID|SERVER|BACKEND)$/i, product: "HAProxy (cookie insert)" },
   { test: /^AWSALB(CORS)?$|^AWSALBAPP-\d+$|^AWSELB$/, product: "AWS load balancer" },
   { test: /^GCLB$|^GSSA$/, product: "Google Cloud load balancer" },
   { test: /^ApplicationGatewayAffinity(CORS)?$/, product: "Azure Application Gateway" },
   { test: /^ARRAffinity(SameSite)?$/, product: "Azure App Service (ARR)" },
   { test: /^BIGipServer/, product: "F5 BIG-IP", decode: decodeBigIp },
-  { test: /^INGRESSCOOKIE$|^route$/, product: "ingress-nginx", decode: (v) => v.split("|")[0] },
+  { test: /^INGRESSCOOKIE$|^route$/, product: "ingress-nginx" },
   { test: /^_[0-9a-f]{16}$|^_TRAEFIK_BACKEND$/, product: "Traefik" },
   { test: /^(srv_id|sticky|route_id)$/i, product: "nginx Plus (sticky cookie)" },
   { test: /^(envoy|stateful)[-_]?session$/i, product: "Envoy stateful session", decode: decodeEnvoy },
 ];
 
-/** A load-balancer affinity cookie by its name (or the configured name), with the backend it names when readable. */
+/**
+ * A load-balancer affinity cookie by its name (or the configured name), with the backend it names: the address it
+ * encodes where the product encodes one (F5, Envoy), else a label derived from the value.
+ */
 export function recogniseAffinity(name: string, value: string, configured?: string): Affinity | undefined {
-  if (configured && name === configured)
-    return { product: "configured affinity cookie", cookie: name, value, backend: value };
-  const known = AFFINITY.find((a) => a.test.test(name));
+  const known =
+    configured && name === configured
+      ? { product: "configured affinity cookie" }
+      : AFFINITY.find((a) => a.test.test(name));
   if (!known) return undefined;
-  return { product: known.product, cookie: name, value, backend: known.decode ? known.decode(value) : value };
+  const decoded = "decode" in known && known.decode ? known.decode(value) : undefined;
+  return { product: known.product, cookie: name, value, backend: decoded ?? backendLabel(name, value) };
 }
 
 /** F5 `BIGipServer<pool>=1677787402.36895.0000` → "10.1.1.100:8080": the address in little-endian, the port byte-swapped. */

@@ -1,7 +1,7 @@
 import type { App } from "@slack/bolt";
 import { ACTION } from "../blocks/ids.js";
 import { plain } from "../blocks/limits.js";
-import { reportingErrors, timedAck, type ListenerDeps } from "../listeners/context.js";
+import { firstDelivery, reportingErrors, tellEphemeral, timedAck, type ListenerDeps } from "../listeners/context.js";
 
 const HELP = [
   "*sessiondoc* diagnoses session replication problems: random logouts, carts lost after a failover, CSRF errors.",
@@ -14,35 +14,56 @@ const HELP = [
 /** `/sessiondoc diagnose [target|url]`, `/sessiondoc summary #channel`, `/sessiondoc help`. */
 export function register(app: App, deps: ListenerDeps): void {
   app.command("/sessiondoc", async ({ command, ack, respond, client }) => {
-    const [verb = "help", arg] = command.text.trim().split(/\s+/).filter(Boolean);
+    const text = typeof command.text === "string" ? command.text : "";
+    const [verb = "help", arg] = text.trim().split(/\s+/).filter(Boolean);
+    if (!command.channel_id || !command.user_id) {
+      await timedAck(deps, "command", () => ack({ response_type: "ephemeral", text: "This command needs a channel." }));
+      return;
+    }
+    // A command delivered twice (a replayed request) acts once; each invocation has its own trigger.
+    if (command.trigger_id && !(await firstDelivery(deps, `command:${command.trigger_id}`))) {
+      await timedAck(deps, "command", () => ack());
+      return;
+    }
     const who = { channel: command.channel_id, user: command.user_id };
+    const tell = tellEphemeral(deps, client, who, respond);
     if (verb === "diagnose") {
       await timedAck(deps, "command", () => ack());
-      const targets = Object.keys(deps.config.targets);
-      if (!arg && targets.length) {
-        await respond({
-          response_type: "ephemeral",
-          text: "Which system should I diagnose?",
-          blocks: [
-            { type: "section", text: { type: "mrkdwn", text: "Which system should I diagnose?" } },
-            {
-              type: "actions",
-              elements: [
-                {
-                  type: "static_select",
-                  action_id: ACTION.pickTarget,
-                  placeholder: plain("Choose a target"),
-                  options: targets.slice(0, 100).map((t) => ({ text: plain(t), value: t })),
-                },
-                { type: "button", action_id: `${ACTION.pickTarget}-none`, text: plain("Without probes"), value: "-" },
-              ],
-            },
-          ],
+      if (!arg && Object.keys(deps.config.targets).length) {
+        await reportingErrors(deps, tell, who.user, async () => {
+          const targets = await deps.diagnoses.targetsFor(client, who);
+          await respond({
+            response_type: "ephemeral",
+            text: "Which system should I diagnose?",
+            blocks: [
+              { type: "section", text: { type: "mrkdwn", text: "Which system should I diagnose?" } },
+              {
+                type: "actions",
+                elements: [
+                  ...(targets.length
+                    ? [
+                        {
+                          type: "static_select" as const,
+                          action_id: ACTION.pickTarget,
+                          placeholder: plain("Choose a target"),
+                          options: targets.slice(0, 100).map((t) => ({ text: plain(t), value: t })),
+                        },
+                      ]
+                    : []),
+                  { type: "button", action_id: `${ACTION.pickTarget}-none`, text: plain("Without probes"), value: "-" },
+                ],
+              },
+            ],
+          });
         });
         return;
       }
-      const ref = !arg ? {} : /^https?:\/\//.test(arg) ? { url: arg.replace(/^<|>$/g, "") } : { target: arg };
-      await reportingErrors(deps, client, who, () => deps.diagnoses.start(client, who, ref));
+      const ref = !arg
+        ? {}
+        : /^<?https?:\/\//.test(arg)
+          ? { url: arg.replace(/^<|>$/g, "").split("|")[0] }
+          : { target: arg };
+      await reportingErrors(deps, tell, who.user, () => deps.diagnoses.start(client, who, ref));
       return;
     }
     if (verb === "summary") {
@@ -57,17 +78,14 @@ export function register(app: App, deps: ListenerDeps): void {
         return;
       }
       await timedAck(deps, "command", () => ack());
-      await reportingErrors(deps, client, who, async () => {
+      await reportingErrors(deps, tell, who.user, async () => {
         const id = await deps.diagnoses.latestIn(command.channel_id);
         if (!id) {
-          await respond({
-            response_type: "ephemeral",
-            text: "There is no diagnosis in this channel yet; start one with `/sessiondoc diagnose`.",
-          });
+          await tell("There is no diagnosis in this channel yet; start one with `/sessiondoc diagnose`.");
           return;
         }
-        await deps.diagnoses.postSummary(client, id, channel);
-        await respond({ response_type: "ephemeral", text: `Summary posted to <#${channel}>.` });
+        await deps.diagnoses.postSummary(client, { diagnosis: id, channel, user: who.user });
+        await tell(`Summary posted to <#${channel}>.`);
       });
       return;
     }

@@ -1,22 +1,19 @@
 import type { App } from "@slack/bolt";
-import { buildReport } from "../../report/build.js";
 import { evidenceFromLog } from "../../evidence/logs.js";
 import { homeView } from "../blocks/home.js";
-import { reportingErrors, type ListenerDeps } from "../listeners/context.js";
-import type { Definitions } from "../../engine/definitions.js";
-import { FLOW } from "../diagnoses.js";
+import { firstDelivery, reportingErrors, tellEphemeral, type ListenerDeps } from "../listeners/context.js";
 
-/** App Home (recent diagnoses) and log lines pasted as replies in a diagnosis thread. */
-export function register(app: App, deps: ListenerDeps & { defs: Definitions }): void {
+/** App Home (the recent diagnoses this person may see) and log lines pasted as replies in a diagnosis thread. */
+export function register(app: App, deps: ListenerDeps): void {
   app.event("app_home_opened", async ({ event, client }) => {
-    if (event.tab !== "home") return;
-    const records = await deps.store.recent(20);
-    const flow = deps.defs.flows.get(FLOW)!.flow;
-    const entries = records.map((record) => ({
-      record,
-      verdict: record.snapshot.status === "done" ? buildReport(record, flow, deps.defs).verdict : undefined,
-    }));
-    await client.views.publish({ user_id: event.user, view: homeView(entries, Object.keys(deps.config.targets)) });
+    if (event.tab !== "home" || typeof event.user !== "string") return;
+    const [entries, targets] = await Promise.all([
+      deps.diagnoses.home(client, event.user),
+      deps.diagnoses.targetsFor(client, { user: event.user }),
+    ]);
+    await deps.calls.bestEffort("publish App Home", () =>
+      client.views.publish({ user_id: event.user, view: homeView(entries, targets) }),
+    );
   });
 
   app.event("message", async ({ event, client, body }) => {
@@ -28,14 +25,16 @@ export function register(app: App, deps: ListenerDeps & { defs: Definitions }): 
       bot_id?: string;
       subtype?: string;
     };
-    if (!msg.thread_ts || !msg.user || msg.bot_id || msg.subtype || !msg.text) return;
+    if (!msg.thread_ts || !msg.user || msg.bot_id || msg.subtype || typeof msg.text !== "string") return;
     // Slack retries events it thinks were not received; each event is handled once.
-    if (!(await deps.store.firstTime(`event:${(body as { event_id?: string }).event_id}`, 3600))) return;
+    const eventId = (body as { event_id?: string }).event_id;
+    if (!eventId || !(await firstDelivery(deps, `event:${eventId}`))) return;
     const diagnosis = await deps.diagnoses.byThread(msg.channel, msg.thread_ts);
     if (!diagnosis) return;
     const items = evidenceFromLog(msg.text, "thread");
     if (items.length === 0) return;
-    await reportingErrors(deps, client, { channel: msg.channel, user: msg.user, thread: msg.thread_ts }, async () => {
+    const who = { channel: msg.channel, user: msg.user, thread: msg.thread_ts };
+    await reportingErrors(deps, tellEphemeral(deps, client, who), msg.user, async () => {
       await deps.diagnoses.evidence(client, {
         diagnosis,
         event: { type: "EVIDENCE", ref: "thread", items, by: msg.user },

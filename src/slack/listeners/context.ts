@@ -1,11 +1,13 @@
+import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
-import type { Logger } from "../../log.js";
-import { redactText } from "../../redact.js";
 import type { Config } from "../../config/schema.js";
 import { DiagnosisError } from "../../engine/engine.js";
+import type { Logger } from "../../log.js";
+import { redactText } from "../../redact.js";
 import { LockTimeout, type DiagnosisStore } from "../../store/types.js";
 import type { SlackDiagnoses } from "../diagnoses.js";
 import type { Metrics } from "../metrics.js";
+import type { SlackCalls } from "../slack-calls.js";
 import { UserFacingError } from "../targets.js";
 
 export type ListenerDeps = {
@@ -14,33 +16,53 @@ export type ListenerDeps = {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  /** Runs work after acks a few at a time, so a burst of diagnoses never delays the next request's ack. */
-  background: <T>(work: () => Promise<T>) => Promise<T>;
+  calls: SlackCalls;
 };
 
+/** Tells the person acting something only they see. */
+export type Tell = (text: string) => Promise<unknown>;
+
 /**
- * Runs a listener's work after its ack: a refusal or a mistake becomes a polite ephemeral note to the user,
- * anything else is logged and reported without internals or secrets.
+ * An ephemeral message where the person acted; where Slack will not take it (the bot is not in the channel, Slack
+ * is failing) and the request has a response_url, through that instead.
  */
-export async function reportingErrors(
+export function tellEphemeral(
   deps: ListenerDeps,
   client: WebClient,
   where: { channel?: string; user: string; thread?: string },
-  work: () => Promise<void>,
-) {
+  respond?: RespondFn,
+): Tell {
+  return async (text) => {
+    const posted =
+      where.channel &&
+      (await deps.calls.bestEffort("post a note", () =>
+        client.chat.postEphemeral({ channel: where.channel!, user: where.user, thread_ts: where.thread, text }),
+      ));
+    if (!posted && respond)
+      await deps.calls.bestEffort("answer through the response URL", () =>
+        respond({ response_type: "ephemeral", text }),
+      );
+  };
+}
+
+/** True the first time a request (a command's trigger, a click, a modal, an event) is seen: retries act once. */
+export const firstDelivery = (deps: ListenerDeps, key: string) => deps.store.firstTime(key, 3600);
+
+/**
+ * Runs a listener's work after its ack: a refusal or a mistake becomes a polite note to the user, anything else is
+ * logged and reported without internals or secrets.
+ */
+export async function reportingErrors(deps: ListenerDeps, tell: Tell, user: string, work: () => Promise<void>) {
   try {
-    await deps.background(work);
+    await work();
   } catch (err) {
     // Refusals, a busy diagnosis and an answer the engine would not take are the user's to know, in plain words.
     const friendly = err instanceof UserFacingError || err instanceof LockTimeout || err instanceof DiagnosisError;
-    if (!friendly) deps.log.error({ err: redactText((err as Error).message), user: where.user }, "listener failed");
-    if (!where.channel) return;
+    if (!friendly) deps.log.error({ err: redactText((err as Error).message), user }, "listener failed");
     const text = friendly
       ? (err as Error).message
       : `Something went wrong: ${redactText((err as Error).message)}. Try again, or start a new diagnosis.`;
-    await client.chat
-      .postEphemeral({ channel: where.channel, user: where.user, thread_ts: where.thread, text })
-      .catch(() => undefined);
+    await tell(text).catch(() => undefined);
   }
 }
 

@@ -1,5 +1,4 @@
 import type { App } from "@slack/bolt";
-import type { Definitions } from "../../engine/definitions.js";
 import { register as answers } from "../actions/answer.js";
 import { register as modals } from "../actions/open-modals.js";
 import { register as pickTarget } from "../actions/pick-target.js";
@@ -9,7 +8,7 @@ import { register as views } from "../views/submissions.js";
 import type { ListenerDeps } from "./context.js";
 
 /** Every listener, by kind: commands, actions, views, events. */
-export function registerListeners(app: App, deps: ListenerDeps & { defs: Definitions }): void {
+export function registerListeners(app: App, deps: ListenerDeps): void {
   commands(app, deps);
   answers(app, deps);
   pickTarget(app, deps);
