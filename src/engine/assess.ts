@@ -56,16 +56,21 @@ const COVERED: ReadonlySet<CoverageStatus> = new Set([
 
 export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Targets): Assessment {
   const facts = factValues(ctx);
-  const excluded = (cause: string) => defs.weights.table.notApplicable[cause]?.find((c) => holds(c, facts));
-  // A cause the facts exclude is not weighed at all: its evidence belongs to the causes that remain.
-  const weighed = weigh(ctx.evidence, facts, defs.weights).filter((w) => !excluded(w.cause));
+  const all = weigh(ctx.evidence, facts, defs.weights);
+  // A cause the facts exclude is not weighed, so its hints fall to the causes that remain; but an observation that
+  // confirms it outweighs the facts (a person can be wrong about where sessions live; a READONLY error is not).
+  const confirmed = new Set(all.filter((w) => w.confirms).map((w) => w.cause));
+  const excluded = (cause: string) =>
+    confirmed.has(cause) ? undefined : defs.weights.table.notApplicable[cause]?.find((c) => holds(c, facts));
+  const weighed = all.filter((w) => !excluded(w.cause));
   const ranked = rankCauses(weighed, defs.causeIds);
   const answered = new Set(
     ctx.transcript.flatMap((t) => (t.kind === "question" && t.answer !== null ? [t.question] : [])),
   );
   const ran = new Set(ctx.probes.filter((p) => p.status === "ok" || p.status === "partial").map((p) => p.probe));
-  const inputsFor = (cause: string, confirming = false): Inputs => {
-    const targetKinds = new Set<TargetKind>();
+  /** Per probe that did not run and could show the cause, the targets it lacks; and the questions still open. */
+  const examiners = (cause: string, confirming = false) => {
+    const probes = new Map<string, TargetKind[]>();
     const questions = new Set<string>();
     for (const rule of defs.weights.table.rules) {
       const effects = rule.effects.filter(
@@ -80,9 +85,28 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
       }
       const probe = defs.probes.get(rule.on.split("/")[0]!);
       if (!probe || ran.has(probe.name)) continue;
-      for (const need of probe.needs) if (!targets || !hasTarget(targets, need)) targetKinds.add(need);
+      const missing = probe.needs.filter((need) => !targets || !hasTarget(targets, need));
+      if (missing.length) probes.set(probe.name, missing);
     }
-    return { targets: [...targetKinds], questions: [...questions] };
+    return { probes, questions: [...questions] };
+  };
+  const inputsFor = (cause: string, confirming = false): Inputs => {
+    const e = examiners(cause, confirming);
+    return { targets: [...new Set([...e.probes.values()].flat())], questions: e.questions };
+  };
+  /** The probe (its missing targets) and the question that would examine the most of these causes. */
+  const mostCovering = (causes: string[]): Inputs => {
+    const byProbe = new Map<string, { missing: TargetKind[]; count: number }>();
+    const byQuestion = new Map<string, number>();
+    for (const cause of causes) {
+      const e = examiners(cause);
+      for (const [name, missing] of e.probes)
+        byProbe.set(name, { missing, count: (byProbe.get(name)?.count ?? 0) + 1 });
+      for (const q of e.questions) byQuestion.set(q, (byQuestion.get(q) ?? 0) + 1);
+    }
+    const probe = [...byProbe.values()].sort((a, b) => b.count - a.count || a.missing.length - b.missing.length)[0];
+    const question = [...byQuestion].sort((a, b) => b[1] - a[1])[0];
+    return { targets: probe?.missing ?? [], questions: question ? [question[0]] : [] };
   };
 
   const symptom = facts.symptom;
@@ -164,7 +188,7 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
       reason: open.length
         ? `not examined: ${open.map((c) => c.cause).join(", ")}`
         : "nothing was observed, answered or pasted",
-      inputs: mostCovering(open.map((c) => c.inputs)),
+      inputs: mostCovering(open.map((c) => c.cause)),
     };
   }
   return { ranked, verdict, coverage, unexplained, close, also, ...(next ? { next } : {}) };
@@ -175,15 +199,4 @@ function merge(all: Inputs[]): Inputs {
     targets: [...new Set(all.flatMap((i) => i.targets))],
     questions: [...new Set(all.flatMap((i) => i.questions))],
   };
-}
-
-/** The target and the question that would examine the most of the open causes. */
-function mostCovering(open: Inputs[]): Inputs {
-  const best = <T>(pick: (i: Inputs) => T[]): T[] => {
-    const counts = new Map<T, number>();
-    for (const i of open) for (const x of pick(i)) counts.set(x, (counts.get(x) ?? 0) + 1);
-    const top = [...counts].sort((a, b) => b[1] - a[1])[0];
-    return top ? [top[0]] : [];
-  };
-  return { targets: best((i) => i.targets), questions: best((i) => i.questions) };
 }

@@ -34,6 +34,8 @@ export function evidenceFromLog(text: string, ref: string, signatures: readonly 
       summary: `${sig.title} — ${ref} line ${hit.line}${times}: ${excerpt}`,
       observation: observationOf.log(sig.id),
       data: { lines: hit.count },
+      // An error line pasted from an incident is something wrong, whichever cause turns out to explain it.
+      anomaly: true,
     };
   });
 }

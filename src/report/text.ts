@@ -1,3 +1,4 @@
+import { TARGET_FLAGS, type TargetKind } from "../model/targets.js";
 import type { Report } from "./schema.js";
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
@@ -7,7 +8,19 @@ const sign = (w: number) => (w > 0 ? "+" : "−");
 export function renderText(report: Report, opts: { detailed?: number } = {}): string {
   const detailed = opts.detailed ?? 3;
   const out: string[] = [];
-  out.push(`Verdict: ${report.verdict}`, report.summary, "");
+  out.push(`Verdict: ${report.verdict}`, report.summary);
+  if (report.next) {
+    const flags = report.next.inputs.targets.map((t) => TARGET_FLAGS[t as TargetKind] ?? t);
+    const steps = [
+      ...(flags.length ? [`give ${flags.join(", ")}`] : []),
+      ...(report.next.inputs.questions.length ? [`answer ${report.next.inputs.questions.join(", ")}`] : []),
+    ];
+    if (steps.length) out.push(`To settle it: ${steps.join(", or ")}.`);
+  }
+  for (const u of report.unexplained) out.push(`Also seen, and no cause explains it: ${u.summary}`);
+  const open = report.causes.filter((c) => c.coverage.status === "not-examined").map((c) => c.id);
+  if (open.length && report.verdict !== "cause-found") out.push(`Not examined: ${open.join(", ")}.`);
+  out.push("");
 
   const likely = report.causes.filter((c) => c.confidence > 0).slice(0, detailed);
   likely.forEach((c, i) => {

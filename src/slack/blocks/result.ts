@@ -21,6 +21,15 @@ export function resultBlocks(report: Report, diagnosis: string): KnownBlock[] {
     const evidence = c.evidence.slice(0, 5).map((e) => `${e.weight > 0 ? "➕" : "➖"} ${escape(e.summary)}`);
     blocks.push(section(`*${i + 1}. ${escape(c.title)}* (\`${c.id}\`) — ${pct(c.confidence)}\n${evidence.join("\n")}`));
   }
+  if (report.unexplained.length)
+    blocks.push(
+      section(
+        clip(
+          `*Also seen, and no cause explains it*\n${report.unexplained.map((u) => `⚠️ ${escape(u.summary)}`).join("\n")}`,
+          LIMITS.sectionText,
+        ),
+      ),
+    );
   const top = report.causes[0];
   if (report.verdict === "cause-found" && top) {
     blocks.push(section(`*Fix*\n${top.fixes.map((f) => `• ${escape(f)}`).join("\n")}`));
