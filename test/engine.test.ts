@@ -31,21 +31,26 @@ describe("walking a flow", () => {
     expect(report.questions.every((q) => q.source === "default" && q.answer === null)).toBe(true);
   });
 
-  it("names a cause from answers and stops asking once it is settled", async () => {
+  it("asks the most useful question first, names a cause from answers, and stops once it is settled", async () => {
     const engine = engineWith();
+    const answers = { symptom: "random-logout", architecture: "node-memory", "lb-sticky": "no" };
     const step = await engine.start(
-      { flowId: main.flow.id },
+      { flowId: main.flow.id, facts: { stack: "express" } },
       { targets: { nodes: [] } },
-      answersFrom({ symptom: "random-logout", stack: "express", architecture: "node-memory", "lb-sticky": "no" }),
+      answersFrom(answers),
     );
     const report = reportOf(step, main);
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("lb-affinity");
     expect(report.causes[0]!.confidence).toBeGreaterThan(0.85);
-    const asked = report.questions.filter((q) => !q.skipped).map((q) => q.id);
-    expect(asked).toEqual(["symptom", "stack", "architecture", "lb-sticky"]);
-    expect(report.questions.filter((q) => q.skipped === "no-longer-separates").length).toBeGreaterThan(3);
-    // Snippets follow the team's stack: Express and infrastructure, not ASP.NET or Spring.
+    const asked = report.questions.filter((q) => !q.skipped);
+    // What users see separates the most causes: it comes first, and says which.
+    expect(asked[0]).toMatchObject({ id: "symptom", answer: "random-logout" });
+    expect(asked[0]!.separates!.length).toBeGreaterThan(5);
+    expect(asked.at(-1)!.id).toBe("lb-sticky");
+    expect(asked.length).toBeLessThanOrEqual(6);
+    expect(report.questions.filter((q) => q.skipped === "no-longer-separates").length).toBeGreaterThan(5);
+    // Snippets follow the team's stack, known beforehand: Express and infrastructure, not ASP.NET or Spring.
     const stacks = new Set(report.causes[0]!.snippets.map((s) => s.stack));
     expect(stacks.has("express")).toBe(true);
     expect(stacks.has("spring-session")).toBe(false);
@@ -179,7 +184,8 @@ describe("answers from a door", () => {
       { targets: { nodes: [] } },
       { type: "ANSWER", question: "symptom", value: "csrf-errors", source: "user", by: "u1" },
     );
-    expect(second.pending?.id).toBe("stack");
+    const waiting = second.pending!.id;
+    expect(waiting).not.toBe("symptom");
 
     const stale = engine.continue(
       first.record.id,
@@ -190,15 +196,15 @@ describe("answers from a door", () => {
     const invalid = engine.continue(
       first.record.id,
       { targets: { nodes: [] } },
-      { type: "ANSWER", question: "stack", value: "cobol", source: "user" },
+      { type: "ANSWER", question: waiting, value: "cobol", source: "user" },
     );
     await expect(invalid).rejects.toThrow(DiagnosisError);
     await expect(invalid).rejects.toMatchObject({ code: "invalid-answer" });
     // Neither refused answer changed the stored diagnosis.
-    expect((await engine.get(first.record.id)).pending?.id).toBe("stack");
+    expect((await engine.get(first.record.id)).pending?.id).toBe(waiting);
   });
 
-  it("can add pasted evidence mid-way, which settles questions it made moot", async () => {
+  it("can add pasted evidence mid-way, which ends the questions once a log confirms the cause", async () => {
     const engine = engineWith();
     const first = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } });
     const items = evidenceFromLog("READONLY You can't write against a read only replica.", "paste");
@@ -208,10 +214,12 @@ describe("answers from a door", () => {
       { type: "EVIDENCE", ref: "paste", items, by: "u1" },
     );
     const report = reportOf(next, main);
+    expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("replication");
-    // The symptom no longer separates anything; the stack is still needed for the fix.
-    expect(report.questions).toMatchObject([{ id: "symptom", skipped: "no-longer-separates" }]);
-    expect(next.pending?.id).toBe("stack");
+    // A person is not asked to overturn what a log shows: the question waiting, and every other, is passed over.
+    expect(next.pending).toBeNull();
+    expect(report.questions.every((q) => q.skipped)).toBe(true);
+    expect(report.questions[0]).toMatchObject({ id: "symptom", skipped: "no-longer-separates" });
   });
 });
 

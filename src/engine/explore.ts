@@ -1,9 +1,9 @@
 import { initialTransition, transition, type AnyStateMachine } from "xstate";
-import { edgeKey, edgesOf, type Edge } from "../flows/graph.js";
+import { edgeKey, edgesOf, poolsOf, type Edge } from "../flows/graph.js";
 import { indexTable } from "../evidence/table.js";
-import type { Flow } from "../flows/schema.js";
+import type { Flow, FlowNode, QuestionNode } from "../flows/schema.js";
 import type { DiagnosisContext } from "../model/diagnosis.js";
-import type { FactValue } from "../model/facts.js";
+import { conditionsOf, type FactValue } from "../model/facts.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { compileFlow, type ProbeRunOutput } from "./machine.js";
 import { routeEdge } from "./route.js";
@@ -37,13 +37,41 @@ export function exploreFlow(
     skipSettledQuestions: false,
     runProbe: () => Promise.reject(new Error("exploration does not run probes")),
   });
+  // Facts that decide where a walk goes: branches, and the preconditions of pooled questions.
   const routingFacts = [
     ...new Set(
+      Object.values(flow.nodes).flatMap((n) => [
+        ...(n.kind === "conclusion" ? [] : (n.branches ?? []).flatMap((b) => conditionsOf(b.when).map((c) => c.fact))),
+        ...(n.kind === "question" ? conditionsOf(n.when).map((c) => c.fact) : []),
+      ]),
+    ),
+  ];
+  // Values every condition treats alike are one class: the flow only cares whether `stack` is Java, not which
+  // other stack it is. Walks that differ only within a class continue identically.
+  const mentioned = new Map<string, Set<FactValue>>();
+  for (const n of Object.values(flow.nodes)) {
+    const conditions = [
+      ...(n.kind === "conclusion" ? [] : (n.branches ?? []).flatMap((b) => conditionsOf(b.when))),
+      ...(n.kind === "question" ? conditionsOf(n.when) : []),
+    ];
+    for (const c of conditions) {
+      const values = mentioned.get(c.fact) ?? new Set<FactValue>();
+      for (const v of [c.equals, ...(c.in ?? []), ...(c.notIn ?? []), c.above, c.below])
+        if (v !== undefined) values.add(v);
+      mentioned.set(c.fact, values);
+    }
+  }
+  // Probes only need to vary the facts branches route on: a pool's own answers reach every precondition.
+  const branchFacts = [
+    ...new Set(
       Object.values(flow.nodes).flatMap((n) =>
-        n.kind === "conclusion" ? [] : (n.branches ?? []).map((b) => b.when.fact),
+        n.kind === "conclusion" ? [] : (n.branches ?? []).flatMap((b) => conditionsOf(b.when).map((c) => c.fact)),
       ),
     ),
   ];
+  const classOf = (fact: string, value: FactValue | undefined): string =>
+    value === undefined ? "∅" : typeof value === "number" || mentioned.get(fact)?.has(value) ? String(value) : "other";
+  const pools = poolsOf(flow);
   const result: Exploration = { paths: [], stuck: [], untaken: [] };
   const taken = new Set<string>();
   const expanded = new Set<string>();
@@ -54,21 +82,32 @@ export function exploreFlow(
     if (snap.status !== "active") return void result.stuck.push({ path, reason: `machine status ${snap.status}` });
     const at = snap.value as string;
     const facts = Object.fromEntries(Object.entries(snap.context.facts).map(([k, f]) => [k, f.value]));
-    const key = `${at}|${JSON.stringify(routingFacts.map((f) => facts[f] ?? null))}`;
+    const key = `${at}|${routingFacts.map((f) => classOf(f, facts[f])).join("|")}`;
     if (expanded.has(key)) return;
     expanded.add(key);
 
     const node = flow.nodes[at]!;
+    // A pooled question's answers all lead back to its pool: one answer per class the flow tells apart is enough.
+    const pooled = pools.has(at);
+    const answers = (q: QuestionNode): Array<string | null> => {
+      const values = q.choices?.map((c) => c.value) ?? [q.input!.example];
+      if (!pooled) return [...values, null];
+      const fact = q.fact ?? at;
+      return [
+        ...new Map(values.map((v) => [routingFacts.includes(fact) ? classOf(fact, v) : "any", v])).values(),
+        null,
+      ];
+    };
     const events =
       node.kind === "question"
-        ? [...(node.choices?.map((c) => c.value) ?? [node.input!.example]), null].map((value) => ({
+        ? answers(node).map((value) => ({
             type: "ANSWER",
             question: at,
             value,
             source: "user",
           }))
         : node.kind === "probe"
-          ? probeOutcomes(routingFacts, probes.get(node.probe)!).map((f) => probeDone(at, node.probe, f))
+          ? probeOutcomes(branchFacts, probes.get(node.probe)!, classOf).map((f) => probeDone(at, node.probe, f))
           : [];
     if (events.length === 0) return void result.stuck.push({ path, reason: `no way out of "${at}"` });
     for (const event of events) {
@@ -91,35 +130,60 @@ export function exploreFlow(
  * facts known at that point, and checked against where the machine actually went.
  */
 function walked(flow: Flow, snap: Snap, taken: Set<string>, stuck: Exploration["stuck"]): string[] {
-  const steps = snap.context.transcript.flatMap((t) =>
-    t.kind === "question"
-      ? [{ node: t.question, answer: t.answer }]
-      : t.kind === "probe"
-        ? [{ node: t.node, answer: null }]
-        : [],
-  );
-  const path = [...steps.map((s) => s.node), snap.value as string];
+  const pools = poolsOf(flow);
+  // The nodes visited, in order: a pool is entered before each question it asks and returned to after it; questions a
+  // pool passed over (known, or not applicable) were never entered.
+  const steps: Array<{ node: string; answer: string | null }> = [];
+  const push = (node: string, answer: string | null = null) => {
+    if (steps.at(-1)?.node !== node) steps.push({ node, answer });
+  };
+  for (const t of snap.context.transcript) {
+    if (t.kind === "probe") push(t.node);
+    if (t.kind !== "question") continue;
+    const pool = pools.get(t.question);
+    if (!pool) push(t.question, t.answer);
+    else {
+      push(pool);
+      if (!t.skipped) {
+        steps.push({ node: t.question, answer: t.answer });
+        push(pool);
+      }
+    }
+  }
+  const at = snap.value as string;
+  const waitingIn = pools.get(at);
+  if (waitingIn) push(waitingIn);
+  const path = [...steps.map((s) => s.node), at];
+  const byNode = new Map<string, Array<[string, FactValue]>>();
+  for (const [k, f] of Object.entries(snap.context.facts))
+    byNode.set(f.from, [...(byNode.get(f.from) ?? []), [k, f.value]]);
+  const known: Record<string, FactValue> = {};
   steps.forEach((step, i) => {
+    for (const [k, v] of byNode.get(step.node) ?? []) known[k] = v;
     const node = flow.nodes[step.node]!;
-    if (node.kind === "conclusion") return;
-    const upTo = new Set(path.slice(0, i + 1));
-    const facts = Object.fromEntries(
-      Object.entries(snap.context.facts)
-        .filter(([, f]) => upTo.has(f.from))
-        .map(([k, f]) => [k, f.value]),
-    );
-    const edge = routeEdge(node, facts, step.answer);
-    if (edge.to !== path[i + 1])
-      stuck.push({ path, reason: `machine went ${step.node} → ${path[i + 1]}, the flow routes to ${edge.to}` });
+    const to = path[i + 1];
+    if (node.kind === "conclusion" || to === undefined) return;
+    if (node.kind === "ask" && pools.get(to) === step.node) {
+      taken.add(edgeKey(step.node, { to, path: [], via: { kind: "pool", question: to } }));
+      return;
+    }
+    const edge = routeEdge(node as Exclude<FlowNode, { kind: "conclusion" }>, known, step.answer);
+    if (edge.to !== to)
+      stuck.push({ path, reason: `machine went ${step.node} → ${to}, the flow routes to ${edge.to}` });
     taken.add(edgeKey(step.node, { to: edge.to, path: [], via: edge } as Edge));
   });
   return path;
 }
 
-function probeOutcomes(routingFacts: string[], spec: ProbeSpec): Array<Record<string, FactValue>> {
+function probeOutcomes(
+  routingFacts: string[],
+  spec: ProbeSpec,
+  classOf: (fact: string, value: FactValue) => string,
+): Array<Record<string, FactValue>> {
   let combos: Array<Record<string, FactValue>> = [{}];
   for (const fact of routingFacts) {
-    const values = spec.facts[fact]?.values ?? [];
+    // One value of each class the flow tells apart.
+    const values = [...new Map((spec.facts[fact]?.values ?? []).map((v) => [classOf(fact, v), v] as const)).values()];
     combos = combos.flatMap((c) => [c, ...values.map((v) => ({ ...c, [fact]: v }))]);
   }
   return combos;

@@ -1,6 +1,7 @@
 import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
-import { weigh, type Weights } from "../evidence/table.js";
-import type { Flow, QuestionNode } from "../flows/schema.js";
+import type { Weights } from "../evidence/table.js";
+import { poolsOf } from "../flows/graph.js";
+import type { AskNode, Flow, QuestionNode } from "../flows/schema.js";
 import {
   emptyContext,
   factValues,
@@ -10,12 +11,12 @@ import {
   type KnownFact,
   type TranscriptEntry,
 } from "../model/diagnosis.js";
-import type { Facts } from "../model/facts.js";
+import { holdsAll, type Facts } from "../model/facts.js";
 import type { ProbeRun } from "../model/findings.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { withEvidence, type AnswerEvent, type DiagnosisEvent, type EvidenceEvent, type NoteEvent } from "./context.js";
-import { rankCauses, settled } from "./rank.js";
-import { answerProblem, causesOf, factOf, route, targetsOf } from "./route.js";
+import { answerEvidence, makeChooser } from "./choose.js";
+import { answerProblem, factOf, route, targetsOf } from "./route.js";
 
 export type ProbeInput = { node: string; probe: string; params: Record<string, unknown> };
 export type ProbeRunOutput = ProbeRun & { facts: Facts };
@@ -54,16 +55,27 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
     ]),
   );
 
-  /** A choice answer is an observation when the evidence table says what it means. */
-  const answerEvidence = (id: string, value: string | null): Evidence[] => {
-    const q = question(id);
-    const choice = q.choices?.find((c) => c.value === value);
-    if (!choice) return [];
-    const observation = observationOf.answer(id, choice.value);
-    if (!opts.weights.rule(observation)) return [];
-    return [{ id: `answer:${id}`, source: "answer", ref: id, observation, summary: `${q.text} — ${choice.label}` }];
+  const answerEvidenceOf = (id: string, value: string | null): Evidence[] =>
+    answerEvidence(id, question(id), value, opts.weights);
+  const chooser = makeChooser(flow, { weights: opts.weights, causeIds: opts.causeIds, probes: opts.probes });
+  const pools = poolsOf(flow);
+  const picks = new WeakMap<DiagnosisContext, Map<string, string | undefined>>();
+  /** The question an ask node puts next (memoised: every guard of the node asks the same thing). */
+  const pick = (context: DiagnosisContext, askId: string): string | undefined => {
+    let byAsk = picks.get(context);
+    if (!byAsk) picks.set(context, (byAsk = new Map()));
+    if (!byAsk.has(askId)) {
+      const pool = (flow.nodes[askId] as AskNode).questions;
+      // Exploring every path walks the pool in its written order; a diagnosis asks the most useful question.
+      byAsk.set(
+        askId,
+        opts.skipSettledQuestions === false
+          ? pool.find((q) => chooser.eligible(context, q))
+          : chooser.next(context, pool)?.id,
+      );
+    }
+    return byAsk.get(askId);
   };
-
   const machineSetup = setup({
     types: {} as { context: DiagnosisContext; events: DiagnosisEvent; input: { facts?: DiagnosisContext["facts"] } },
     actors,
@@ -78,13 +90,15 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         const known = context.facts[factOf(node, question(node))];
         return known !== undefined && route(question(node), factValues(context), known.value) === to;
       },
+      // A question on the flow's own path is passed over only when it bears on causes and no answer would move them.
       settledRoutesTo: ({ context }, { node, to }: RouteParams) =>
         opts.skipSettledQuestions !== false &&
-        settled(
-          rankCauses(weigh(context.evidence, factValues(context), opts.weights), opts.causeIds),
-          causesOf(node, question(node), opts.weights),
-        ) &&
+        chooser.speaksTo(node).length > 0 &&
+        chooser.usefulness(context, node).score === 0 &&
         route(question(node), factValues(context), null) === to,
+      chosen: ({ context }, { node, to }: RouteParams) => pick(context, node) === to,
+      poolDoneRoutesTo: ({ context }, { node, to }: RouteParams) =>
+        pick(context, node) === undefined && route(routable(node), factValues(context)) === to,
       probeRoutesTo: ({ context, event }, { node, to }: RouteParams) => {
         const output = (event as unknown as { output: ProbeRunOutput }).output;
         return route(routable(node), { ...factValues(context), ...output.facts }) === to;
@@ -99,6 +113,9 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
           e.value === null
             ? context.facts
             : { ...context.facts, [fact]: { value: e.value, source, from: node } as KnownFact };
+        // Why a pooled question was asked: the causes its answers would have separated when it was chosen.
+        const separates =
+          pools.has(node) && opts.skipSettledQuestions !== false ? chooser.usefulness(context, node).separates : [];
         const entry: TranscriptEntry = {
           kind: "question",
           at: now(),
@@ -106,10 +123,11 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
           answer: e.value,
           source,
           ...(e.by ? { by: e.by } : {}),
+          ...(separates.length ? { separates } : {}),
         };
         return {
           facts,
-          evidence: [...context.evidence.filter((x) => x.id !== `answer:${node}`), ...answerEvidence(node, e.value)],
+          evidence: [...context.evidence.filter((x) => x.id !== `answer:${node}`), ...answerEvidenceOf(node, e.value)],
           transcript: [...context.transcript, entry],
         };
       }),
@@ -126,8 +144,49 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
           ...(skipped ? { skipped } : {}),
         };
         // A probe's findings carry their own evidence; an answer given up front counts like one given now.
-        const evidence = known.source === "probe" ? [] : answerEvidence(node, String(known.value));
+        const evidence = known.source === "probe" ? [] : answerEvidenceOf(node, String(known.value));
         return { transcript: [...context.transcript, entry], evidence: [...context.evidence, ...evidence] };
+      }),
+      recordKnownInPool: assign(({ context }, { node }: NodeParams) => {
+        // Questions whose fact is already known (by a probe, beforehand, or an answer given up front) are not asked;
+        // their answers count from the start so that the choice of the others takes them into account.
+        const seen = new Set(context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
+        const known = (flow.nodes[node] as AskNode).questions.filter(
+          (q) => !seen.has(q) && context.facts[factOf(q, question(q))] !== undefined,
+        );
+        if (!known.length) return {};
+        const entries: TranscriptEntry[] = [];
+        const evidence: Evidence[] = [];
+        for (const q of known) {
+          const fact = context.facts[factOf(q, question(q))]!;
+          const skipped =
+            fact.source === "probe" ? "answered-by-probe" : fact.source === "default" ? "known-beforehand" : undefined;
+          entries.push({
+            kind: "question",
+            at: now(),
+            question: q,
+            answer: String(fact.value),
+            source: fact.source,
+            ...(skipped ? { skipped } : {}),
+          });
+          if (fact.source !== "probe") evidence.push(...answerEvidenceOf(q, String(fact.value)));
+        }
+        return { transcript: [...context.transcript, ...entries], evidence: [...context.evidence, ...evidence] };
+      }),
+      recordPassedOver: assign(({ context }, { node }: NodeParams) => {
+        const seen = new Set(context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
+        const facts = factValues(context);
+        const entries: TranscriptEntry[] = (flow.nodes[node] as AskNode).questions
+          .filter((q) => !seen.has(q))
+          .map((q) => ({
+            kind: "question",
+            at: now(),
+            question: q,
+            answer: null,
+            source: "default",
+            skipped: holdsAll(question(q).when, facts) ? "no-longer-separates" : "does-not-apply",
+          }));
+        return { transcript: [...context.transcript, ...entries] };
       }),
       recordSettled: assign(({ context }, { node }: NodeParams) => ({
         transcript: [
@@ -196,7 +255,21 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         target: to,
         actions: { type: action, params: { node: id } },
       }));
-    if (node.kind === "question") {
+    if (node.kind === "ask") {
+      const leave = [...(node.branches ?? []).map((b) => b.next), node.next].map((to) => ({
+        guard: { type: "poolDoneRoutesTo", params: { node: id, to } },
+        target: to,
+        actions: { type: "recordPassedOver", params: { node: id } },
+      }));
+      states[id] = {
+        meta,
+        entry: { type: "recordKnownInPool", params: { node: id } },
+        always: [
+          ...node.questions.map((q) => ({ guard: { type: "chosen", params: { node: id, to: q } }, target: q })),
+          ...leave,
+        ],
+      };
+    } else if (node.kind === "question") {
       states[id] = {
         meta,
         always: [...routes("knownRoutesTo", "recordKnownAnswer"), ...routes("settledRoutesTo", "recordSettled")],

@@ -2,7 +2,7 @@ import type { Weights } from "../evidence/table.js";
 import type { Edge } from "../flows/graph.js";
 import type { Flow, FlowNode, QuestionNode } from "../flows/schema.js";
 import { factOf } from "../flows/validate.js";
-import { holds, type FactValue, type Facts } from "../model/facts.js";
+import { holdsAll, type FactValue, type Facts } from "../model/facts.js";
 
 /** Which edge a node leaves by once its fact (if any) is settled: the chosen choice's `next`, the first matching branch, else `next`. */
 export function routeEdge(
@@ -14,7 +14,7 @@ export function routeEdge(
     const chosen = node.choices?.find((c) => c.value === answer);
     if (chosen?.next) return { kind: "choice", value: chosen.value, to: chosen.next };
   }
-  const index = node.branches?.findIndex((b) => holds(b.when, facts)) ?? -1;
+  const index = node.branches?.findIndex((b) => holdsAll(b.when, facts)) ?? -1;
   return index >= 0 ? { kind: "branch", index, to: node.branches![index]!.next } : { kind: "next", to: node.next };
 }
 

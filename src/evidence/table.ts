@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DataFileError, readYaml, validateYaml, type DataProblem, type YamlSource } from "../data/load-yaml.js";
-import { Condition, holds, type Facts } from "../model/facts.js";
+import { Condition, conditionsOf, holdsAll, When, type Facts } from "../model/facts.js";
 import type { Evidence } from "../model/diagnosis.js";
 import { projectPath } from "../paths.js";
 
@@ -18,7 +18,7 @@ export const TableEffect = z.strictObject({
   /** This observation alone establishes the cause (a direct measurement, not a hint that could be noise). */
   confirms: z.boolean().optional(),
   /** A condition, or several that must all hold. */
-  when: z.union([Condition, z.array(Condition).min(1)]).optional(),
+  when: When.optional(),
 });
 export type TableEffect = z.infer<typeof TableEffect>;
 
@@ -107,8 +107,9 @@ export function checkTable(
       problem([...at, "group"], `group "${rule.group}" is not described under groups:`);
     rule.effects.forEach((e, j) => {
       if (!ctx.causes.has(e.cause)) problem([...at, "effects", j, "cause"], `unknown cause "${e.cause}"`);
-      const when = e.when === undefined ? [] : Array.isArray(e.when) ? e.when : [e.when];
-      when.forEach((c, k) => checkCondition(c, [...at, "effects", j, "when", ...(Array.isArray(e.when) ? [k] : [])]));
+      conditionsOf(e.when).forEach((c, k) =>
+        checkCondition(c, [...at, "effects", j, "when", ...(Array.isArray(e.when) ? [k] : [])]),
+      );
     });
   });
   return problems;
@@ -150,7 +151,7 @@ export function weigh(evidence: readonly Evidence[], facts: Facts, weights: Weig
     const scope: Record<string, Facts[string]> = { ...facts };
     for (const [k, v] of Object.entries(item.data ?? {})) scope[`data.${k}`] = v;
     return rule.effects
-      .filter((e) => (Array.isArray(e.when) ? e.when : e.when ? [e.when] : []).every((c) => holds(c, scope)))
+      .filter((e) => holdsAll(e.when, scope))
       .map((e) => ({
         item,
         cause: e.cause,

@@ -2,7 +2,8 @@ import type { DataProblem, PathSegment, YamlSource } from "../data/load-yaml.js"
 import type { ProbeSpec } from "../probes/types.js";
 import type { Condition } from "../model/facts.js";
 import type { Flow, FlowNode } from "./schema.js";
-import { edgesOf } from "./graph.js";
+import { conditionsOf } from "../model/facts.js";
+import { edgesOf, poolsOf } from "./graph.js";
 
 export type FlowContext = {
   probes: ReadonlyMap<string, ProbeSpec>;
@@ -32,7 +33,26 @@ export function checkFlow(flow: Flow, source: Pick<YamlSource, "file" | "lineOf"
       if (edge.to === nodeId) problem([...at, ...edge.path], `node "${nodeId}" leads to itself`);
     }
     if (node.kind !== "conclusion")
-      node.branches?.forEach((b, i) => checkCondition(b.when, [...at, "branches", i, "when"]));
+      node.branches?.forEach((b, i) =>
+        conditionsOf(b.when).forEach((c, k) =>
+          checkCondition(c, [...at, "branches", i, "when", ...(Array.isArray(b.when) ? [k] : [])]),
+        ),
+      );
+    if (node.kind === "ask") {
+      node.questions.forEach((q, i) => {
+        const asked = flow.nodes[q];
+        if (asked?.kind !== "question") problem([...at, "questions", i], `"${q}" is not a question of this flow`);
+        else if (asked.branches || asked.choices?.some((c) => c.next) || asked.next !== nodeId)
+          problem(
+            ["nodes", q],
+            `question "${q}" is asked from the pool "${nodeId}": it goes back there, so it takes no next, branches or choice next`,
+          );
+      });
+    }
+    if (node.kind === "question")
+      conditionsOf(node.when).forEach((c, i) =>
+        checkCondition(c, [...at, "when", ...(Array.isArray(node.when) ? [i] : [])]),
+      );
     if (node.kind === "probe" && !ctx.probes.has(node.probe)) {
       problem(
         [...at, "probe"],
@@ -77,11 +97,14 @@ function checkGraph(flow: Flow, problem: (path: PathSegment[], message: string) 
     if (!reachable.has(id)) problem(["nodes", id], `node "${id}" cannot be reached from start "${flow.start}"`);
   }
 
-  // Depth-first colouring finds cycles; flows are acyclic so that every path is finite.
+  // Depth-first colouring finds cycles; flows are acyclic so that every path is finite. A pooled question's way back
+  // to its pool is not a loop: each question is asked at most once.
+  const pools = poolsOf(flow);
   const colour = new Map<string, "grey" | "black">();
   const visit = (id: string, trail: string[]): void => {
     colour.set(id, "grey");
     for (const e of edgesOf(flow.nodes[id]!)) {
+      if (pools.get(id) === e.to) continue;
       const c = colour.get(e.to);
       if (c === "grey") {
         const loop = [...trail.slice(trail.indexOf(e.to)), id, e.to].join(" → ");

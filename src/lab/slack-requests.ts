@@ -164,6 +164,18 @@ export function latestQuestion(fake: FakeSlack) {
   };
 }
 
+/** Waits until the app has posted a question after `after` (an earlier latestQuestion), or `done` holds. */
+export async function nextQuestion(
+  fake: FakeSlack,
+  after: { index: number },
+  done: (calls: FakeSlack["calls"]) => boolean = () => false,
+  ms?: number,
+) {
+  await fake.waitFor((calls) => (latestQuestion(fake)?.index ?? -1) > after.index || done(calls), ms);
+  const q = latestQuestion(fake)!;
+  return q.index > after.index ? q : undefined;
+}
+
 /** An Events API delivery (send it with content-type application/json). */
 export function eventCallback(
   event: Record<string, unknown>,

@@ -34,3 +34,15 @@ export function holds(cond: Condition, facts: Facts): boolean {
   if (cond.below !== undefined) return typeof v === "number" && v < cond.below;
   return false;
 }
+
+/** A condition, or several that must all hold. */
+export const When = z.union([Condition, z.array(Condition).min(1)]);
+export type When = z.infer<typeof When>;
+
+export function conditionsOf(when: When | undefined): Condition[] {
+  return when === undefined ? [] : Array.isArray(when) ? when : [when];
+}
+
+export function holdsAll(when: When | undefined, facts: Facts): boolean {
+  return conditionsOf(when).every((c) => holds(c, facts));
+}

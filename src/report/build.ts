@@ -3,7 +3,7 @@ import { assess, type Assessment } from "../engine/assess.js";
 import type { Definitions } from "../engine/definitions.js";
 import type { Flow } from "../flows/schema.js";
 import type { DiagnosisRecord } from "../model/diagnosis.js";
-import type { Targets } from "../model/targets.js";
+import { hasTarget, type Targets } from "../model/targets.js";
 import type { Report } from "./schema.js";
 
 /** Application stacks (answers to the flow's `stack` question) and the catalogue's snippet stacks they use. */
@@ -60,6 +60,19 @@ export function buildReport(
   const stacks =
     typeof stack === "string" && stack in APP_STACKS ? new Set([...APP_STACKS[stack]!, ...INFRA_STACKS]) : undefined;
   const coverage = new Map(a.coverage.map((c) => [c.cause, c]));
+  /** The targets that a probe which sets this question's fact lacked when it was skipped. */
+  const probeTargetsFor = (question: string): string[] => {
+    const node = flow.nodes[question];
+    const fact = node?.kind === "question" ? (node.fact ?? question) : question;
+    const skipped = new Set(ctx.probes.filter((p) => p.status === "skipped").map((p) => p.probe));
+    return [
+      ...new Set(
+        [...defs.probes.values()]
+          .filter((p) => fact in p.facts && skipped.has(p.name))
+          .flatMap((p) => p.needs.filter((need) => !targets || !hasTarget(targets, need))),
+      ),
+    ];
+  };
 
   const reportCauses = a.ranked.map((r) => {
     const cause = causes.get(r.id)!;
@@ -88,7 +101,18 @@ export function buildReport(
     if (t.kind !== "question") return [];
     const node = flow.nodes[t.question];
     const text = node?.kind === "question" ? node.text : t.question;
-    return [{ id: t.question, text, answer: t.answer, source: t.source, ...(t.skipped ? { skipped: t.skipped } : {}) }];
+    const orGive = node?.kind === "question" && t.source === "default" && !t.skipped ? probeTargetsFor(t.question) : [];
+    return [
+      {
+        id: t.question,
+        text,
+        answer: t.answer,
+        source: t.source,
+        ...(t.skipped ? { skipped: t.skipped } : {}),
+        ...(t.separates ? { separates: t.separates } : {}),
+        ...(orGive.length ? { orGive } : {}),
+      },
+    ];
   });
 
   return {

@@ -65,6 +65,10 @@ export const Report = z.strictObject({
       answer: z.string().nullable(),
       source: AnswerSource,
       skipped: z.string().optional(),
+      /** Why it was asked: the causes its answers would separate. */
+      separates: z.array(z.string()).optional(),
+      /** Targets whose probe would have answered it instead (by kind: redis, nodes …). */
+      orGive: z.array(z.string()).optional(),
     }),
   ),
   probes: z.array(ProbeRun.omit({ probe: true }).extend({ id: z.string() })),

@@ -6,6 +6,7 @@ export {
   blockAction,
   viewSubmission,
   latestQuestion,
+  nextQuestion,
   eventCallback,
   threadReply,
 } from "../../src/lab/slack-requests.js";

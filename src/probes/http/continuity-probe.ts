@@ -138,6 +138,18 @@ export const httpContinuityProbe: Probe = {
       findings.push(...cookieFindings(jar, name, facts));
       const value = jar.get(name);
       const rotatedAtLogin = beforeLogin.has(name) && beforeLogin.get(name) !== value;
+      if (value === undefined && discardedDuringSignIn(jar, name)) {
+        // Set at sign-in, then deleted by a later answer of the same sign-in (a redirect that reached a node that did
+        // not know the session): lost before the first request, which is continuity failing, not a cookie rule.
+        facts["session-continuity"] = "lost";
+        findings.push({
+          id: "session-lost",
+          summary: `the session ${name} set at sign-in through ${displayUrl(login.url)} was discarded by the app within the sign-in's own redirects: the answer that followed came from a backend that did not know it`,
+          data: { requests: 1, anonymous: 1, replaced: 0, backends: 0, duringSignIn: true },
+          anomaly: true,
+        });
+        return { status: "ok", target, findings, facts };
+      }
       if (value === undefined) {
         const issued = [...new Set(jar.seen.map((s) => s.cookie.name))];
         findings.push({
@@ -226,6 +238,14 @@ export const httpContinuityProbe: Probe = {
     }
   },
 };
+
+/** The cookie was set with a value and afterwards deleted (set empty, or Max-Age=0) by the server. */
+function discardedDuringSignIn(jar: CookieJar, name: string): boolean {
+  const seen = jar.seen.filter((s) => s.cookie.name === name);
+  const set = seen.findIndex((s) => s.cookie.value !== "" && !s.problems.some((p) => p.dropped));
+  const deleted = (c: (typeof seen)[number]["cookie"]) => c.value === "" || (c.maxAge !== undefined && c.maxAge <= 0);
+  return set >= 0 && seen.slice(set + 1).some((s) => deleted(s.cookie));
+}
 
 const HOW = {
   configured: "as configured",

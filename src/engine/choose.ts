@@ -1,0 +1,158 @@
+import type { Weights } from "../evidence/table.js";
+import type { Flow, QuestionNode } from "../flows/schema.js";
+import { factValues, observationOf, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
+import { holdsAll } from "../model/facts.js";
+import type { ProbeSpec } from "../probes/types.js";
+import { assess, type Assessment, type AssessDefs, type CoverageStatus } from "./assess.js";
+import { HEALTHY_MAX, PIECE } from "./rank.js";
+import { factOf } from "./route.js";
+
+/** A choice answer is an observation when the evidence table says what it means. */
+export function answerEvidence(id: string, q: QuestionNode, value: string | null, weights: Weights): Evidence[] {
+  const choice = q.choices?.find((c) => c.value === value);
+  if (!choice) return [];
+  const observation = observationOf.answer(id, choice.value);
+  if (!weights.rule(observation)) return [];
+  return [{ id: `answer:${id}`, source: "answer", ref: id, observation, summary: `${q.text} — ${choice.label}` }];
+}
+
+export type Usefulness = {
+  /** Expected change an answer makes: a changed verdict counts most; while inconclusive, each cause settled counts. */
+  score: number;
+  /** The causes some answer would move: what the question separates. */
+  separates: string[];
+};
+
+const NOT_USEFUL: Usefulness = { score: 0, separates: [] };
+/** A changed verdict (or a different cause named) outweighs any number of causes moved toward one. */
+const VERDICT_WEIGHT = 10;
+/** Statuses that count as looked at, for progress toward a verdict. */
+const SETTLED: ReadonlySet<CoverageStatus> = new Set([
+  "found",
+  "examined",
+  "ruled-out-by-answer",
+  "not-applicable",
+  "not-compatible",
+]);
+
+function outcomeKey(a: Assessment): string {
+  return `${a.verdict}|${a.verdict === "cause-found" ? a.ranked[0]!.id : ""}|${[...a.close].sort().join(",")}`;
+}
+
+/**
+ * Chooses questions by what their answers would do to the assessment: each choice is tried on a copy of the
+ * diagnosis (each choice equally likely, "I don't know" changing nothing). Pure: the same diagnosis gets the same
+ * question, so a restored diagnosis asks what it would have asked.
+ */
+export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probes: ReadonlyMap<string, ProbeSpec> }) {
+  const assessDefs: AssessDefs = { ...defs, flow };
+  const cache = new WeakMap<DiagnosisContext, Assessment>();
+  const current = (ctx: DiagnosisContext) => {
+    let a = cache.get(ctx);
+    if (!a) cache.set(ctx, (a = assess(ctx, assessDefs)));
+    return a;
+  };
+  const question = (id: string) => flow.nodes[id] as QuestionNode;
+  // Every guard of a state asks about the same context: read its facts and questions once.
+  const views = new WeakMap<DiagnosisContext, { facts: ReturnType<typeof factValues>; asked: Set<string> }>();
+  const view = (ctx: DiagnosisContext) => {
+    let v = views.get(ctx);
+    if (!v) {
+      const asked = new Set(ctx.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
+      views.set(ctx, (v = { facts: factValues(ctx), asked }));
+    }
+    return v;
+  };
+
+  /** Whether a question may be put now: its preconditions hold, its fact is unknown, and it was not asked. */
+  function eligible(ctx: DiagnosisContext, id: string): boolean {
+    const q = question(id);
+    const v = view(ctx);
+    return holdsAll(q.when, v.facts) && ctx.facts[factOf(id, q)] === undefined && !v.asked.has(id);
+  }
+
+  function usefulness(ctx: DiagnosisContext, id: string): Usefulness {
+    const now = current(ctx);
+    // Every compatible cause examined and clean: more questions would only examine them again. A cause a probe or a
+    // log confirmed: a person's answer may add to it but is not asked to overturn a measurement.
+    if (now.verdict === "no-fault-found") return NOT_USEFUL;
+    if (now.verdict === "cause-found" && now.ranked[0]!.evidence.some((w) => w.confirms && w.item.source !== "answer"))
+      return NOT_USEFUL;
+    const q = question(id);
+    if (!q.choices) {
+      // A text answer feeds a probe that compares it (the idle timeout): useful while those causes are open.
+      // Open causes, and causes named on hints alone (a measured value would confirm or overturn them).
+      const open = (q.informs ?? []).filter((c) => {
+        const status = now.coverage.find((x) => x.cause === c)?.status;
+        const ranked = now.ranked.find((r) => r.id === c);
+        return status === "not-examined" || status === "suspected" || (status === "found" && !ranked?.confirmed);
+      });
+      return open.length ? { score: open.length, separates: open } : NOT_USEFUL;
+    }
+    const fact = factOf(id, q);
+    const moved = new Set<string>();
+    let total = 0;
+    // Causes competing for the same evidence, or suspected: only telling them apart leads to a verdict. Otherwise,
+    // with causes still open, examining each of them is progress.
+    const suspects = new Set([...now.close, ...now.ranked.filter((r) => r.confidence > HEALTHY_MAX).map((r) => r.id)]);
+    const contested = suspects.size > 0;
+    for (const choice of q.choices) {
+      const hypothetical: DiagnosisContext = {
+        ...ctx,
+        facts: { ...ctx.facts, [fact]: { value: choice.value, source: "user", from: id } },
+        evidence: [
+          ...ctx.evidence.filter((e) => e.id !== `answer:${id}`),
+          ...answerEvidence(id, q, choice.value, defs.weights),
+        ],
+      };
+      const then = assess(hypothetical, assessDefs);
+      if (outcomeKey(then) !== outcomeKey(now)) total += VERDICT_WEIGHT;
+      for (const c of then.coverage) {
+        const before = now.coverage.find((x) => x.cause === c.cause)!;
+        const rankedBefore = now.ranked.find((r) => r.id === c.cause)!;
+        const rankedThen = then.ranked.find((r) => r.id === c.cause)!;
+        const settledNow = !SETTLED.has(before.status) && SETTLED.has(c.status);
+        const suspicion =
+          before.status !== c.status && [before.status, c.status].some((x) => x === "found" || x === "suspected");
+        // A suspect needs a confirming observation or a second piece: an answer that adds a piece for it, or weighs
+        // against it, moves toward a verdict even when it does not reach one.
+        const piece =
+          suspects.has(c.cause) &&
+          (rankedThen.groups > rankedBefore.groups || rankedThen.against >= rankedBefore.against + PIECE);
+        if ((!contested && settledNow) || suspicion || piece) {
+          moved.add(c.cause);
+          if (now.verdict === "inconclusive") total += 1;
+        }
+      }
+    }
+    const score = total / (q.choices.length + 1);
+    return score > 0 ? { score, separates: [...moved] } : NOT_USEFUL;
+  }
+
+  /** The causes a question's answers bear on, in the evidence table (or that its text answer informs). */
+  function speaksTo(id: string): string[] {
+    const q = question(id);
+    const fromChoices = (q.choices ?? []).flatMap(
+      (c) => defs.weights.rule(observationOf.answer(id, c.value))?.effects.map((e) => e.cause) ?? [],
+    );
+    return [...new Set([...fromChoices, ...(q.informs ?? [])])];
+  }
+
+  return {
+    eligible,
+    usefulness,
+    speaksTo,
+    /** The most useful eligible question of a pool now, or none when no answer could change anything. */
+    next(ctx: DiagnosisContext, pool: readonly string[]): { id: string; separates: string[] } | undefined {
+      let best: { id: string; separates: string[]; score: number } | undefined;
+      for (const id of pool) {
+        if (!eligible(ctx, id)) continue;
+        const u = usefulness(ctx, id);
+        if (u.score > (best?.score ?? 0)) best = { id, ...u };
+      }
+      return best && { id: best.id, separates: best.separates };
+    },
+  };
+}
+
+export type Chooser = ReturnType<typeof makeChooser>;
