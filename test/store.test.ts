@@ -27,9 +27,11 @@ function redisStore(opts: Partial<ConstructorParameters<typeof RedisStore>[0]> =
   return store;
 }
 
+/** A diagnosis stopped at its second question, whichever that is. */
 async function startedHalfway(store: DiagnosisStore) {
+  let asked = 0;
   return engineWith({ store }).start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) =>
-    q.id === "lb-sticky" ? undefined : answersFrom(answers)(q),
+    ++asked > 1 ? undefined : answersFrom(answers)(q),
   );
 }
 
@@ -45,7 +47,7 @@ describe("a diagnosis saved mid-way resumes in a fresh process", async () => {
     const store = new RedisStore({ url: redisUrl });
     stores.push(store);
     const partial = await startedHalfway(store);
-    expect(partial.pending?.id).toBe("lb-sticky");
+    expect(partial.pending).not.toBeNull();
     const out = execFileSync("node", [child, redisUrl, partial.record.id, JSON.stringify(answers)], {
       encoding: "utf8",
     });
@@ -73,7 +75,7 @@ describe("the Redis store", () => {
     await engineWith({ store }).continue(
       a.record.id,
       { targets: { nodes: [] } },
-      { type: "ANSWER", question: "lb-sticky", value: "yes", source: "user", by: "u" },
+      { type: "ANSWER", question: a.pending!.id, value: null, source: "user", by: "u" },
     );
     expect((await store.recent(1)).map((r) => r.id)).toEqual([a.record.id]);
 

@@ -86,7 +86,7 @@ describe("a diagnosis of a restricted target", () => {
       }),
       "typed answer": viewSubmission({
         callbackId: "text-answer-modal",
-        privateMetadata: JSON.stringify({ diagnosis, question: q.question }),
+        privateMetadata: JSON.stringify({ diagnosis, question: "idle-timeout" }),
         values: { answer: { value: { type: "plain_text_input", value: "30m" } } },
         user: "UOUT",
       }),
