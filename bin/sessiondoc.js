@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The CLI runs from the compiled output; `npm ci` builds it through the `prepare` script.
+let main;
 try {
-  await import("../dist/cli/main.js");
+  ({ main } = await import("../dist/cli/main.js"));
 } catch (err) {
   if (err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes("dist/cli/main.js")) {
     console.error("sessiondoc: not built yet — run `npm run build` (or `npm ci`) in the project folder first");
@@ -9,3 +10,6 @@ try {
   }
   throw err;
 }
+process.exitCode = await main(process.argv);
+// A command that has finished is over, even if an abandoned probe still holds a socket.
+setTimeout(() => process.exit(), 200).unref();

@@ -1,12 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { loadCatalogue } from "../catalogue/load.js";
 import { DataFileError } from "../data/load-yaml.js";
-import { loadDefinitions } from "../engine/definitions.js";
 import { slackEnv } from "../slack/env.js";
 import { createLogger } from "../log.js";
 import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
-import { diagnose } from "./diagnose.js";
 import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
 import { allowEntry, collect, httpUrl, loginSpec, redisUrl, seconds, UsageError, urlPath } from "./usage.js";
 
@@ -67,13 +65,14 @@ function diagnoseCommand(cmd: Command): Command {
     .option("--json", "print the report as one JSON document")
     .action(async (opts) => {
       const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
+      // The probes (and their HTTP and Redis clients) load only for a diagnosis.
+      const [{ diagnose }, { loadDefinitions }] = await Promise.all([
+        import("./diagnose.js"),
+        import("../engine/definitions.js"),
+      ]);
       await diagnose(opts, loadDefinitions(), log);
-      finished = true;
     });
 }
-
-/** A terminal diagnosis that has printed its report is over, even if an abandoned probe still holds a socket. */
-let finished = false;
 
 export function buildProgram(): Command {
   const program = new Command("sessiondoc")
@@ -95,7 +94,8 @@ export function buildProgram(): Command {
   flows
     .command("show [id]")
     .description("list a flow's questions and the values --answer accepts")
-    .action((id: string | undefined) => {
+    .action(async (id: string | undefined) => {
+      const { loadDefinitions } = await import("../engine/definitions.js");
       const defs = loadDefinitions();
       const loaded = defs.flows.get(id ?? DEFAULT_FLOW);
       if (!loaded) throw new UsageError(`no flow "${id}" (flows: ${[...defs.flows.keys()].join(", ")})`);
@@ -124,11 +124,15 @@ async function startSlack(): Promise<void> {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
   const { startSlackApp } = await import("../slack/app.js");
   const running = await startSlackApp(settings, log);
-  const stop = () => void running.stop().finally(() => process.exit(0));
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  // The app runs until it is told to stop, and then the command is over.
+  await new Promise<void>((resolve) => {
+    const stop = () => void running.stop().finally(resolve);
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
 }
 
+/** Runs one command and returns its exit code; a long-running command (the Slack app) returns once stopped. */
 export async function main(argv: string[]): Promise<number> {
   try {
     // The main command: the Slack app once it is configured, the terminal diagnosis until then.
@@ -160,6 +164,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-process.exitCode = await main(process.argv);
-if (finished) setTimeout(() => process.exit(), 200).unref();

@@ -1,9 +1,14 @@
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
+import { projectPath } from "../paths.js";
 
 export type PathSegment = string | number;
+
+/** JSON copies of data files already parsed, by content (node_modules/.cache is where tools keep such things). */
+const CACHE_DIR = projectPath("node_modules", ".cache", "sessiondoc");
 
 export type DataProblem = { file: string; path: PathSegment[]; line?: number; message: string };
 
@@ -28,6 +33,10 @@ export function formatProblem(p: DataProblem): string {
 /** A parsed YAML file that can locate any path inside it, for error messages. */
 export type YamlSource = { file: string; data: unknown; lineOf(path: PathSegment[]): number | undefined };
 
+/**
+ * Reads a YAML file. A file parsed before (same content) is read from a JSON copy: parsing YAML with positions is
+ * most of a cold start. Positions are only needed for errors, so they are worked out from the YAML when asked.
+ */
 export function readYaml(file: string): YamlSource {
   const display = displayName(file);
   let text: string;
@@ -38,7 +47,21 @@ export function readYaml(file: string): YamlSource {
       { file: display, path: [], message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? err})` },
     ]);
   }
-  return parseYaml(text, display);
+  const cached = join(CACHE_DIR, `${createHash("sha256").update(text).digest("hex").slice(0, 32)}.json`);
+  try {
+    const data: unknown = JSON.parse(readFileSync(cached, "utf8"));
+    let parsed: YamlSource | undefined;
+    return { file: display, data, lineOf: (path) => (parsed ??= parseYaml(text, display)).lineOf(path) };
+  } catch {
+    const source = parseYaml(text, display);
+    try {
+      mkdirSync(CACHE_DIR, { recursive: true });
+      writeFileSync(cached, JSON.stringify(source.data));
+    } catch {
+      // A read-only install parses every time: slower, not wrong.
+    }
+    return source;
+  }
 }
 
 export function parseYaml(text: string, file: string): YamlSource {

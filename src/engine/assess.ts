@@ -120,16 +120,23 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
         )
       : undefined;
 
+  // What would examine a cause is worked out only when someone reads it (the report): choosing questions
+  // assesses many hypothetical diagnoses and never needs it.
   const coverage = ranked.map((r): Coverage => {
-    const inputs = inputsFor(r.id);
     const clean = r.evidence.filter((w) => w.weight < 0);
-    const cover = (status: CoverageStatus, why: string): Coverage => ({
-      cause: r.id,
-      status,
-      examined: status === "found" || status === "suspected" || status === "examined",
-      why,
-      inputs: COVERED.has(status) || status === "found" ? { targets: [], questions: [] } : inputs,
-    });
+    const cover = (status: CoverageStatus, why: string): Coverage => {
+      let inputs: Inputs | undefined;
+      const none = COVERED.has(status) || status === "found";
+      return {
+        cause: r.id,
+        status,
+        examined: status === "found" || status === "suspected" || status === "examined",
+        why,
+        get inputs() {
+          return (inputs ??= none ? { targets: [], questions: [] } : inputsFor(r.id));
+        },
+      };
+    };
     if (r.established) return cover("found", r.evidence[0]!.item.summary);
     if (r.confidence > HEALTHY_MAX) return cover("suspected", r.evidence[0]!.item.summary);
     const looked = clean.find((w) => w.item.source !== "answer");
@@ -164,17 +171,17 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
     verdict = "inconclusive";
     const fits = [top, ...rivals].slice(0, 3);
     close = fits.map((r) => r.id);
-    next = {
-      reason: `${fits.map((r) => r.id).join(" or ")}: the evidence fits ${fits.length > 2 ? "each" : "both"}`,
-      inputs: merge(fits.map((r) => inputsFor(r.id, true))),
-    };
+    next = lazyNext(
+      `${fits.map((r) => r.id).join(" or ")}: the evidence fits ${fits.length > 2 ? "each" : "both"}`,
+      () => merge(fits.map((r) => inputsFor(r.id, true))),
+    );
   } else if (top.confidence > HEALTHY_MAX) {
     verdict = "inconclusive";
     const suspects = ranked.filter((r) => r.confidence > HEALTHY_MAX).slice(0, 2);
-    next = {
-      reason: `${suspects.map((s) => s.id).join(" and ")} ${suspects.length > 1 ? "are" : "is"} suspected but not confirmed`,
-      inputs: merge(suspects.map((s) => inputsFor(s.id, true))),
-    };
+    next = lazyNext(
+      `${suspects.map((s) => s.id).join(" and ")} ${suspects.length > 1 ? "are" : "is"} suspected but not confirmed`,
+      () => merge(suspects.map((s) => inputsFor(s.id, true))),
+    );
   } else if (anomalies.length) {
     verdict = "inconclusive";
     next = {
@@ -184,14 +191,22 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
   } else if (open.length === 0 && ctx.evidence.length > 0) verdict = "no-fault-found";
   else {
     verdict = "inconclusive";
-    next = {
-      reason: open.length
-        ? `not examined: ${open.map((c) => c.cause).join(", ")}`
-        : "nothing was observed, answered or pasted",
-      inputs: mostCovering(open.map((c) => c.cause)),
-    };
+    next = lazyNext(
+      open.length ? `not examined: ${open.map((c) => c.cause).join(", ")}` : "nothing was observed, answered or pasted",
+      () => mostCovering(open.map((c) => c.cause)),
+    );
   }
   return { ranked, verdict, coverage, unexplained, close, also, ...(next ? { next } : {}) };
+}
+
+function lazyNext(reason: string, inputs: () => Inputs): NonNullable<Assessment["next"]> {
+  let cached: Inputs | undefined;
+  return {
+    reason,
+    get inputs() {
+      return (cached ??= inputs());
+    },
+  };
 }
 
 function merge(all: Inputs[]): Inputs {

@@ -1,7 +1,7 @@
 import { initialTransition, transition, type AnyStateMachine } from "xstate";
 import { edgeKey, edgesOf, poolsOf, type Edge } from "../flows/graph.js";
 import { indexTable } from "../evidence/table.js";
-import type { Flow, FlowNode, QuestionNode } from "../flows/schema.js";
+import type { AskNode, Flow, FlowNode, QuestionNode } from "../flows/schema.js";
 import type { DiagnosisContext } from "../model/diagnosis.js";
 import { conditionsOf, type FactValue } from "../model/facts.js";
 import type { ProbeSpec } from "../probes/types.js";
@@ -38,40 +38,56 @@ export function exploreFlow(
     runProbe: () => Promise.reject(new Error("exploration does not run probes")),
   });
   // Facts that decide where a walk goes: branches, and the preconditions of pooled questions.
-  const routingFacts = [
-    ...new Set(
-      Object.values(flow.nodes).flatMap((n) => [
-        ...(n.kind === "conclusion" ? [] : (n.branches ?? []).flatMap((b) => conditionsOf(b.when).map((c) => c.fact))),
-        ...(n.kind === "question" ? conditionsOf(n.when).map((c) => c.fact) : []),
-      ]),
-    ),
-  ];
+  const tests = (n: FlowNode) => [...branchConditions(n), ...(n.kind === "question" ? conditionsOf(n.when) : [])];
+  const routingFacts = [...new Set(Object.values(flow.nodes).flatMap((n) => tests(n).map((c) => c.fact)))];
   // Values every condition treats alike are one class: the flow only cares whether `stack` is Java, not which
   // other stack it is. Walks that differ only within a class continue identically.
   const mentioned = new Map<string, Set<FactValue>>();
-  for (const n of Object.values(flow.nodes)) {
-    const conditions = [
-      ...(n.kind === "conclusion" ? [] : (n.branches ?? []).flatMap((b) => conditionsOf(b.when))),
-      ...(n.kind === "question" ? conditionsOf(n.when) : []),
-    ];
-    for (const c of conditions) {
-      const values = mentioned.get(c.fact) ?? new Set<FactValue>();
-      for (const v of [c.equals, ...(c.in ?? []), ...(c.notIn ?? []), c.above, c.below])
-        if (v !== undefined) values.add(v);
-      mentioned.set(c.fact, values);
-    }
+  for (const c of Object.values(flow.nodes).flatMap(tests)) {
+    const values = mentioned.get(c.fact) ?? new Set<FactValue>();
+    for (const v of [c.equals, ...(c.in ?? []), ...(c.notIn ?? []), c.above, c.below])
+      if (v !== undefined) values.add(v);
+    mentioned.set(c.fact, values);
   }
   // Probes only need to vary the facts branches route on: a pool's own answers reach every precondition.
-  const branchFacts = [
-    ...new Set(
-      Object.values(flow.nodes).flatMap((n) =>
-        n.kind === "conclusion" ? [] : (n.branches ?? []).flatMap((b) => conditionsOf(b.when).map((c) => c.fact)),
-      ),
-    ),
-  ];
+  const branchFacts = [...new Set(Object.values(flow.nodes).flatMap((n) => branchConditions(n).map((c) => c.fact)))];
   const classOf = (fact: string, value: FactValue | undefined): string =>
     value === undefined ? "∅" : typeof value === "number" || mentioned.get(fact)?.has(value) ? String(value) : "other";
   const pools = poolsOf(flow);
+  // Facts the rest of a walk can still route on: a fact no node ahead of a walk tests cannot change where it goes, so
+  // walks that differ only in such facts are one walk from there on. Inside a pool, what lies ahead is the questions
+  // not yet put and the pool's ways out.
+  const reachable = new Map<string, Set<string>>();
+  const reachableFrom = (from: string): Set<string> => {
+    let seen = reachable.get(from);
+    if (!seen) {
+      seen = new Set<string>();
+      const stack = [from];
+      while (stack.length) {
+        const id = stack.pop()!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        stack.push(...edgesOf(flow.nodes[id]!).map((e) => e.to));
+      }
+      reachable.set(from, seen);
+    }
+    return seen;
+  };
+  const ahead = (at: string, asked: Set<string>): { questions: string[]; facts: string[] } => {
+    const pool = pools.get(at);
+    const nodes = pool
+      ? [
+          pool,
+          ...(flow.nodes[pool] as AskNode).questions.filter((q) => q === at || !asked.has(q)),
+          ...edgesOf(flow.nodes[pool]!).flatMap((e) => (pools.get(e.to) === pool ? [] : [...reachableFrom(e.to)])),
+        ]
+      : [...reachableFrom(at)];
+    const tested = new Set(nodes.flatMap((id) => tests(flow.nodes[id]!).map((c) => c.fact)));
+    return {
+      questions: pool ? nodes.filter((id) => pools.get(id) === pool) : [],
+      facts: routingFacts.filter((f) => tested.has(f)),
+    };
+  };
   const result: Exploration = { paths: [], stuck: [], untaken: [] };
   const taken = new Set<string>();
   const expanded = new Set<string>();
@@ -82,7 +98,9 @@ export function exploreFlow(
     if (snap.status !== "active") return void result.stuck.push({ path, reason: `machine status ${snap.status}` });
     const at = snap.value as string;
     const facts = Object.fromEntries(Object.entries(snap.context.facts).map(([k, f]) => [k, f.value]));
-    const key = `${at}|${routingFacts.map((f) => classOf(f, facts[f])).join("|")}`;
+    const asked = new Set(snap.context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
+    const next = ahead(at, asked);
+    const key = [at, next.questions.join(","), ...next.facts.map((f) => classOf(f, facts[f]))].join("|");
     if (expanded.has(key)) return;
     expanded.add(key);
 
@@ -92,11 +110,10 @@ export function exploreFlow(
     const answers = (q: QuestionNode): Array<string | null> => {
       const values = q.choices?.map((c) => c.value) ?? [q.input!.example];
       if (!pooled) return [...values, null];
+      // An answer nothing routes on leads back to the pool like "unknown" does.
       const fact = q.fact ?? at;
-      return [
-        ...new Map(values.map((v) => [routingFacts.includes(fact) ? classOf(fact, v) : "any", v])).values(),
-        null,
-      ];
+      if (!routingFacts.includes(fact)) return [null];
+      return [...new Map(values.map((v) => [classOf(fact, v), v])).values(), null];
     };
     const events =
       node.kind === "question"
@@ -173,6 +190,10 @@ function walked(flow: Flow, snap: Snap, taken: Set<string>, stuck: Exploration["
     taken.add(edgeKey(step.node, { to: edge.to, path: [], via: edge } as Edge));
   });
   return path;
+}
+
+function branchConditions(n: FlowNode) {
+  return n.kind === "conclusion" ? [] : (n.branches ?? []).flatMap((b) => conditionsOf(b.when));
 }
 
 function probeOutcomes(

@@ -113,7 +113,16 @@ export async function startSlackApp(
     ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken }),
     logger: boltLogger(log),
     clientOptions,
+    // Bolt checks the token at once; deferred, a Slack that cannot be reached is a clear startup error, not a crash.
+    deferInitialization: true,
   });
+  try {
+    await app.init();
+  } catch (err) {
+    throw new Error(
+      `Slack's Web API did not confirm the bot token (${(err as Error).message}): check SLACK_BOT_TOKEN and that ${settings.apiUrl ?? "https://slack.com/api/"} can be reached`,
+    );
+  }
   registerListeners(app, { diagnoses, store, config, log, metrics, calls });
 
   let server: Server | undefined;

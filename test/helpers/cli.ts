@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { vi } from "vitest";
 import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -43,4 +44,30 @@ export function sessiondocAsync(
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
   });
+}
+
+/**
+ * The same commands run inside the test process: what the bin adds is only the process around `main`, and a node
+ * start per case is most of the suite's CPU. Output is captured, so callers in one file must not overlap.
+ */
+export async function sessiondocInProcess(args: string[]) {
+  const { main } = await import("../../src/cli/main.js");
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  let code: number;
+  try {
+    code = await main(["node", "sessiondoc", ...args]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code, stdout, stderr, json };
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Report } from "../../src/report/schema.js";
-import { sessiondoc } from "../helpers/cli.js";
+import { sessiondocAsync } from "../helpers/cli.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { startApp, startHaproxy, type Running } from "../helpers/servers.js";
 
@@ -12,7 +12,7 @@ async function diagnose(envs: Array<Record<string, string>>, redisUrl: string, e
   const lb = await startHaproxy(nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })));
   running.push(...nodes, lb);
   const args = ["diagnose", "--url", lb.url, ...nodes.flatMap((n) => ["--node", n.url]), "--redis", redisUrl];
-  const r = sessiondoc([
+  const r = await sessiondocAsync([
     ...args,
     "--session-path",
     "/login",
@@ -29,10 +29,11 @@ async function diagnose(envs: Array<Record<string, string>>, redisUrl: string, e
     "--json",
   ]);
   expect(r.code, r.stderr).toBe(0);
-  return Report.parse(r.json);
+  return Report.parse(JSON.parse(r.stdout));
 }
 
-describe("sessiondoc diagnose through HAProxy, the nodes and the store", () => {
+// Each diagnosis has its own servers: they run side by side.
+describe.concurrent("sessiondoc diagnose through HAProxy, the nodes and the store", () => {
   it("different secrets on the nodes: key-mismatch, from probes alone", async () => {
     const store = await startRedis();
     running.push(store);

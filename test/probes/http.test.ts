@@ -11,6 +11,9 @@ afterAll(async () => {
   await Promise.all(running.map((r) => r.stop()));
 });
 
+// Each test starts its own nodes and balancer, so the groups run side by side (but for the one that sets a
+// variable in this process's environment).
+
 /** App nodes behind a real HAProxy; nothing names the backend unless a test says so. */
 async function cluster(
   env: Array<Record<string, string>>,
@@ -44,7 +47,7 @@ async function redis() {
   return r;
 }
 
-describe("round robin, sessions in each node's memory", () => {
+describe.concurrent("round robin, sessions in each node's memory", () => {
   it("loses sessions across backends and the nodes do not know each other's sessions: lb-affinity", async () => {
     const { targets } = await cluster([{}, {}]);
     const cont = await runProbe(httpContinuityProbe, targets, { params: { requests: 8 } });
@@ -76,7 +79,7 @@ describe("round robin, sessions in each node's memory", () => {
   });
 });
 
-describe("which backend answered", () => {
+describe.concurrent("which backend answered", () => {
   it("is told by elimination: a header that is stable per node and differs between them", async () => {
     const { targets } = await cluster([{}, {}]);
     const out = await runProbe(httpContinuityProbe, targets, { params: { requests: 6 } });
@@ -97,7 +100,7 @@ describe("which backend answered", () => {
   });
 });
 
-describe("HAProxy cookie stickiness", () => {
+describe.concurrent("HAProxy cookie stickiness", () => {
   it("keeps every request on one backend: affinity holds, the session survives", async () => {
     const { targets } = await cluster([{}, {}], { sticky: true });
     const out = await runProbe(httpContinuityProbe, targets, { params: { requests: 8 } });
@@ -111,7 +114,7 @@ describe("HAProxy cookie stickiness", () => {
   });
 });
 
-describe("round robin with connect-redis on a real Redis", () => {
+describe.concurrent("round robin with connect-redis on a real Redis", () => {
   it("with one secret: sessions cross nodes, and they are in the store", async () => {
     const store = await redis();
     const { targets } = await cluster([
@@ -165,7 +168,7 @@ describe("round robin with connect-redis on a real Redis", () => {
   });
 });
 
-describe("a check page that answers 200 either way", () => {
+describe.concurrent("a check page that answers 200 either way", () => {
   it("with a per-request CSRF token, signed in and anonymous are still told apart", async () => {
     const store = await redis();
     const env = { STORE: "redis", REDIS_URL: store.url, SECRET: "same", CHECK_PAGE: "html" };
@@ -197,7 +200,7 @@ describe("a check page that answers 200 either way", () => {
   });
 });
 
-describe("an app that issues a new session id on every request", () => {
+describe.concurrent("an app that issues a new session id on every request", () => {
   it("is seen rotating, and each node's replay uses the id as the browser holds it: no false key-mismatch", async () => {
     const store = await redis();
     const env = { STORE: "redis", REDIS_URL: store.url, SECRET: "same", ROTATE: "1" };
@@ -209,7 +212,7 @@ describe("an app that issues a new session id on every request", () => {
   });
 });
 
-describe("cookies browsers drop", () => {
+describe.concurrent("cookies browsers drop", () => {
   it("a Secure cookie issued over plain HTTP behind a proxy that claims HTTPS", async () => {
     const { targets } = await cluster([{ COOKIE_SECURE: "1", TRUST_PROXY: "1" }], { forwardedProto: "https" });
     const out = await runProbe(httpContinuityProbe, targets, { params: { requests: 3 } });
@@ -240,7 +243,7 @@ describe("cookies browsers drop", () => {
   });
 });
 
-describe("node clocks", () => {
+describe.concurrent("node clocks", () => {
   it("a node hours off is clock-skew, with the consequence spelled out", async () => {
     const { targets } = await cluster([{}, {}], {}, [undefined, "-3h"]);
     const out = await runProbe(httpClockProbe, targets, { facts: { "store-clock-offset-ms": 0 } });
@@ -259,7 +262,7 @@ describe("node clocks", () => {
   });
 });
 
-describe("health checks", () => {
+describe.concurrent("health checks", () => {
   it("a node failing every other check flaps; the healthy one does not", async () => {
     const { targets, nodes } = await cluster([{}, { HEALTH: "flap" }]);
     const out = await runProbe(httpHealthProbe, targets, { params: { checks: 6, intervalMs: 50 } });
@@ -280,7 +283,7 @@ describe("health checks", () => {
   });
 });
 
-describe("route suffixes (Tomcat jvmRoute), judged by behaviour", () => {
+describe.concurrent("route suffixes (Tomcat jvmRoute), judged by behaviour", () => {
   const routedBy = (pairs: Array<[string, string]>) =>
     pairs.map(([server, route]) => `use-server ${server} if { req.cook(JSESSIONID) -m end .${route} }`);
 
@@ -350,7 +353,7 @@ describe("a configured login", () => {
   });
 });
 
-describe("targets outside the allowlist", () => {
+describe.concurrent("targets outside the allowlist", () => {
   it("are refused before any request", async () => {
     const out = await runProbe(httpContinuityProbe, {
       url: "http://169.254.169.254/",

@@ -119,4 +119,18 @@ describe("configuration", () => {
       /the Slack app needs SLACK_BOT_TOKEN .* and SLACK_SIGNING_SECRET \(HTTP mode\) or SLACK_APP_TOKEN/,
     );
   });
+
+  it("a Slack that cannot be reached at startup is one clear line and exit 1, not a crash", () => {
+    const r = sessiondoc(["slack"], {
+      env: {
+        SLACK_BOT_TOKEN: "xoxb-x",
+        SLACK_SIGNING_SECRET: "s",
+        SLACK_API_URL: "http://127.0.0.1:1/api/",
+        PORT: "0",
+      },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^sessiondoc: Slack's Web API did not confirm the bot token .*127\.0\.0\.1:1/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
 });
