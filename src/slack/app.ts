@@ -121,6 +121,7 @@ export async function startSlackApp(
   } catch (err) {
     throw new Error(
       `Slack's Web API did not confirm the bot token (${(err as Error).message}): check SLACK_BOT_TOKEN and that ${settings.apiUrl ?? "https://slack.com/api/"} can be reached`,
+      { cause: err },
     );
   }
   registerListeners(app, { diagnoses, store, config, log, metrics, calls });
