@@ -16,7 +16,20 @@ export const CORE_CAUSE_IDS = [
   "jvm-route",
 ] as const;
 
-export const STACKS = ["express", "tomcat", "spring-session", "aspnet-core", "redis", "nginx", "haproxy"] as const;
+export const STACKS = [
+  "express",
+  "tomcat",
+  "spring-session",
+  "aspnet-core",
+  "php",
+  "django",
+  "flask",
+  "rails",
+  "redis",
+  "nginx",
+  "haproxy",
+  "apache",
+] as const;
 export const Stack = z.enum(STACKS);
 export type Stack = z.infer<typeof Stack>;
 

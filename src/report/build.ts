@@ -12,8 +12,11 @@ const APP_STACKS: Record<string, Stack[]> = {
   "java-tomcat": ["tomcat"],
   "java-spring-session": ["spring-session", "tomcat"],
   "aspnet-core": ["aspnet-core"],
+  php: ["php"],
+  python: ["django", "flask"],
+  ruby: ["rails"],
 };
-const INFRA_STACKS: Stack[] = ["redis", "nginx", "haproxy"];
+const INFRA_STACKS: Stack[] = ["redis", "nginx", "haproxy", "apache"];
 
 type Titled = { id: string; title: string; confidence: number };
 
