@@ -10,6 +10,12 @@ try {
   }
   throw err;
 }
+// A reader that went away (`| head`, `| jq` after an error) ends the program quietly, as other tools do.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (err) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 process.exitCode = await main(process.argv);
 // A command that has finished is over, even if an abandoned probe still holds a socket.
 setTimeout(() => process.exit(), 200).unref();

@@ -55,7 +55,7 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Verdict: cause-found/);
     expect(r.stdout).toContain("[serialization]");
-    expect(r.stdout).toContain("Fix:");
+    expect(r.stdout).toMatch(/^Fix \(/m);
     expect(r.stdout).toContain("trace.log line 1");
   });
 

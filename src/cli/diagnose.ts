@@ -2,9 +2,11 @@ import { basename } from "node:path";
 import { userInfo } from "node:os";
 import type { EvidenceEvent } from "../engine/context.js";
 import type { Definitions } from "../engine/definitions.js";
-import { createEngine, type AnswerSource } from "../engine/engine.js";
+import { createEngine, type AnswerSource, type PendingQuestion } from "../engine/engine.js";
 import type { Progress } from "../engine/probe-runner.js";
 import { answerProblem, questionNode } from "../engine/route.js";
+import { loadConfig } from "../config/load.js";
+import { targetNamed } from "../config/schema.js";
 import { evidenceFromLog, MAX_LOG_BYTES } from "../evidence/logs.js";
 import type { Logger } from "../log.js";
 import type { Targets } from "../model/targets.js";
@@ -14,6 +16,7 @@ import { renderText } from "../report/text.js";
 import { MemoryStore } from "../store/memory.js";
 import { EvidenceFileError, readBounded } from "./evidence-file.js";
 import { promptAnswer } from "./prompt.js";
+import { rerunCommand } from "./rerun.js";
 import { UsageError } from "./usage.js";
 
 /** Probes of a diagnosis without a terminal, all together, unless --timeout says otherwise. */
@@ -42,14 +45,23 @@ export type DiagnoseOptions = {
   timeout?: number;
   nonInteractive?: boolean;
   json?: boolean;
+  /** A target of sessiondoc.yaml, as Slack's `/sessiondoc diagnose NAME` uses it. */
+  target?: string;
+  /** The words the command was called with, for the command that runs it again. */
+  args?: string[];
 };
 
 export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Logger): Promise<void> {
   const loaded = defs.flows.get(opts.flow);
   if (!loaded) throw new UsageError(`--flow: no flow "${opts.flow}" (flows: ${[...defs.flows.keys()].join(", ")})`);
-  const presets = parseAnswers(opts.answer ?? [], (id) => questionNode(loaded.flow, id));
+  const named = opts.target ? namedTarget(opts.target) : undefined;
+  // A named target's facts answer their questions as --answer would; an --answer given here wins.
+  const presets = parseAnswers(
+    [...Object.entries(named?.facts ?? {}).map(([id, v]) => `${id}=${v}`), ...(opts.answer ?? [])],
+    (id) => questionNode(loaded.flow, id),
+  );
   const evidence = await Promise.all((opts.evidence ?? []).map(readEvidence));
-  const targets: Targets = {
+  const given: Targets = {
     url: opts.url,
     nodes: opts.node ?? [],
     redis: opts.redis,
@@ -63,16 +75,32 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     healthPath: opts.healthPath,
     signedInText: opts.signedInText,
   };
+  // Flags given on the command line override the named target's settings, one by one.
+  const targets: Targets = named
+    ? {
+        ...named.targets,
+        ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+        nodes: given.nodes.length ? given.nodes : named.targets.nodes,
+      }
+    : given;
   const interactive = !opts.nonInteractive && process.stdin.isTTY === true;
   const by = safeUser();
   // Known answers become facts up front (they outrank probes); "unknown" ones are given when their question comes.
   const upFront = Object.fromEntries([...presets].filter((entry): entry is [string, string] => entry[1] !== null));
+  // Every answer a person gives, so that the command printed at the end (or at Ctrl-C) replays them.
+  const answered = new Map<string, string | null>();
+  const ask = async (q: PendingQuestion) => {
+    const answer = await promptAnswer(q, by);
+    answered.set(q.id, answer.value);
+    return answer;
+  };
   const answers: AnswerSource = (q) =>
     presets.has(q.id)
       ? { type: "ANSWER", question: q.id, value: presets.get(q.id) ?? null, source: "user", by: "cli" }
       : interactive
-        ? promptAnswer(q, by)
+        ? ask(q)
         : { type: "ANSWER", question: q.id, value: null, source: "default" };
+  const rerun = () => rerunCommand(opts.args ?? [], answered);
 
   const engine = createEngine({
     ...defs,
@@ -80,20 +108,68 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     log,
     probeTimeoutMs: opts.probeTimeout ? opts.probeTimeout * 1000 : undefined,
   });
-  const step = await engine.start(
-    { flowId: opts.flow, answers: upFront, evidence, target: describeTargets(targets) },
-    {
-      targets,
-      onProgress: process.stderr.isTTY ? showProgress : undefined,
-      ...(opts.healthWindow ? { probeParams: { "http.health": { windowSeconds: opts.healthWindow } } } : {}),
-      // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
-      deadline:
-        opts.timeout || !interactive ? Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000 : undefined,
-    },
-    answers,
-  );
+  // Ctrl-C at a prompt, or while probes run between prompts: say how to continue with the answers given so far.
+  const resume = () => {
+    if (!answered.size) return;
+    const { command, masked } = rerun();
+    process.stderr.write(`\nContinue where you stopped with:\n  ${command}\n${masked ? MASKED_NOTE : ""}`);
+  };
+  const onSigint = () => {
+    resume();
+    process.stderr.write("sessiondoc: interrupted\n");
+    process.exit(130);
+  };
+  if (interactive) process.once("SIGINT", onSigint);
+  const step = await engine
+    .start(
+      { flowId: opts.flow, answers: upFront, evidence, target: describeTargets(targets) },
+      {
+        targets,
+        onProgress: process.stderr.isTTY ? showProgress : undefined,
+        ...(opts.healthWindow ? { probeParams: { "http.health": { windowSeconds: opts.healthWindow } } } : {}),
+        // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
+        deadline:
+          opts.timeout || !interactive ? Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000 : undefined,
+      },
+      answers,
+    )
+    .catch((err: Error) => {
+      if (err.name === "ExitPromptError") resume();
+      throw err;
+    })
+    .finally(() => process.off("SIGINT", onSigint));
   const report = buildReport(step.record, loaded.flow, defs, targets);
-  process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
+  if (opts.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  // A fix is checked on the system as it is now: the logs pasted show it as it was.
+  const recheck = report.verdict === "cause-found";
+  const { command, masked } = rerunCommand(opts.args ?? [], answered, { withoutEvidence: recheck });
+  const add = recheck && opts.evidence?.length ? "with --evidence, a log from after the fix" : undefined;
+  const text = renderText(report, { ...terminalStyle(), rerun: { command, ...(add ? { add } : {}) } });
+  process.stdout.write(`${text}\n${masked ? MASKED_NOTE : ""}`);
+}
+
+const MASKED_NOTE = "(passwords in the command are shown as ***: put them back to run it)\n";
+
+/** Wrapped to the terminal (or COLUMNS, or 100 columns in a file), coloured on a terminal unless NO_COLOR is set. */
+function terminalStyle(): { width: number; color: boolean } {
+  const tty = process.stdout.isTTY === true;
+  const columns = Number(process.env.COLUMNS);
+  const width = tty && process.stdout.columns ? process.stdout.columns : columns > 0 ? columns : 100;
+  return { width: Math.max(40, width), color: tty && !process.env.NO_COLOR };
+}
+
+/** A target of the configuration (`SESSIONDOC_CONFIG` or ./sessiondoc.yaml), read exactly as the Slack app reads it. */
+function namedTarget(name: string): { targets: Targets; facts: Record<string, string> } {
+  const { config, file } = loadConfig(process.env);
+  const target = targetNamed(config, name);
+  if (!target) {
+    const known = Object.keys(config.targets);
+    throw new UsageError(
+      `--target: no target "${name}" in ${file ?? "./sessiondoc.yaml (not found; SESSIONDOC_CONFIG names another file)"}${known.length ? ` (targets: ${known.join(", ")})` : ""}`,
+    );
+  }
+  const { description: _description, facts, allowed: _allowed, ...targets } = target;
+  return { targets, facts };
 }
 
 /** `--answer ID=VALUE` → question id → value (null for "unknown"), each checked against its question. */
@@ -134,9 +210,20 @@ function describeTargets(t: Targets): string | undefined {
   return parts.length ? parts.join(" ") : undefined;
 }
 
+/** A probe still running after this long is named, so a slow one is not mistaken for a hang. */
+const SHOW_RUNNING_AFTER_MS = 300;
+const running = new Map<string, NodeJS.Timeout>();
+
+/** Probes that run, as they end (and as they start, when slow); one without its target is listed in the report. */
 function showProgress(p: Progress): void {
-  if (p.kind === "probe-started") process.stderr.write(`… ${p.probe}\n`);
-  else
+  if (p.kind === "probe-started") {
+    const timer = setTimeout(() => process.stderr.write(`… ${p.probe}\n`), SHOW_RUNNING_AFTER_MS);
+    running.set(p.node, timer.unref());
+    return;
+  }
+  clearTimeout(running.get(p.run.node));
+  running.delete(p.run.node);
+  if (p.run.status !== "skipped")
     process.stderr.write(
       `${p.run.status === "ok" ? "✓" : "•"} ${p.run.probe}: ${p.run.status} in ${p.run.durationMs} ms, ${p.run.findings.length} findings\n`,
     );

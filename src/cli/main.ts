@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { loadCatalogue } from "../catalogue/load.js";
 import { DataFileError } from "../data/load-yaml.js";
@@ -6,12 +7,36 @@ import { createLogger } from "../log.js";
 import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
 import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
-import { allowEntry, collect, httpUrl, loginSpec, redisUrl, seconds, UsageError, urlPath } from "./usage.js";
+import { allowEntry, closest, collect, httpUrl, loginSpec, redisUrl, seconds, UsageError, urlPath } from "./usage.js";
 
 const DEFAULT_FLOW = "session-replication";
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
-function diagnoseCommand(cmd: Command): Command {
+const HELP_AFTER = `
+Examples:
+  npx sessiondoc                                    ask what users see, then what would tell causes apart
+  npx sessiondoc diagnose --url https://shop.example.com/ --node http://10.0.0.11:8080/ \\
+      --node http://10.0.0.12:8080/ --redis redis://10.0.0.20:6379 \\
+      --session-path /login --check-path /account    probe the balancer, the nodes and the store
+  npx sessiondoc diagnose --evidence app.log --answer symptom=random-logout
+  npx sessiondoc diagnose --non-interactive --json | jq .verdict
+  npx sessiondoc causes key-mismatch                what it is, and its fixes
+
+Environment:
+  LOG_LEVEL            log level on stderr (default warn)
+  SESSIONDOC_CONFIG    the configuration file (default ./sessiondoc.yaml): targets for Slack
+  SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode), PORT, REDIS_URL
+                       the Slack app: \`sessiondoc slack\`, or \`sessiondoc\` alone once all are set
+  NO_COLOR, COLUMNS    plain text; the width reports wrap to`;
+
+function diagnoseCommand(cmd: Command, args: readonly string[]): Command {
   return cmd
+    .option(
+      "--target <name>",
+      "a target of sessiondoc.yaml (SESSIONDOC_CONFIG), as the Slack app uses it; flags given override its settings",
+    )
     .option("--url <url>", "the app's public URL, through the load balancer", httpUrl("--url"))
     .option("--node <url>", "a backend node's direct URL (repeatable)", collect(httpUrl("--node")))
     .option(
@@ -63,6 +88,7 @@ function diagnoseCommand(cmd: Command): Command {
     .option("--signed-in-text <text>", "text only a signed-in answer of the check path contains")
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
     .option("--json", "print the report as one JSON document")
+    .addHelpText("after", HELP_AFTER)
     .action(async (opts) => {
       const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
       // The probes (and their HTTP and Redis clients) load only for a diagnosis.
@@ -70,19 +96,32 @@ function diagnoseCommand(cmd: Command): Command {
         import("./diagnose.js"),
         import("../engine/definitions.js"),
       ]);
-      await diagnose(opts, loadDefinitions(), log);
+      await diagnose({ ...opts, args: [...args] }, loadDefinitions(), log);
     });
 }
 
-export function buildProgram(): Command {
+/** `args`: the words after the program name, for the command that runs a diagnosis again. */
+export function buildProgram(args: readonly string[] = []): Command {
   const program = new Command("sessiondoc")
     .description("Diagnose web-session replication problems: lost logins, vanishing carts, CSRF errors")
+    .version(VERSION, "-V, --version")
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split("\n")[0]!.trim() + "\n") });
+    // Commander's error and its "(Did you mean …?)" as one line.
+    .configureOutput({
+      outputError: (str, write) =>
+        write(
+          `${str
+            .trim()
+            .split(/\s*\n\s*/)
+            .join(" ")}\n`,
+        ),
+    })
+    .addHelpText("after", HELP_AFTER);
 
   diagnoseCommand(
     program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"),
+    args,
   );
 
   const flows = program.command("flows").description("work with flow files");
@@ -108,11 +147,11 @@ export function buildProgram(): Command {
     .action(startSlack);
 
   program
-    .command("causes")
-    .description("list the cause catalogue")
+    .command("causes [id]")
+    .description("list the cause catalogue, or show one cause with its fixes")
     .addOption(new Option("--json", "as JSON"))
-    .action((opts: { json?: boolean }) => {
-      process.stdout.write(`${renderCauses(loadCatalogue(), Boolean(opts.json))}\n`);
+    .action((id: string | undefined, opts: { json?: boolean }) => {
+      process.stdout.write(`${renderCauses(loadCatalogue(), Boolean(opts.json), id)}\n`);
     });
   return program;
 }
@@ -136,11 +175,22 @@ async function startSlack(): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   try {
     // The main command: the Slack app once it is configured, the terminal diagnosis until then.
-    if (argv.length <= 2 && slackEnv(process.env).wanted) {
+    // Only complete credentials start it: a bot token alone in an SRE's shell must not take the terminal away.
+    if (argv.length <= 2 && slackEnv(process.env).settings) {
       await startSlack();
       return 0;
     }
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram(argv.slice(2));
+    // The default command takes no words: a word that is no command is a mistyped one, not an argument.
+    const first = argv[2];
+    const commands = [...program.commands.map((c) => c.name()), "help"];
+    if (first && !first.startsWith("-") && !commands.includes(first)) {
+      const guess = closest(first, commands);
+      throw new UsageError(
+        `unknown command "${first}"${guess ? ` (did you mean ${guess}?)` : ""}; commands: ${commands.join(", ")}`,
+      );
+    }
+    await program.parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {

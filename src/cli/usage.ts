@@ -88,3 +88,22 @@ export function loginSpec(value: string): {
   }
   return json ? { method, path, json: fields } : { method, path, form: fields };
 }
+
+/** The option closest to a mistyped word, when it is close enough to be what was meant. */
+export function closest(word: string, options: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++)
+        next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length]!;
+  };
+  const [best] = options
+    .map((o) => ({ o, d: distance(word.toLowerCase(), o) }))
+    .filter(({ o, d }) => d <= Math.max(1, Math.floor(o.length / 3)))
+    .sort((a, b) => a.d - b.d);
+  return best?.o;
+}

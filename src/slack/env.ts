@@ -10,8 +10,7 @@ export type SlackEnv = {
 };
 
 /** What is needed to start, read from the conventional variables; `missing` says what to set. */
-export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing: string[]; wanted: boolean } {
-  const wanted = Boolean(env.SLACK_BOT_TOKEN || env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN);
+export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing: string[] } {
   const port = Number(env.PORT ?? 3000);
   const missing = [
     ...(env.SLACK_BOT_TOKEN ? [] : ["SLACK_BOT_TOKEN (the bot token, xoxb-…)"]),
@@ -22,9 +21,8 @@ export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing
       ? []
       : [`PORT as a port number (0–65535), not "${env.PORT}"`]),
   ];
-  if (missing.length) return { missing, wanted };
+  if (missing.length) return { missing };
   return {
-    wanted,
     missing,
     settings: {
       botToken: env.SLACK_BOT_TOKEN!,
