@@ -1,11 +1,11 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rerunCommand, shellQuote } from "../src/cli/rerun.js";
 import { wrap } from "../src/report/text.js";
-import { root, sessiondoc, sessiondocAsync } from "./helpers/cli.js";
+import { root, sessiondoc, sessiondocAsync, sessiondocInProcess } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sessiondoc-terminal-"));
 const ESC = "\u001b";
@@ -17,44 +17,59 @@ const UNKNOWN_UP_FRONT = ["stack", "lb-sticky", "affinity-holds", "lb-health", "
   .concat(["ttl-vs-timeout", "session-size", "drain-test", "cookie-context"]);
 
 /**
- * Runs a shell command line under a real pseudo-terminal (util-linux `script`), typing `keys` one group at a time,
- * so that the program sees a terminal on stdin (and on stdout, unless the command line redirects it).
+ * Runs a shell command line under a real pseudo-terminal (util-linux `script`), so that the program sees a terminal
+ * on stdin, stderr and stdout (unless the command line redirects it). Each key is typed once a new question is on
+ * the screen (the prompt's "navigate" hint, drawn after the key before); keys with no question to answer are not
+ * typed. Resolves with the exit code and everything the terminal showed.
  */
-function inTerminal(commandLine: string, keys: string[] = [], env: Record<string, string> = {}) {
-  const typing = keys.map((k) => `sleep 0.7; printf '${k}'`).join("; ");
-  const r = spawnSync(
-    "sh",
-    ["-c", `(sleep 1.5; ${typing || ":"}; sleep 1) | script -qec ${shellQuote(commandLine)} /dev/null`],
-    { encoding: "utf8", timeout: 30_000, env: { ...withoutNoColor, ...env } },
-  );
-  return { code: r.status, out: r.stdout };
+function inTerminal(
+  commandLine: string,
+  keys: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; raw: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("script", ["-qec", commandLine, "/dev/null"], { env: { ...withoutNoColor, ...env } });
+    let out = "";
+    let typed = 0;
+    let from = 0;
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (typed < keys.length && out.indexOf("navigate", from) >= 0) {
+        from = out.length;
+        child.stdin.write(keys[typed++]!);
+      }
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out: out.replace(ANSI, ""), raw: out });
+    });
+  });
 }
 
 describe("the terminal: streams", () => {
-  it("keeps prompts on stderr, so that stdout carries exactly one JSON document", () => {
+  it("keeps prompts on stderr, so that stdout carries exactly one JSON document", async () => {
     const out = join(dir, "out.json");
-    const err = join(dir, "err.txt");
-    // Two questions left to ask, the others unknown up front; Enter picks the first choice of each one asked; stdout
-    // goes to a file, as with `> file` or `| jq`.
+    // Most questions unknown up front; Enter picks the first choice of each one asked; stdout goes to a file, as
+    // with `> file` or `| jq`.
     const unknown = UNKNOWN_UP_FRONT.flatMap((id) => ["--answer", `${id}=unknown`]).join(" ");
-    inTerminal(`node ${BIN} diagnose --json ${unknown} 2>${err} >${out}`, Array(6).fill("\\r"));
+    const shown = await inTerminal(`node ${BIN} diagnose --json ${unknown} >${out}`, Array(8).fill("\r"));
     const report = JSON.parse(readFileSync(out, "utf8"));
     expect(report.questions.filter((q: { source: string }) => q.source === "user").length).toBeGreaterThan(0);
-    expect(readFileSync(err, "utf8").replace(ANSI, "")).toMatch(/What are users seeing\?/);
+    expect(shown.out).toMatch(/What are users seeing\?/);
+    expect(shown.out).not.toMatch(/"verdict"/);
   });
 
-  it("at Ctrl-C prints the command that continues with every answer given, password masked, and exits 130", () => {
-    const err = join(dir, "err-interrupt.txt");
-    inTerminal(
-      `node ${BIN} diagnose --redis redis://:Hush-31@127.0.0.1:1 2>${err} >/dev/null; echo "exit $?" >>${err}`,
-      ["\\r", "\\003"],
+  it("at Ctrl-C prints the command that continues with every answer given, password masked, and exits 130", async () => {
+    const shown = await inTerminal(`node ${BIN} diagnose --redis redis://:Hush-31@127.0.0.1:1 >/dev/null`, [
+      "\r",
+      "\u0003",
+    ]);
+    expect(shown.out).toMatch(
+      /Continue where you stopped with:\r?\n\s+npx sessiondoc diagnose --redis 'redis:\/\/:\*\*\*@127\.0\.0\.1:1' --answer symptom=random-logout\r?\n/,
     );
-    const text = readFileSync(err, "utf8").replace(ANSI, "");
-    expect(text).toMatch(
-      /Continue where you stopped with:\n\s+npx sessiondoc diagnose --redis 'redis:\/\/:\*\*\*@127\.0\.0\.1:1' --answer symptom=random-logout\n/,
-    );
-    expect(text).not.toContain("Hush-31");
-    expect(text).toMatch(/exit 130/);
+    expect(shown.out).not.toContain("Hush-31");
+    expect(shown.code).toBe(130);
   });
 
   it("a reader that goes away ends the program quietly", () => {
@@ -85,10 +100,12 @@ describe("the terminal: a readable report", () => {
     expect(r.stdout).toMatch(/Not run: redis\.info, redis\.lookup, redis\.sessions \(needs --redis\);/);
   });
 
-  it("on a terminal: coloured, and plain with NO_COLOR", () => {
+  it("on a terminal: coloured, and plain with NO_COLOR", async () => {
     const line = `node ${BIN} ${args.join(" ")}`;
-    expect(inTerminal(line).out).toContain(`${ESC}[31mVerdict: cause-found`);
-    expect(inTerminal(line, [], { NO_COLOR: "1" }).out).not.toContain(`${ESC}[3`);
+    expect((await inTerminal(line)).raw).toContain(`${ESC}[31mVerdict: cause-found`);
+    const plain = await inTerminal(line, [], { NO_COLOR: "1" });
+    expect(plain.raw).toMatch(/^Verdict: cause-found/m);
+    expect(plain.raw).not.toContain(`${ESC}[`);
   });
 
   it("wraps prose under its indent and bullet, never splitting a word", () => {
@@ -126,30 +143,30 @@ describe("the command to run a diagnosis again", () => {
 });
 
 describe("the command line", () => {
-  it("--version, and a mistyped command or option gets one line with a suggestion", () => {
-    expect(sessiondoc(["--version"]).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const cmd = sessiondoc(["diagnos"]);
+  it("--version, and a mistyped command or option gets one line with a suggestion", async () => {
+    expect((await sessiondocInProcess(["--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const cmd = await sessiondocInProcess(["diagnos"]);
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toBe(
       'sessiondoc: unknown command "diagnos" (did you mean diagnose?); commands: diagnose, flows, slack, causes, help\n',
     );
-    const opt = sessiondoc(["diagnose", "--urll", "x"]);
+    const opt = await sessiondocInProcess(["diagnose", "--urll", "x"]);
     expect(opt.code).toBe(2);
     expect(opt.stderr).toBe("error: unknown option '--urll' (Did you mean --url?)\n");
   });
 
-  it("--help has examples and the environment variables", () => {
-    const r = sessiondoc(["--help"]);
+  it("--help has examples and the environment variables", async () => {
+    const r = await sessiondocInProcess(["--help"]);
     expect(r.stdout).toMatch(/Examples:\n\s+npx sessiondoc/);
     expect(r.stdout).toMatch(/SESSIONDOC_CONFIG/);
     expect(r.stdout).toMatch(/NO_COLOR/);
   });
 
-  it("causes ID shows one cause with its fixes; an unknown id says which exist", () => {
-    const r = sessiondoc(["causes", "ttl-mismatch"]);
+  it("causes ID shows one cause with its fixes; an unknown id says which exist", async () => {
+    const r = await sessiondocInProcess(["causes", "ttl-mismatch"]);
     expect(r.stdout).toMatch(/^ttl-mismatch — /);
     expect(r.stdout).toMatch(/\nFix:\n\s+• /);
-    const bad = sessiondoc(["causes", "ttl"]);
+    const bad = await sessiondocInProcess(["causes", "ttl"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no cause "ttl" \(causes: lb-affinity, /);
   });
