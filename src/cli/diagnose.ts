@@ -12,6 +12,7 @@ import type { Logger } from "../log.js";
 import type { Targets } from "../model/targets.js";
 import { redactUrl } from "../redact.js";
 import { buildReport } from "../report/build.js";
+import type { Report } from "../report/schema.js";
 import { renderText } from "../report/text.js";
 import { MemoryStore } from "../store/memory.js";
 import { EvidenceFileError, readBounded } from "./evidence-file.js";
@@ -45,13 +46,19 @@ export type DiagnoseOptions = {
   timeout?: number;
   nonInteractive?: boolean;
   json?: boolean;
+  /** Run as a deploy gate: never prompt, one line (or --json), the gate's exit code. */
+  gate?: boolean;
   /** A target of sessiondoc.yaml, as Slack's `/sessiondoc diagnose NAME` uses it. */
   target?: string;
   /** The words the command was called with, for the command that runs it again. */
   args?: string[];
 };
 
-export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Logger): Promise<void> {
+/** Exit codes of `sessiondoc check`, for a pipeline step after a deploy. */
+export const GATE_EXIT = { clean: 0, cause: 3, unprobed: 4, inconclusive: 5 } as const;
+
+/** Runs a diagnosis and prints it; returns the exit code (0, or the gate's code with `gate`). */
+export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Logger): Promise<number> {
   const loaded = defs.flows.get(opts.flow);
   if (!loaded) throw new UsageError(`--flow: no flow "${opts.flow}" (flows: ${[...defs.flows.keys()].join(", ")})`);
   const named = opts.target ? namedTarget(opts.target) : undefined;
@@ -83,7 +90,7 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
         nodes: given.nodes.length ? given.nodes : named.targets.nodes,
       }
     : given;
-  const interactive = !opts.nonInteractive && process.stdin.isTTY === true;
+  const interactive = !opts.nonInteractive && !opts.gate && process.stdin.isTTY === true;
   const by = safeUser();
   // Known answers become facts up front (they outrank probes); "unknown" ones are given when their question comes.
   const upFront = Object.fromEntries([...presets].filter((entry): entry is [string, string] => entry[1] !== null));
@@ -139,13 +146,48 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     })
     .finally(() => process.off("SIGINT", onSigint));
   const report = buildReport(step.record, loaded.flow, defs, targets);
-  if (opts.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (opts.gate) {
+    const { code, line } = gateOutcome(report);
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${line}\n`);
+    return code;
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
   // A fix is checked on the system as it is now: the logs pasted show it as it was.
   const recheck = report.verdict === "cause-found";
   const { command, masked } = rerunCommand(opts.args ?? [], answered, { withoutEvidence: recheck });
   const add = recheck && opts.evidence?.length ? "with --evidence, a log from after the fix" : undefined;
   const text = renderText(report, { ...terminalStyle(), rerun: { command, ...(add ? { add } : {}) } });
   process.stdout.write(`${text}\n${masked ? MASKED_NOTE : ""}`);
+  return 0;
+}
+
+/** The gate's exit code and its one line: a cause, a clean bill, targets that could not be probed, or neither. */
+export function gateOutcome(report: Report): { code: number; line: string } {
+  const top = report.causes[0]!;
+  if (report.verdict === "cause-found")
+    return {
+      code: GATE_EXIT.cause,
+      line: `cause found: ${top.id} (${Math.round(top.confidence * 100)} %) — ${top.title}`,
+    };
+  const ran = report.probes.filter((p) => p.status !== "skipped");
+  if (report.verdict === "no-fault-found")
+    return { code: GATE_EXIT.clean, line: `no fault found: ${ran.length} probes ran and every cause was examined` };
+  const failed = ran.filter((p) => p.status === "failed");
+  if (!ran.length || failed.length) {
+    const reasons = new Map<string, string[]>();
+    for (const p of failed) {
+      const reason = p.error ?? p.findings[0]?.summary ?? `${p.target} failed`;
+      reasons.set(reason, [...(reasons.get(reason) ?? []), p.id]);
+    }
+    const why = failed.length
+      ? [...reasons].map(([reason, ids]) => `${reason} (${ids.join(", ")})`).join("; ")
+      : "no probe had its targets";
+    return { code: GATE_EXIT.unprobed, line: `could not probe: ${why}` };
+  }
+  return { code: GATE_EXIT.inconclusive, line: report.summary.replace(/^Inconclusive: /, "inconclusive: ") };
 }
 
 const MASKED_NOTE = "(passwords in the command are shown as ***: put them back to run it)\n";

@@ -31,7 +31,10 @@ Environment:
                        the Slack app: \`sessiondoc slack\`, or \`sessiondoc\` alone once all are set
   NO_COLOR, COLUMNS    plain text; the width reports wrap to`;
 
-function diagnoseCommand(cmd: Command, args: readonly string[]): Command {
+/** The exit code a command sets, when it is not 0. */
+const exit = { code: 0 };
+
+function diagnoseCommand(cmd: Command, args: readonly string[], gate?: { gate: true }): Command {
   return cmd
     .option(
       "--target <name>",
@@ -96,7 +99,7 @@ function diagnoseCommand(cmd: Command, args: readonly string[]): Command {
         import("./diagnose.js"),
         import("../engine/definitions.js"),
       ]);
-      await diagnose({ ...opts, args: [...args] }, loadDefinitions(), log);
+      exit.code = await diagnose({ ...opts, ...gate, args: [...args] }, loadDefinitions(), log);
     });
 }
 
@@ -122,6 +125,15 @@ export function buildProgram(args: readonly string[] = []): Command {
   diagnoseCommand(
     program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"),
     args,
+  );
+  diagnoseCommand(
+    program
+      .command("check")
+      .description(
+        "a deploy gate: probe without questions, print one line; exit 0 no fault found, 3 a cause found, 4 targets could not be probed, 5 inconclusive",
+      ),
+    args,
+    { gate: true },
   );
 
   const flows = program.command("flows").description("work with flow files");
@@ -190,8 +202,9 @@ export async function main(argv: string[]): Promise<number> {
         `unknown command "${first}"${guess ? ` (did you mean ${guess}?)` : ""}; commands: ${commands.join(", ")}`,
       );
     }
+    exit.code = 0;
     await program.parseAsync(argv);
-    return 0;
+    return exit.code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are not errors; everything else commander rejects is a usage error (already printed).
