@@ -61,35 +61,13 @@ export const GATE_EXIT = { clean: 0, cause: 3, unprobed: 4, inconclusive: 5 } as
 export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Logger): Promise<number> {
   const loaded = defs.flows.get(opts.flow);
   if (!loaded) throw new UsageError(`--flow: no flow "${opts.flow}" (flows: ${[...defs.flows.keys()].join(", ")})`);
-  const named = opts.target ? namedTarget(opts.target) : undefined;
+  const { targets, facts } = targetsOf(opts);
   // A named target's facts answer their questions as --answer would; an --answer given here wins.
   const presets = parseAnswers(
-    [...Object.entries(named?.facts ?? {}).map(([id, v]) => `${id}=${v}`), ...(opts.answer ?? [])],
+    [...Object.entries(facts).map(([id, v]) => `${id}=${v}`), ...(opts.answer ?? [])],
     (id) => questionNode(loaded.flow, id),
   );
   const evidence = await Promise.all((opts.evidence ?? []).map(readEvidence));
-  const given: Targets = {
-    url: opts.url,
-    nodes: opts.node ?? [],
-    redis: opts.redis,
-    sessionPrefix: opts.sessionPrefix,
-    sessionCookie: opts.sessionCookie,
-    backendHeader: opts.backendHeader,
-    allowlist: opts.allow,
-    login: opts.login,
-    sessionPath: opts.sessionPath,
-    checkPath: opts.checkPath,
-    healthPath: opts.healthPath,
-    signedInText: opts.signedInText,
-  };
-  // Flags given on the command line override the named target's settings, one by one.
-  const targets: Targets = named
-    ? {
-        ...named.targets,
-        ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
-        nodes: given.nodes.length ? given.nodes : named.targets.nodes,
-      }
-    : given;
   const interactive = !opts.nonInteractive && !opts.gate && process.stdin.isTTY === true;
   const by = safeUser();
   // Known answers become facts up front (they outrank probes); "unknown" ones are given when their question comes.
@@ -198,6 +176,33 @@ function terminalStyle(): { width: number; color: boolean } {
   const columns = Number(process.env.COLUMNS);
   const width = tty && process.stdout.columns ? process.stdout.columns : columns > 0 ? columns : 100;
   return { width: Math.max(40, width), color: tty && !process.env.NO_COLOR };
+}
+
+/** The targets the flags give, over a named target's settings; and the facts the named target knows. */
+export function targetsOf(opts: DiagnoseOptions): { targets: Targets; facts: Record<string, string> } {
+  const named = opts.target ? namedTarget(opts.target) : undefined;
+  const given: Targets = {
+    url: opts.url,
+    nodes: opts.node ?? [],
+    redis: opts.redis,
+    sessionPrefix: opts.sessionPrefix,
+    sessionCookie: opts.sessionCookie,
+    backendHeader: opts.backendHeader,
+    allowlist: opts.allow,
+    login: opts.login,
+    sessionPath: opts.sessionPath,
+    checkPath: opts.checkPath,
+    healthPath: opts.healthPath,
+    signedInText: opts.signedInText,
+  };
+  if (!named) return { targets: given, facts: {} };
+  // Flags given on the command line override the named target's settings, one by one.
+  const targets: Targets = {
+    ...named.targets,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+    nodes: given.nodes.length ? given.nodes : named.targets.nodes,
+  };
+  return { targets, facts: named.facts };
 }
 
 /** A target of the configuration (`SESSIONDOC_CONFIG` or ./sessiondoc.yaml), read exactly as the Slack app reads it. */

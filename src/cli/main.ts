@@ -7,7 +7,18 @@ import { createLogger } from "../log.js";
 import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
 import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
-import { allowEntry, closest, collect, httpUrl, loginSpec, redisUrl, seconds, UsageError, urlPath } from "./usage.js";
+import {
+  allowEntry,
+  closest,
+  collect,
+  positiveInt,
+  httpUrl,
+  loginSpec,
+  redisUrl,
+  seconds,
+  UsageError,
+  urlPath,
+} from "./usage.js";
 
 const DEFAULT_FLOW = "session-replication";
 const VERSION = (
@@ -34,7 +45,9 @@ Environment:
 /** The exit code a command sets, when it is not 0. */
 const exit = { code: 0 };
 
-function diagnoseCommand(cmd: Command, args: readonly string[], gate?: { gate: true }): Command {
+type Mode = "diagnose" | "check" | "watch";
+
+function diagnoseCommand(cmd: Command, args: readonly string[], mode: Mode = "diagnose"): Command {
   return cmd
     .option(
       "--target <name>",
@@ -99,7 +112,10 @@ function diagnoseCommand(cmd: Command, args: readonly string[], gate?: { gate: t
         import("./diagnose.js"),
         import("../engine/definitions.js"),
       ]);
-      exit.code = await diagnose({ ...opts, ...gate, args: [...args] }, loadDefinitions(), log);
+      if (mode === "watch") {
+        const { watch } = await import("./watch.js");
+        exit.code = await watch({ ...opts, args: [...args] }, loadDefinitions(), log);
+      } else exit.code = await diagnose({ ...opts, gate: mode === "check", args: [...args] }, loadDefinitions(), log);
     });
 }
 
@@ -133,7 +149,18 @@ export function buildProgram(args: readonly string[] = []): Command {
         "a deploy gate: probe without questions, print one line; exit 0 no fault found, 3 a cause found, 4 targets could not be probed, 5 inconclusive",
       ),
     args,
-    { gate: true },
+    "check",
+  );
+  diagnoseCommand(
+    program
+      .command("watch")
+      .description(
+        "repeat the cheap probes (continuity through the balancer, the store's counters), a line per round; a full diagnosis when something gets worse",
+      )
+      .option("--interval <seconds>", "seconds between rounds (default 60)", seconds("--interval", 1, 86_400), 60)
+      .option("--rounds <n>", "stop after this many rounds (exit 3 if the last saw a fault)", positiveInt("--rounds")),
+    args,
+    "watch",
   );
 
   const flows = program.command("flows").description("work with flow files");

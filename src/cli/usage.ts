@@ -107,3 +107,12 @@ export function closest(word: string, options: readonly string[]): string | unde
     .sort((a, b) => a.d - b.d);
   return best?.o;
 }
+
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || n < 1)
+      throw new UsageError(`${flag} needs a whole number from 1, got "${value}"`);
+    return n;
+  };
+}

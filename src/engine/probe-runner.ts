@@ -56,9 +56,11 @@ export function makeProbeRunner(opts: {
   probeParams?: Record<string, Record<string, unknown>>;
   /** When the step must end (ms since epoch): probes get what time is left, and none start after it. */
   deadline?: number;
+  /** Where probes hand values to later ones; a caller that reads them (a watch round) passes its own. */
+  handoff?: Handoff;
 }): RunProbe {
   const probeTimeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const handoff = new Handoff();
+  const handoff = opts.handoff ?? new Handoff();
   return async (input: ProbeInput, facts: Facts, signal: AbortSignal): Promise<ProbeRunOutput> => {
     const probe = opts.registry.get(input.probe)!;
     const started = performance.now();
