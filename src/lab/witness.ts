@@ -11,6 +11,8 @@ import type { Report } from "../report/schema.js";
 import { MemoryStore } from "../store/memory.js";
 
 export const WITNESS_FILE = projectPath("lab", "witnesses.yaml");
+/** The seeds that pick which answers each forgetful witness does not know: fixed, so every run compares. */
+export const WITNESS_SEEDS: readonly number[] = [1, 2, 3, 4, 5];
 const UNKNOWN = "unknown";
 
 const Witness = z.strictObject({
@@ -166,6 +168,18 @@ export async function runWitnesses(
 /** Whether an inconclusive report names something to do next: a target to give or a question to answer. */
 export const namesNextInput = (i: Interview): boolean =>
   Boolean(i.next && i.next.inputs.targets.length + i.next.inputs.questions.length > 0);
+
+/** Whether it names exactly one thing to do: one question, or the targets of one probe. */
+export function namesOneInput(i: Interview, probes: Definitions["probes"]): boolean {
+  const inputs = i.next?.inputs;
+  if (!inputs) return false;
+  if (inputs.targets.length === 0) return inputs.questions.length === 1;
+  const wanted = new Set(inputs.targets);
+  return (
+    inputs.questions.length === 0 &&
+    [...probes.values()].some((p) => p.needs.length === wanted.size && p.needs.every((n) => wanted.has(n)))
+  );
+}
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
