@@ -166,11 +166,11 @@ export async function runWitnesses(
 }
 
 /** Whether an inconclusive report names something to do next: a target to give or a question to answer. */
-export const namesNextInput = (i: Interview): boolean =>
+export const namesNextInput = (i: Pick<Interview, "next">): boolean =>
   Boolean(i.next && i.next.inputs.targets.length + i.next.inputs.questions.length > 0);
 
 /** Whether it names exactly one thing to do: one question, or the targets of one probe. */
-export function namesOneInput(i: Interview, probes: Definitions["probes"]): boolean {
+export function namesOneInput(i: Pick<Interview, "next">, probes: Definitions["probes"]): boolean {
   const inputs = i.next?.inputs;
   if (!inputs) return false;
   if (inputs.targets.length === 0) return inputs.questions.length === 1;
