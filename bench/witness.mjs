@@ -23,7 +23,7 @@ export async function benchWitness() {
   };
 
   console.log("\nSimulated witnesses, no targets (lab/witnesses.yaml through the engine, answering what is asked)");
-  for (const p of b.problems) console.log(`witness problem: ${p}`);
+  for (const p of b.problems) console.log(`${p.cause}: witness not run: ${p.problem}`);
   console.log(`${"cause".padEnd(18)} | ${"outcome".padEnd(34)} | asked | questions (? = "I don't know") | settles it`);
   for (const i of b.ideal) {
     const asked = i.asked.map((q) => (i.unanswered.includes(q) ? `${q}?` : q)).join(", ");

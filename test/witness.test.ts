@@ -72,9 +72,9 @@ describe("witness profiles", () => {
       FLOW,
     );
     expect(problems).toEqual([
-      expect.stringMatching(/^lb-affinity: lb-sticky: "sometimes" is not a choice/),
-      `lb-affinity: no-such-question: no such question in flow "${FLOW}"`,
-      "no-such-cause: not a cause of the catalogue",
+      { cause: "lb-affinity", problem: expect.stringMatching(/^lb-sticky: "sometimes" is not a choice/) },
+      { cause: "lb-affinity", problem: `no-such-question: no such question in flow "${FLOW}"` },
+      { cause: "no-such-cause", problem: "not a cause of the catalogue" },
     ]);
   });
 
@@ -88,11 +88,19 @@ describe("witness profiles", () => {
     for (const id of a.forgot) expect(a.answers[id]).toBe("unknown");
   });
 
-  it("a cause without a witness is listed as missing, not run", async () => {
-    const one = { "ttl-mismatch": witnesses["ttl-mismatch"]! };
-    const b = await runWitnesses(shipped, { seeds: [], witnesses: one });
+  it("a cause without a witness is listed as missing, and a witness whose answers do not fit is not run", async () => {
+    const b = await runWitnesses(shipped, {
+      seeds: [],
+      witnesses: {
+        "ttl-mismatch": witnesses["ttl-mismatch"]!,
+        "lb-affinity": { system: "x", answers: { "lb-sticky": "sometimes" } },
+      },
+    });
     expect(b.ideal.map((i) => i.cause)).toEqual(["ttl-mismatch"]);
-    expect(b.missing).toEqual(shipped.catalogue.causes.map((c) => c.id).filter((c) => c !== "ttl-mismatch"));
+    expect(b.problems.map((p) => p.cause)).toEqual(["lb-affinity"]);
+    expect(b.missing).toEqual(
+      shipped.catalogue.causes.map((c) => c.id).filter((c) => c !== "ttl-mismatch" && c !== "lb-affinity"),
+    );
   });
 });
 

@@ -29,20 +29,21 @@ export function loadWitnesses(file = WITNESS_FILE): Witnesses {
   return validateYaml(readYaml(file), WitnessFile).witnesses;
 }
 
+export type WitnessProblem = { cause: string; problem: string };
+
 /** Witnesses of causes the catalogue does not have, and answers the flow would not accept. */
-export function witnessProblems(witnesses: Witnesses, defs: Definitions, flowId: string): string[] {
+export function witnessProblems(witnesses: Witnesses, defs: Definitions, flowId: string): WitnessProblem[] {
   const flow = defs.flows.get(flowId)!.flow;
   const causes = new Set(defs.catalogue.causes.map((c) => c.id));
-  const problems: string[] = [];
+  const problems: WitnessProblem[] = [];
   for (const [cause, w] of Object.entries(witnesses)) {
-    if (!causes.has(cause)) problems.push(`${cause}: not a cause of the catalogue`);
+    if (!causes.has(cause)) problems.push({ cause, problem: "not a cause of the catalogue" });
     for (const [id, value] of Object.entries(w.answers)) {
       const node = questionNode(flow, id);
-      if (!node) problems.push(`${cause}: ${id}: no such question in flow "${flowId}"`);
-      else {
-        const problem = answerProblem(node, value === UNKNOWN ? null : value);
-        if (problem) problems.push(`${cause}: ${id}: ${problem}`);
-      }
+      const problem = node
+        ? answerProblem(node, value === UNKNOWN ? null : value)
+        : `no such question in flow "${flowId}"`;
+      if (problem) problems.push({ cause, problem: `${id}: ${problem}` });
     }
   }
   return problems;
@@ -133,7 +134,8 @@ export async function interview(
 export type WitnessBenchmark = {
   /** Causes of the catalogue with no witness. */
   missing: string[];
-  problems: string[];
+  /** Witnesses that are not run: their answers do not fit the flow. */
+  problems: WitnessProblem[];
   ideal: Interview[];
   forgetful: Interview[];
 };
@@ -146,7 +148,9 @@ export async function runWitnesses(
   const flowId = opts.flowId ?? "session-replication";
   const witnesses = opts.witnesses ?? loadWitnesses();
   const causes = defs.catalogue.causes.map((c) => c.id);
-  const profiled = causes.filter((c) => witnesses[c]);
+  const problems = witnessProblems(witnesses, defs, flowId);
+  // An answer the flow does not take would be refused, and its question put again for ever.
+  const profiled = causes.filter((c) => witnesses[c] && !problems.some((p) => p.cause === c));
   const ideal: Interview[] = [];
   const partial: Interview[] = [];
   for (const cause of profiled) {
@@ -159,7 +163,7 @@ export async function runWitnesses(
   }
   return {
     missing: causes.filter((c) => !witnesses[c]),
-    problems: witnessProblems(witnesses, defs, flowId),
+    problems,
     ideal,
     forgetful: partial,
   };
