@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { loadCatalogue } from "../catalogue/load.js";
-import { flowFiles, loadFlows } from "../flows/load.js";
+import { flowFiles, loadFlows, type LoadedFlow } from "../flows/load.js";
+import { describeFlowData } from "../flows/describe.js";
 import { flowJsonSchema } from "../flows/json-schema.js";
 import type { Flow } from "../flows/schema.js";
 import { defaultProbes } from "../probes/index.js";
@@ -43,8 +44,13 @@ export function printFlowSchema(): void {
   process.stdout.write(`${JSON.stringify(flowJsonSchema(), null, 2)}\n`);
 }
 
+/** `flows show`: the flow as text, or with `json` as one JSON document (nodes, questions, conclusions). */
+export function showFlow(loaded: LoadedFlow, json: boolean): string {
+  return json ? JSON.stringify(describeFlowData(loaded), null, 2) : describeFlow(loaded.flow);
+}
+
 /** The questions of a flow with their ids and accepted values: what `--answer ID=VALUE` takes. */
-export function describeFlow(flow: Flow): string {
+function describeFlow(flow: Flow): string {
   const lines = [`${flow.id}: ${flow.title}`];
   for (const [id, node] of Object.entries(flow.nodes)) {
     if (node.kind === "question") {

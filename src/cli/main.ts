@@ -6,7 +6,7 @@ import { slackEnv } from "../slack/env.js";
 import { createLogger } from "../log.js";
 import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
-import { checkFlows, describeFlow, printFlowSchema } from "./flows.js";
+import { checkFlows, printFlowSchema, showFlow } from "./flows.js";
 import {
   allowEntry,
   closest,
@@ -172,12 +172,15 @@ export function buildProgram(args: readonly string[] = []): Command {
   flows
     .command("show [id]")
     .description("list a flow's questions and the values --answer accepts")
-    .action(async (id: string | undefined) => {
+    .addOption(
+      new Option("--json", "as one JSON document: nodes, questions (choices, preconditions, pools), conclusions"),
+    )
+    .action(async (id: string | undefined, opts: { json?: boolean }) => {
       const { loadDefinitions } = await import("../engine/definitions.js");
       const defs = loadDefinitions();
       const loaded = defs.flows.get(id ?? DEFAULT_FLOW);
       if (!loaded) throw new UsageError(`no flow "${id}" (flows: ${[...defs.flows.keys()].join(", ")})`);
-      process.stdout.write(`${describeFlow(loaded.flow)}\n`);
+      process.stdout.write(`${showFlow(loaded, Boolean(opts.json))}\n`);
     });
 
   program

@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import {
+  forgetful,
+  interview,
+  loadWitnesses,
+  namesNextInput,
+  runWitnesses,
+  WITNESS_SEEDS,
+  witnessProblems,
+  type Witness,
+} from "../src/lab/witness.js";
+import { shipped } from "./helpers/definitions.js";
+
+const FLOW = "session-replication";
+const witnesses = loadWitnesses();
+const profiled = shipped.catalogue.causes.map((c) => c.id).filter((c) => witnesses[c]);
+
+/**
+ * Witnesses for whom the engine names a cause that is not theirs today (README, "How a diagnosis decides": what a
+ * person's answers alone achieve). They run as expected failures, so a change that fixes one, or breaks another,
+ * fails here.
+ */
+const WRONG_FOR_IDEAL = new Set(["serialization", "clock-skew", "jvm-route"]);
+const WRONG_FOR_FORGETFUL = new Set([
+  "key-mismatch/3",
+  "serialization/1",
+  "serialization/2",
+  "serialization/4",
+  "serialization/5",
+  "session-size/2",
+  "session-size/3",
+  "clock-skew/1",
+  "clock-skew/2",
+  "clock-skew/3",
+  "clock-skew/5",
+  "store-capacity/2",
+  "store-capacity/3",
+  "cookie-attributes/1",
+  "jvm-route/1",
+  "jvm-route/2",
+  "jvm-route/3",
+  "jvm-route/4",
+]);
+
+// Each diagnosis runs once, whichever tests read it.
+const runs = new Map<string, ReturnType<typeof interview>>();
+const interviewed = (cause: string, seed?: number) => {
+  const key = seed === undefined ? cause : `${cause}/${seed}`;
+  let run = runs.get(key);
+  if (!run) {
+    const answers: Witness["answers"] =
+      seed === undefined ? witnesses[cause]!.answers : forgetful(witnesses[cause]!.answers, seed).answers;
+    runs.set(key, (run = interview(shipped, FLOW, cause, answers)));
+  }
+  return run;
+};
+const forgetfulCases = profiled.flatMap((cause) => WITNESS_SEEDS.map((seed) => ({ cause, seed })));
+
+describe("witness profiles", () => {
+  it("answer only questions of the flow, with values it accepts, for causes of the catalogue", () => {
+    expect(profiled.length).toBeGreaterThan(0);
+    expect(witnessProblems(witnesses, shipped, FLOW)).toEqual([]);
+  });
+
+  it("are checked: a value the flow does not take, an unknown question and an unknown cause are reported", () => {
+    const problems = witnessProblems(
+      {
+        "lb-affinity": { system: "x", answers: { "lb-sticky": "sometimes", "no-such-question": "yes" } },
+        "no-such-cause": { system: "x", answers: {} },
+      },
+      shipped,
+      FLOW,
+    );
+    expect(problems).toEqual([
+      { cause: "lb-affinity", problem: expect.stringMatching(/^lb-sticky: "sometimes" is not a choice/) },
+      { cause: "lb-affinity", problem: `no-such-question: no such question in flow "${FLOW}"` },
+      { cause: "no-such-cause", problem: "not a cause of the catalogue" },
+    ]);
+  });
+
+  it("forget a third of what they know, the same answers for the same seed", () => {
+    const answers = witnesses["ttl-mismatch"]!.answers;
+    const known = Object.values(answers).filter((v) => v !== "unknown").length;
+    const a = forgetful(answers, 7);
+    expect(a.forgot).toHaveLength(Math.round(known / 3));
+    expect(forgetful(answers, 7)).toEqual(a);
+    expect(forgetful(answers, 8).forgot).not.toEqual(a.forgot);
+    for (const id of a.forgot) expect(a.answers[id]).toBe("unknown");
+  });
+
+  it("a cause without a witness is listed as missing, and a witness whose answers do not fit is not run", async () => {
+    const b = await runWitnesses(shipped, {
+      seeds: [],
+      witnesses: {
+        "ttl-mismatch": witnesses["ttl-mismatch"]!,
+        "lb-affinity": { system: "x", answers: { "lb-sticky": "sometimes" } },
+      },
+    });
+    expect(b.ideal.map((i) => i.cause)).toEqual(["ttl-mismatch"]);
+    expect(b.problems.map((p) => p.cause)).toEqual(["lb-affinity"]);
+    expect(b.missing).toEqual(
+      shipped.catalogue.causes.map((c) => c.id).filter((c) => c !== "ttl-mismatch" && c !== "lb-affinity"),
+    );
+  });
+});
+
+describe("a witness who answers everything they know, no targets", () => {
+  for (const cause of profiled) {
+    (WRONG_FOR_IDEAL.has(cause) ? it.fails : it)(`${cause}: no wrong cause named`, async () => {
+      const run = await interviewed(cause);
+      expect(run.wrong).toEqual([]);
+    });
+    it(`${cause}: not an all-clear; inconclusive only with what would settle it`, async () => {
+      const run = await interviewed(cause);
+      expect(run.asked.length).toBeGreaterThan(0);
+      expect(run.verdict).not.toBe("no-fault-found");
+      if (run.verdict === "inconclusive") expect(namesNextInput(run)).toBe(true);
+    });
+  }
+});
+
+describe("a witness who does not know a third of it", () => {
+  for (const { cause, seed } of forgetfulCases) {
+    const key = `${cause}/${seed}`;
+    (WRONG_FOR_FORGETFUL.has(key) ? it.fails : it)(`${key}: no wrong cause named`, async () => {
+      const run = await interviewed(cause, seed);
+      expect(run.wrong).toEqual([]);
+    });
+    it(`${key}: not an all-clear; inconclusive only with what would settle it`, async () => {
+      const run = await interviewed(cause, seed);
+      expect(run.verdict).not.toBe("no-fault-found");
+      if (run.verdict === "inconclusive") expect(namesNextInput(run)).toBe(true);
+    });
+  }
+});
