@@ -4,7 +4,7 @@ import { factValues, type DiagnosisContext, type Evidence } from "../model/diagn
 import { holds } from "../model/facts.js";
 import { hasTarget, type TargetKind, type Targets } from "../model/targets.js";
 import type { ProbeSpec } from "../probes/types.js";
-import { distinguishedFrom, HEALTHY_MAX, PIECE, rankCauses, type RankedCause, type Verdict } from "./rank.js";
+import { distinguishedFrom, FOUND, HEALTHY_MAX, PIECE, rankCauses, type RankedCause, type Verdict } from "./rank.js";
 
 /**
  * Whether a cause was looked at: `found` and `suspected` (evidence for it), `examined` (a probe or log observation
@@ -157,7 +157,11 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
   const established = ranked.filter((r) => r.established);
   const top = ranked[0]!;
   // Established causes the top one is not told apart from: the same observations support both.
-  const rivals = top.established ? established.filter((r) => r !== top && !distinguishedFrom(top, r)) : [];
+  // Causes the top one is not told apart from: the same observations support both as strongly. A rival need not be
+  // established itself — one that lacks only a second piece fits the evidence as well as the top one does.
+  const rivals = top.established
+    ? ranked.filter((r) => r !== top && r.support * (1 - r.against) >= FOUND && !distinguishedFrom(top, r))
+    : [];
   const open = coverage.filter((c) => c.status === "not-examined");
   let verdict: Verdict;
   let next: Assessment["next"];

@@ -17,7 +17,13 @@ export type TextOptions = {
 
 type Style = "bold" | "red" | "green" | "yellow" | "dim";
 /** SGR codes on and off; the caller decides whether the output is a terminal that wants them. */
-const SGR: Record<Style, [number, number]> = { bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22] };
+const SGR: Record<Style, [number, number]> = {
+  bold: [1, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  dim: [2, 22],
+};
 const styled = (style: Style, text: string) => `\x1b[${SGR[style][0]}m${text}\x1b[${SGR[style][1]}m`;
 /** A line of the report: prose wraps under its own indent; code keeps every character where it is. */
 type Line = { text: string; code?: boolean; style?: Style };
