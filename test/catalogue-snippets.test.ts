@@ -50,7 +50,9 @@ const BROKEN: { language: string; code: string; says: RegExp }[] = [
     code: "session.save_path = tcp://10.0.0.5:6379?prefix=app:&timeout=2",
     says: /syntax error, unexpected '='/,
   },
-  { language: "ini", code: "session.save_handler = memcache", says: /no session save handler "memcache"/ },
+  { language: "ini", code: "session.save_handler = memcache", says: /Session save handler "memcache" cannot be found/ },
+  { language: "ini", code: "session.serialize_handler = json", says: /Serialization handler "json" cannot be found/ },
+  { language: "ini", code: "session.gc_maxlifetime = soon", says: /Invalid quantity "soon"/ },
   { language: "php", code: "session_regenerate_id(true)\n$_SESSION['user_id'] = 1;", says: /syntax error/ },
   {
     language: "python",

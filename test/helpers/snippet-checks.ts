@@ -222,8 +222,9 @@ const redis: Checker = {
 
 /**
  * php.ini lines loaded as PHP's own php.ini, with the Debian extensions (phpredis among them): a syntax error is a
- * startup warning, and every directive must be one PHP knows, holding the value given (PHP keeps the old value of
- * a directive that refuses one), and a session save handler must exist.
+ * startup warning; every directive must be one PHP knows, holding the value given (PHP keeps the old value of a
+ * directive that refuses one); and setting it again at run time must raise no warning, which runs the checks that
+ * startup skips (a session save handler or serializer that does not exist).
  */
 const PHP_INI_PROBE = `
 $errors = [];
@@ -231,12 +232,13 @@ $given = parse_ini_file($argv[1], false, INI_SCANNER_NORMAL);
 if ($given === false) exit(1);
 foreach ($given as $name => $value) {
   $now = ini_get($name);
-  if ($now === false) $errors[] = "unknown directive $name";
-  elseif ((string) $now !== (string) $value) $errors[] = "$name is \\"$now\\", not \\"$value\\"";
+  if ($now === false) { $errors[] = "unknown directive $name"; continue; }
+  if ((string) $now !== (string) $value) $errors[] = "$name is '$now', not '$value'";
+  error_clear_last();
+  @ini_set($name, (string) $value);
+  if ($e = error_get_last()) $errors[] = "$name: {$e["message"]}";
 }
-if (isset($given["session.save_handler"]) && session_module_name() !== $given["session.save_handler"])
-  $errors[] = "no session save handler \\"{$given["session.save_handler"]}\\"";
-fwrite(STDERR, implode("\\n", $errors));
+fwrite(STDERR, implode("\n", $errors));
 exit($errors ? 1 : 0);
 `;
 const phpIni: Checker = {
@@ -267,13 +269,35 @@ const php: Checker = {
   ),
 };
 
+/** py_compile on every snippet in one interpreter (its command line stops at the first bad file). */
+const PY_COMPILE_ALL = `
+import py_compile, sys
+for f in sys.argv[1:]:
+    try:
+        py_compile.compile(f, doraise=True)
+    except py_compile.PyCompileError as e:
+        print(f"{f}\\0{e.msg}\\0")
+`;
 const python: Checker = {
-  tool: "python3 -m py_compile",
-  run: inFile(
-    "snippet.py",
-    () => "",
-    (f) => ["/usr/bin/python3", ["-m", "py_compile", f]],
-  ),
+  tool: "python3 py_compile",
+  runMany: async (jobs) => {
+    const files = jobs.map(({ code, dir }) => {
+      const file = join(dir, "snippet.py");
+      writeFileSync(file, `${code}\n`);
+      return file;
+    });
+    const { code: exit, output } = await run("/usr/bin/python3", ["-c", PY_COMPILE_ALL, ...files]);
+    const parts = output.split("\0");
+    const problems = new Map<string, string>();
+    for (let i = 0; i + 1 < parts.length; i += 2) problems.set(parts[i]!.trim(), parts[i + 1]!.trim());
+    // Output that names no file (python missing, a crash) fails every snippet.
+    if (exit !== 0 || (output && problems.size === 0))
+      return jobs.map(() => ({ ok: false, problem: output || `python3 exited with ${exit}` }));
+    return files.map((f) => {
+      const problem = problems.get(f);
+      return problem ? { ok: false, problem } : { ok: true };
+    });
+  },
 };
 
 const ruby: Checker = {
