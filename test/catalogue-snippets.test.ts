@@ -94,3 +94,36 @@ describe("the snippet checks reject a broken snippet", () => {
     }),
   );
 });
+
+/** Good snippets that only fit an inner context: the wrapping finds it, so a good fix never fails for where it sits. */
+const GOOD: { language: string; code: string }[] = [
+  { language: "nginx", code: "server 10.0.0.1:8080 max_fails=3 fail_timeout=10s;" },
+  { language: "nginx", code: "proxy_pass http://10.0.0.1:8080;\nproxy_set_header Host $host;" },
+  { language: "haproxy", code: "balance roundrobin\nserver app1 10.0.0.1:8080 check" },
+  { language: "haproxy", code: "bind 127.0.0.1:8443\ndefault_backend app\nbackend app\n  server app1 10.0.0.1:8080" },
+  {
+    language: "apache",
+    code: 'BalancerMember "http://10.0.0.1:8080" route=app1\nProxySet stickysession=JSESSIONID|jsessionid',
+  },
+  {
+    language: "java",
+    code: "@Bean\npublic CookieSerializer cookieSerializer() {\n    return new DefaultCookieSerializer();\n}",
+  },
+  { language: "java", code: 'session.setAttribute("cartId", cart.getId());' },
+  { language: "xml", code: '<Valve className="org.apache.catalina.ha.tcp.ReplicationValve"/>\n<Manager pathname=""/>' },
+  { language: "ini", code: "session.cookie_secure = On\nsession.use_strict_mode = 1" },
+];
+
+describe("the snippet checks accept a good snippet wherever it belongs", () => {
+  let outcomes: Outcome[] = [];
+  beforeAll(async () => {
+    outcomes = await checkSnippets(GOOD);
+  });
+
+  GOOD.forEach((g, i) =>
+    it(`${g.language}: ${g.code.split("\n")[0]}`, () => {
+      const outcome = outcomes[i]!;
+      expect(outcome.status === "failed" ? outcome.problem : outcome.status).toBe("passed");
+    }),
+  );
+});

@@ -9,7 +9,7 @@ import type { Snippet } from "../../src/catalogue/schema.js";
 /**
  * Checks a catalogue snippet with the real tool for its language, on a scratch file in a private folder: a server's
  * config is wrapped in the least context its directives need and validated by the server itself, code is compiled
- * or syntax-checked by its own compiler or interpreter. Nothing listens on a port and nothing is contacted.
+ * or syntax-checked by its own compiler or interpreter. Nothing listens on a TCP port and nothing is contacted.
  */
 export type Outcome =
   | { status: "passed"; tool: string }
@@ -31,7 +31,7 @@ export const SKIPPED: Record<string, string> = {
     "Spring Boot reads .properties with its own loader and checks names against its configuration metadata, neither of which is on this machine",
 };
 
-const run = (command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+const run = (command: string, args: string[], opts: { cwd?: string } = {}) =>
   new Promise<{ code: number; output: string }>((resolve) => {
     execFile(command, args, { ...opts, timeout: 20_000, encoding: "utf8" }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
@@ -121,13 +121,17 @@ const nginx: Checker = {
     ),
 };
 
-// Timeouts and mode in defaults: without them HAProxy warns about every proxy, and warnings fail the check.
-const HAPROXY_DEFAULTS = "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n";
+// Timeouts and mode in defaults: without them HAProxy warns about every proxy, and warnings fail the check. A
+// listener: without one `haproxy -c` exits 2 ("will not start"). Nothing binds while checking.
+const HAPROXY_PRELUDE = [
+  "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n",
+  "frontend listener\n  bind 127.0.0.1:8080\n",
+].join("");
 const HAPROXY_SECTION = /^(global|defaults|frontend|backend|listen|peers|resolvers|userlist|cache|ring)\b/m;
 const haproxyContexts: Context[] = [
-  { name: "top level", wrap: (c) => `${HAPROXY_DEFAULTS}${c}\n`, fits: (c) => HAPROXY_SECTION.test(c) },
-  { name: "backend", wrap: (c) => `${HAPROXY_DEFAULTS}backend snippet\n${c}\n` },
-  { name: "frontend", wrap: (c) => `${HAPROXY_DEFAULTS}frontend snippet\n  bind 127.0.0.1:8080\n${c}\n` },
+  { name: "top level", wrap: (c) => `${HAPROXY_PRELUDE}${c}\n`, fits: (c) => HAPROXY_SECTION.test(c) },
+  { name: "backend", wrap: (c) => `${HAPROXY_PRELUDE}backend snippet\n${c}\n` },
+  { name: "frontend", wrap: (c) => `${HAPROXY_PRELUDE}frontend snippet\n  bind 127.0.0.1:8081\n${c}\n` },
 ];
 
 const haproxy: Checker = {
@@ -425,9 +429,6 @@ const CHECKERS: Record<string, Checker> = {
   yaml,
   json,
 };
-
-/** The tool that checks a language, for documentation and reports. */
-export const toolFor = (language: string): string | undefined => CHECKERS[language]?.tool;
 
 // Two cores shared with other work: a few tools at a time keep the catalogue to seconds without starving the rest.
 const limit = pLimit(4);
