@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { loadCatalogue } from "../catalogue/load.js";
 import { DataFileError } from "../data/load-yaml.js";
-import { slackEnv } from "../slack/env.js";
 import { createLogger } from "../log.js";
 import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
@@ -74,7 +73,10 @@ function diagnoseCommand(cmd: Command): Command {
     });
 }
 
-export function buildProgram(): Command {
+/** Starting the Slack app, handed in by the program's entry: one door does not import the other. */
+export type SlackDoor = { configured: boolean; start: () => Promise<void> };
+
+export function buildProgram(slack: SlackDoor): Command {
   const program = new Command("sessiondoc")
     .description("Diagnose web-session replication problems: lost logins, vanishing carts, CSRF errors")
     .showHelpAfterError(false)
@@ -105,7 +107,7 @@ export function buildProgram(): Command {
   program
     .command("slack")
     .description("start the Slack app (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)")
-    .action(startSlack);
+    .action(slack.start);
 
   program
     .command("causes")
@@ -117,30 +119,15 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** The Slack app when its credentials are set; says exactly what is missing when they are not. */
-async function startSlack(): Promise<void> {
-  const { settings, missing } = slackEnv(process.env);
-  if (!settings) throw new UsageError(`the Slack app needs ${missing.join(" and ")}; see README: The Slack app`);
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
-  const { startSlackApp } = await import("../slack/app.js");
-  const running = await startSlackApp(settings, log);
-  // The app runs until it is told to stop, and then the command is over.
-  await new Promise<void>((resolve) => {
-    const stop = () => void running.stop().finally(resolve);
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
-}
-
-/** Runs one command and returns its exit code; a long-running command (the Slack app) returns once stopped. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs one terminal command and returns its exit code; the Slack app returns once stopped. */
+export async function runCli(argv: string[], slack: SlackDoor): Promise<number> {
   try {
     // The main command: the Slack app once it is configured, the terminal diagnosis until then.
-    if (argv.length <= 2 && slackEnv(process.env).wanted) {
-      await startSlack();
+    if (argv.length <= 2 && slack.configured) {
+      await slack.start();
       return 0;
     }
-    await buildProgram().parseAsync(argv);
+    await buildProgram(slack).parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
