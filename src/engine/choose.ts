@@ -1,11 +1,11 @@
 import type { Weights } from "../evidence/table.js";
 import type { Flow, QuestionNode } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
 import { factValues, observationOf, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
 import { holdsAll } from "../model/facts.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { assess, type Assessment, type AssessDefs, type CoverageStatus } from "./assess.js";
 import { HEALTHY_MAX, PIECE } from "./rank.js";
-import { factOf } from "./route.js";
 
 /** A choice answer is an observation when the evidence table says what it means. */
 export function answerEvidence(id: string, q: QuestionNode, value: string | null, weights: Weights): Evidence[] {
@@ -154,5 +154,3 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     },
   };
 }
-
-export type Chooser = ReturnType<typeof makeChooser>;

@@ -4,6 +4,7 @@ import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snap
 import type { Catalogue } from "../catalogue/schema.js";
 import type { LoadedFlow } from "../flows/load.js";
 import type { QuestionNode } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
 import type { Weights } from "../evidence/table.js";
 import { DiagnosisRecord, isDone, type DiagnosisContext, type KnownFact } from "../model/diagnosis.js";
 import type { Targets } from "../model/targets.js";
@@ -12,7 +13,7 @@ import type { DiagnosisStore } from "../store/types.js";
 import { withEvidence, type AnswerEvent, type EvidenceEvent } from "./context.js";
 import { compileFlow } from "./machine.js";
 import { makeProbeRunner, type Progress } from "./probe-runner.js";
-import { answerProblem, factOf, questionNode } from "./route.js";
+import { answerProblem, questionNode } from "./route.js";
 
 export type EngineOptions = {
   flows: ReadonlyMap<string, LoadedFlow>;

@@ -2,6 +2,7 @@ import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
 import type { Weights } from "../evidence/table.js";
 import { poolsOf } from "../flows/graph.js";
 import type { AskNode, Flow, QuestionNode } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
 import {
   emptyContext,
   factValues,
@@ -16,7 +17,7 @@ import type { ProbeRun } from "../model/findings.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { withEvidence, type AnswerEvent, type DiagnosisEvent, type EvidenceEvent, type NoteEvent } from "./context.js";
 import { answerEvidence, makeChooser } from "./choose.js";
-import { answerProblem, factOf, route, targetsOf } from "./route.js";
+import { answerProblem, route, targetsOf } from "./route.js";
 
 export type ProbeInput = { node: string; probe: string; params: Record<string, unknown> };
 export type ProbeRunOutput = ProbeRun & { facts: Facts };
