@@ -1,4 +1,5 @@
 import type { Weights } from "../evidence/table.js";
+import { nodeOf } from "../flows/graph.js";
 import type { Flow, QuestionNode } from "../flows/schema.js";
 import { factOf } from "../flows/validate.js";
 import { factValues, observationOf, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
@@ -52,7 +53,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     if (!a) cache.set(ctx, (a = assess(ctx, assessDefs)));
     return a;
   };
-  const question = (id: string) => flow.nodes[id] as QuestionNode;
+  const question = (id: string) => nodeOf(flow, id, "question");
   // Every guard of a state asks about the same context: read its facts and questions once.
   const views = new WeakMap<DiagnosisContext, { facts: ReturnType<typeof factValues>; asked: Set<string> }>();
   const view = (ctx: DiagnosisContext) => {
