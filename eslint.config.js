@@ -5,47 +5,25 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 import { layers } from "./eslint/layers.js";
 
-// Each folder of src/ and what it may import besides itself and the shared top files. Dependencies point inward:
-// the entry (main.ts) starts a door; the doors (cli, slack) drive the engine and render reports; the engine runs
-// probes by name and keeps records in the store; flows, the catalogue and the evidence table are data it loads;
-// model holds the types every layer shares. Nothing imports a door or the lab, and probe families never import each
-// other. `probes` is the probe contract and registry (src/probes/*.ts), `probes/*` any family under it.
+// Each folder of src/ and what it may import besides itself and the shared top files (log, redact, paths, units).
+// Dependencies point inward: the entry (main.ts) starts a door; the doors (cli, slack) read the configuration, drive
+// the engine and render its reports; the engine runs probes by name and keeps records in the store; flows, the
+// catalogue and the evidence table are data it loads (data/ reads YAML); model holds the types the layers share.
+// Nothing imports a door or the lab, and probe families never import each other. `probes` is the probe contract and
+// registry (src/probes/*.ts), `probes/*` any family under it.
+const core = ["data", "model"];
+const engine = ["flows", "catalogue", "evidence", "probes", "store", ...core];
+const doors = ["report", "config", "engine", "probes/*", ...engine];
 const inward = {
-  main: [
-    "cli",
-    "slack",
-    "report",
-    "config",
-    "engine",
-    "flows",
-    "catalogue",
-    "evidence",
-    "probes",
-    "probes/*",
-    "store",
-    "data",
-    "model",
-  ],
-  cli: ["report", "config", "engine", "flows", "catalogue", "evidence", "probes", "probes/*", "store", "data", "model"],
-  slack: [
-    "report",
-    "config",
-    "engine",
-    "flows",
-    "catalogue",
-    "evidence",
-    "probes",
-    "probes/*",
-    "store",
-    "data",
-    "model",
-  ],
-  report: ["engine", "flows", "catalogue", "evidence", "data", "model"],
-  config: ["probes/*", "data", "model"],
-  engine: ["flows", "catalogue", "evidence", "probes", "store", "data", "model"],
-  flows: ["probes", "data", "model"],
-  catalogue: ["data", "model"],
-  evidence: ["data", "model"],
+  main: ["cli", "slack", ...doors],
+  cli: doors,
+  slack: doors,
+  report: ["engine", "flows", "catalogue", "evidence", ...core],
+  config: ["probes/*", ...core],
+  engine,
+  flows: ["probes", ...core],
+  catalogue: core,
+  evidence: core,
   store: ["model"],
   probes: ["probes/*", "model"],
   "probes/*": ["probes", "model"],

@@ -1,7 +1,16 @@
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import type { View, WebClient } from "@slack/web-api";
 import { z } from "zod";
 import { clip, LIMITS, plain } from "../blocks/limits.js";
-import { firstDelivery, type ListenerDeps, type Tell } from "./context.js";
+import {
+  clickedIn,
+  firstDelivery,
+  reportingErrors,
+  tellEphemeral,
+  timedAck,
+  type ListenerDeps,
+  type Tell,
+} from "./context.js";
 
 /** A modal a button opens; its private metadata says which diagnosis (and question) its submission is for. */
 export function modalView(
@@ -23,6 +32,17 @@ export function modalView(
 
 export function openModal(deps: ListenerDeps, client: WebClient, trigger: string, view: View) {
   return deps.calls.required("open the form", () => client.views.open({ trigger_id: trigger, view }));
+}
+
+/** A button whose value names a diagnosis, and which opens a modal about it. */
+export function modalButton(app: App, deps: ListenerDeps, actionId: string, view: (diagnosis: string) => View): void {
+  app.action<BlockAction>(actionId, async ({ ack, body, action, client }) => {
+    await timedAck(deps, "action", () => ack());
+    if (!body.user?.id) return;
+    await reportingErrors(deps, tellEphemeral(deps, client, clickedIn(body)), body.user.id, async () => {
+      await openModal(deps, client, body.trigger_id, view((action as ButtonAction).value ?? ""));
+    });
+  });
 }
 
 export const DiagnosisId = z.string().regex(/^[\w-]{1,100}$/);
