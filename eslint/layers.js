@@ -10,6 +10,14 @@ function layerOf(rel) {
   return parts[0];
 }
 
+/** The text of a string literal or of a template literal without substitutions; undefined for anything else. */
+const literalOf = (node) =>
+  node.type === "Literal"
+    ? node.value
+    : node.type === "TemplateLiteral" && node.expressions.length === 0
+      ? node.quasis[0].value.cooked
+      : undefined;
+
 /** A layer's entry in the table: its own name, or `probes/*` for any probe family. */
 const entryOf = (layer) => (layer.startsWith("probes/") ? "probes/*" : layer);
 
@@ -67,7 +75,7 @@ export const layers = {
       ImportDeclaration: (node) => check(node.source, node.source.value),
       ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
       ExportAllDeclaration: (node) => check(node.source, node.source.value),
-      ImportExpression: (node) => node.source.type === "Literal" && check(node.source, node.source.value),
+      ImportExpression: (node) => check(node.source, literalOf(node.source)),
     };
   },
 };
