@@ -2,9 +2,9 @@
 // The CLI runs from the compiled output; `npm ci` builds it through the `prepare` script.
 let main;
 try {
-  ({ main } = await import("../dist/cli/main.js"));
+  ({ main } = await import("../dist/main.js"));
 } catch (err) {
-  if (err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes("dist/cli/main.js")) {
+  if (err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes("dist/main.js")) {
     console.error("sessiondoc: not built yet — run `npm run build` (or `npm ci`) in the project folder first");
     process.exit(1);
   }

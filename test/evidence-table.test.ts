@@ -5,7 +5,7 @@ import { SIGNATURES } from "../src/evidence/signatures.js";
 import { causes, shipped } from "./helpers/definitions.js";
 import { assess } from "../src/engine/assess.js";
 import { answerEvidence } from "../src/engine/choose.js";
-import { factOf } from "../src/engine/route.js";
+import { factOf } from "../src/flows/validate.js";
 import type { QuestionNode } from "../src/flows/schema.js";
 import { emptyContext } from "../src/model/diagnosis.js";
 

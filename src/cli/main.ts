@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { loadCatalogue } from "../catalogue/load.js";
 import { DataFileError } from "../data/load-yaml.js";
-import { slackEnv } from "../slack/env.js";
 import { createLogger } from "../log.js";
 import { redactText } from "../redact.js";
 import { renderCauses } from "./causes.js";
@@ -119,8 +118,11 @@ function diagnoseCommand(cmd: Command, args: readonly string[], mode: Mode = "di
     });
 }
 
+/** Starting the Slack app, handed in by the program's entry: one door does not import the other. */
+export type SlackDoor = { configured: boolean; start: () => Promise<void> };
+
 /** `args`: the words after the program name, for the command that runs a diagnosis again. */
-export function buildProgram(args: readonly string[] = []): Command {
+export function buildProgram(slack: SlackDoor, args: readonly string[] = []): Command {
   const program = new Command("sessiondoc")
     .description("Diagnose web-session replication problems: lost logins, vanishing carts, CSRF errors")
     .version(VERSION, "-V, --version")
@@ -186,7 +188,7 @@ export function buildProgram(args: readonly string[] = []): Command {
   program
     .command("slack")
     .description("start the Slack app (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)")
-    .action(startSlack);
+    .action(slack.start);
 
   program
     .command("causes [id]")
@@ -198,31 +200,15 @@ export function buildProgram(args: readonly string[] = []): Command {
   return program;
 }
 
-/** The Slack app when its credentials are set; says exactly what is missing when they are not. */
-async function startSlack(): Promise<void> {
-  const { settings, missing } = slackEnv(process.env);
-  if (!settings) throw new UsageError(`the Slack app needs ${missing.join(" and ")}; see README: The Slack app`);
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
-  const { startSlackApp } = await import("../slack/app.js");
-  const running = await startSlackApp(settings, log);
-  // The app runs until it is told to stop, and then the command is over.
-  await new Promise<void>((resolve) => {
-    const stop = () => void running.stop().finally(resolve);
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
-}
-
-/** Runs one command and returns its exit code; a long-running command (the Slack app) returns once stopped. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs one terminal command and returns its exit code; the Slack app returns once stopped. */
+export async function runCli(argv: string[], slack: SlackDoor): Promise<number> {
   try {
     // The main command: the Slack app once it is configured, the terminal diagnosis until then.
-    // Only complete credentials start it: a bot token alone in an SRE's shell must not take the terminal away.
-    if (argv.length <= 2 && slackEnv(process.env).settings) {
-      await startSlack();
+    if (argv.length <= 2 && slack.configured) {
+      await slack.start();
       return 0;
     }
-    const program = buildProgram(argv.slice(2));
+    const program = buildProgram(slack, argv.slice(2));
     // The default command takes no words: a word that is no command is a mistyped one, not an argument.
     const first = argv[2];
     const commands = [...program.commands.map((c) => c.name()), "help"];

@@ -1,11 +1,12 @@
 import type { Weights } from "../evidence/table.js";
+import { nodeOf } from "../flows/graph.js";
 import type { Flow, QuestionNode } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
 import { factValues, observationOf, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
 import { holdsAll } from "../model/facts.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { assess, type Assessment, type AssessDefs, type CoverageStatus } from "./assess.js";
 import { HEALTHY_MAX, PIECE } from "./rank.js";
-import { factOf } from "./route.js";
 
 /** A choice answer is an observation when the evidence table says what it means. */
 export function answerEvidence(id: string, q: QuestionNode, value: string | null, weights: Weights): Evidence[] {
@@ -52,7 +53,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     if (!a) cache.set(ctx, (a = assess(ctx, assessDefs)));
     return a;
   };
-  const question = (id: string) => flow.nodes[id] as QuestionNode;
+  const question = (id: string) => nodeOf(flow, id, "question");
   // Every guard of a state asks about the same context: read its facts and questions once.
   const views = new WeakMap<DiagnosisContext, { facts: ReturnType<typeof factValues>; asked: Set<string> }>();
   const view = (ctx: DiagnosisContext) => {
@@ -154,5 +155,3 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     },
   };
 }
-
-export type Chooser = ReturnType<typeof makeChooser>;

@@ -1,18 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom } from "xstate";
+import { createActor, waitFor, type ActorRefFrom, type Snapshot, type SnapshotFrom } from "xstate";
 import type { Catalogue } from "../catalogue/schema.js";
 import type { LoadedFlow } from "../flows/load.js";
 import type { QuestionNode } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
 import type { Weights } from "../evidence/table.js";
 import { DiagnosisRecord, isDone, type DiagnosisContext, type KnownFact } from "../model/diagnosis.js";
 import type { Targets } from "../model/targets.js";
 import type { ProbeRegistry } from "../probes/types.js";
 import type { DiagnosisStore } from "../store/types.js";
 import { withEvidence, type AnswerEvent, type EvidenceEvent } from "./context.js";
-import { compileFlow } from "./machine.js";
+import { compileFlow, type DiagnosisMachine } from "./machine.js";
 import { makeProbeRunner, type Progress } from "./probe-runner.js";
-import { answerProblem, factOf, questionNode } from "./route.js";
+import { answerProblem, questionNode } from "./route.js";
 
 export type EngineOptions = {
   flows: ReadonlyMap<string, LoadedFlow>;
@@ -35,6 +36,8 @@ export type StepOptions = {
   probeParams?: Record<string, Record<string, unknown>>;
   deadline?: number;
 };
+
+type DiagnosisActor = ActorRefFrom<DiagnosisMachine>;
 
 export type PendingQuestion = { id: string; node: QuestionNode };
 
@@ -68,7 +71,7 @@ export function createEngine(opts: EngineOptions) {
     return loaded;
   };
 
-  const machineFor = (loaded: LoadedFlow, step: StepOptions): AnyStateMachine =>
+  const machineFor = (loaded: LoadedFlow, step: StepOptions): DiagnosisMachine =>
     compileFlow(loaded.flow, {
       probes: opts.probes,
       causeIds,
@@ -93,9 +96,9 @@ export function createEngine(opts: EngineOptions) {
   /** Runs the actor until it waits for an answer that `answers` does not give, or the flow ends. */
   async function drive(
     loaded: LoadedFlow,
-    actor: AnyActorRef,
+    actor: DiagnosisActor,
     answers?: AnswerSource,
-  ): Promise<SnapshotFrom<AnyStateMachine>> {
+  ): Promise<SnapshotFrom<DiagnosisMachine>> {
     for (;;) {
       const snapshot = await waitFor(actor, (s) => s.status !== "active" || pendingOf(loaded, s) !== null, {
         timeout: Infinity,
@@ -110,13 +113,14 @@ export function createEngine(opts: EngineOptions) {
   }
 
   function started(
-    machine: AnyStateMachine,
-    init: { snapshot?: unknown; facts?: DiagnosisContext["facts"] },
-  ): AnyActorRef {
-    const actor = createActor(
-      machine,
-      init.snapshot ? { snapshot: init.snapshot as never } : { input: { facts: init.facts ?? {} } },
-    );
+    machine: DiagnosisMachine,
+    init: { snapshot?: DiagnosisRecord["snapshot"]; facts?: DiagnosisContext["facts"] },
+  ): DiagnosisActor {
+    // A restored actor takes its context from the snapshot; the input only starts a new one.
+    const actor = createActor(machine, {
+      input: { facts: init.facts ?? {} },
+      snapshot: init.snapshot && restorable(init.snapshot),
+    });
     // Without an error observer an actor error would be thrown globally; drive() reports it instead.
     actor.subscribe({ error: () => {} });
     actor.start();
@@ -125,7 +129,7 @@ export function createEngine(opts: EngineOptions) {
 
   async function persist(
     loaded: LoadedFlow,
-    actor: AnyActorRef,
+    actor: DiagnosisActor,
     base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">,
   ): Promise<DiagnosisRecord> {
     const record = DiagnosisRecord.parse({
@@ -140,7 +144,7 @@ export function createEngine(opts: EngineOptions) {
 
   async function save(
     loaded: LoadedFlow,
-    actor: AnyActorRef,
+    actor: DiagnosisActor,
     base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">,
   ): Promise<Step> {
     const record = await persist(loaded, actor, base);
@@ -155,7 +159,7 @@ export function createEngine(opts: EngineOptions) {
   async function restore(
     record: DiagnosisRecord,
     step: StepOptions,
-  ): Promise<{ loaded: LoadedFlow; actor: AnyActorRef }> {
+  ): Promise<{ loaded: LoadedFlow; actor: DiagnosisActor }> {
     const loaded = flowFor(record.flow.id);
     const machine = machineFor(loaded, step);
     if (record.flow.version === loaded.version)
@@ -284,4 +288,12 @@ export function createEngine(opts: EngineOptions) {
       return { record, pending: pendingOf(flowFor(record.flow.id), record.snapshot) };
     },
   };
+}
+
+/** A stored snapshot in the shape XState restores: only a finished one has an output, only a failed one an error. */
+function restorable(snapshot: DiagnosisRecord["snapshot"]): Snapshot<unknown> {
+  const { status } = snapshot;
+  if (status === "done") return { ...snapshot, status, output: snapshot.output, error: undefined };
+  if (status === "error") return { ...snapshot, status, output: undefined, error: snapshot.error };
+  return { ...snapshot, status, output: undefined, error: undefined };
 }

@@ -1,11 +1,16 @@
-import { initialTransition, transition, type AnyStateMachine } from "xstate";
-import { edgeKey, edgesOf, poolsOf, type Edge } from "../flows/graph.js";
+import { initialTransition, transition, type SnapshotFrom } from "xstate";
+import { edgeKey, edgesOf, nodeOf, poolsOf } from "../flows/graph.js";
 import { indexTable } from "../evidence/table.js";
-import type { AskNode, Flow, FlowNode, QuestionNode } from "../flows/schema.js";
-import type { DiagnosisContext } from "../model/diagnosis.js";
+import type { Flow, FlowNode, QuestionNode } from "../flows/schema.js";
 import { conditionsOf, type FactValue } from "../model/facts.js";
 import type { ProbeSpec } from "../probes/types.js";
-import { compileFlow, type ProbeRunOutput } from "./machine.js";
+import {
+  compileFlow,
+  type DiagnosisMachine,
+  type MachineEvent,
+  type ProbeDoneEvent,
+  type ProbeRunOutput,
+} from "./machine.js";
 import { routeEdge } from "./route.js";
 
 export type Exploration = {
@@ -17,7 +22,7 @@ export type Exploration = {
   untaken: string[];
 };
 
-type Snap = { status: string; value: unknown; context: DiagnosisContext };
+type Snap = SnapshotFrom<DiagnosisMachine>;
 
 /**
  * Walks every path of a flow through its compiled machine with XState's pure `transition()`: every answer of every
@@ -29,7 +34,7 @@ export function exploreFlow(
   probes: ReadonlyMap<string, ProbeSpec>,
   causeIds: readonly string[],
 ): Exploration {
-  const machine: AnyStateMachine = compileFlow(flow, {
+  const machine = compileFlow(flow, {
     probes,
     causeIds,
     // Routing does not depend on weights, and no question is skipped as settled while exploring.
@@ -78,7 +83,7 @@ export function exploreFlow(
     const nodes = pool
       ? [
           pool,
-          ...(flow.nodes[pool] as AskNode).questions.filter((q) => q === at || !asked.has(q)),
+          ...nodeOf(flow, pool, "ask").questions.filter((q) => q === at || !asked.has(q)),
           ...edgesOf(flow.nodes[pool]!).flatMap((e) => (pools.get(e.to) === pool ? [] : [...reachableFrom(e.to)])),
         ]
       : [...reachableFrom(at)];
@@ -93,10 +98,12 @@ export function exploreFlow(
   const expanded = new Set<string>();
 
   const visit = (snap: Snap): void => {
-    const path = walked(flow, snap, taken, result.stuck);
+    const at = snap.value;
+    if (typeof at !== "string")
+      return void result.stuck.push({ path: [], reason: `nested state ${JSON.stringify(at)}` });
+    const path = walked(flow, snap, at, taken, result.stuck);
     if (snap.status === "done") return void result.paths.push(path);
     if (snap.status !== "active") return void result.stuck.push({ path, reason: `machine status ${snap.status}` });
-    const at = snap.value as string;
     const facts = Object.fromEntries(Object.entries(snap.context.facts).map(([k, f]) => [k, f.value]));
     const asked = new Set(snap.context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
     const next = ahead(at, asked);
@@ -115,26 +122,21 @@ export function exploreFlow(
       if (!routingFacts.includes(fact)) return [null];
       return [...new Map(values.map((v) => [classOf(fact, v), v])).values(), null];
     };
-    const events =
+    const events: MachineEvent[] =
       node.kind === "question"
-        ? answers(node).map((value) => ({
-            type: "ANSWER",
-            question: at,
-            value,
-            source: "user",
-          }))
+        ? answers(node).map((value) => ({ type: "ANSWER", question: at, value, source: "user" }))
         : node.kind === "probe"
           ? probeOutcomes(branchFacts, probes.get(node.probe)!, classOf).map((f) => probeDone(at, node.probe, f))
           : [];
     if (events.length === 0) return void result.stuck.push({ path, reason: `no way out of "${at}"` });
     for (const event of events) {
-      const [next] = transition(machine, snap as never, event as never) as unknown as [Snap];
+      const [next] = transition(machine, snap, event);
       if (next.status === "active" && next.value === at)
         result.stuck.push({ path, reason: `${JSON.stringify(event)} was not accepted` });
       else visit(next);
     }
   };
-  visit(initialTransition(machine, { facts: {} })[0] as unknown as Snap);
+  visit(initialTransition(machine, { facts: {} })[0]);
   result.paths = [...new Map(result.paths.map((p) => [p.join(" → "), p])).values()];
 
   for (const [id, node] of Object.entries(flow.nodes))
@@ -146,7 +148,7 @@ export function exploreFlow(
  * The nodes a walk went through, read back from its transcript, and the edge it left each by: recomputed from the
  * facts known at that point, and checked against where the machine actually went.
  */
-function walked(flow: Flow, snap: Snap, taken: Set<string>, stuck: Exploration["stuck"]): string[] {
+function walked(flow: Flow, snap: Snap, at: string, taken: Set<string>, stuck: Exploration["stuck"]): string[] {
   const pools = poolsOf(flow);
   // The nodes visited, in order: a pool is entered before each question it asks and returned to after it; questions a
   // pool passed over (known, or not applicable) were never entered.
@@ -167,7 +169,6 @@ function walked(flow: Flow, snap: Snap, taken: Set<string>, stuck: Exploration["
       }
     }
   }
-  const at = snap.value as string;
   const waitingIn = pools.get(at);
   if (waitingIn) push(waitingIn);
   const path = [...steps.map((s) => s.node), at];
@@ -184,10 +185,10 @@ function walked(flow: Flow, snap: Snap, taken: Set<string>, stuck: Exploration["
       taken.add(edgeKey(step.node, { to, path: [], via: { kind: "pool", question: to } }));
       return;
     }
-    const edge = routeEdge(node as Exclude<FlowNode, { kind: "conclusion" }>, known, step.answer);
+    const edge = routeEdge(node, known, step.answer);
     if (edge.to !== to)
       stuck.push({ path, reason: `machine went ${step.node} → ${to}, the flow routes to ${edge.to}` });
-    taken.add(edgeKey(step.node, { to: edge.to, path: [], via: edge } as Edge));
+    taken.add(edgeKey(step.node, { to: edge.to, path: [], via: edge }));
   });
   return path;
 }
@@ -210,7 +211,7 @@ function probeOutcomes(
   return combos;
 }
 
-function probeDone(node: string, probe: string, facts: Record<string, FactValue>) {
+function probeDone(node: string, probe: string, facts: Record<string, FactValue>): ProbeDoneEvent {
   const output: ProbeRunOutput = { node, probe, target: "-", status: "ok", durationMs: 0, findings: [], facts };
-  return { type: `xstate.done.actor.probe:${node}`, output };
+  return { type: `xstate.done.actor.probe:${node}`, actorId: `probe:${node}`, output };
 }

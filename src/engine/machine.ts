@@ -1,7 +1,8 @@
-import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
+import { assertEvent, assign, fromPromise, setup, type DoneActorEvent } from "xstate";
 import type { Weights } from "../evidence/table.js";
-import { poolsOf } from "../flows/graph.js";
-import type { AskNode, Flow, QuestionNode } from "../flows/schema.js";
+import { nodeOf, poolsOf, routableNode } from "../flows/graph.js";
+import type { Flow } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
 import {
   emptyContext,
   factValues,
@@ -14,9 +15,9 @@ import {
 import { holdsAll, type Facts } from "../model/facts.js";
 import type { ProbeRun } from "../model/findings.js";
 import type { ProbeSpec } from "../probes/types.js";
-import { withEvidence, type AnswerEvent, type DiagnosisEvent, type EvidenceEvent, type NoteEvent } from "./context.js";
+import { withEvidence, type AnswerEvent, type DiagnosisEvent } from "./context.js";
 import { answerEvidence, makeChooser } from "./choose.js";
-import { answerProblem, factOf, route, targetsOf } from "./route.js";
+import { answerProblem, route, targetsOf } from "./route.js";
 
 export type ProbeInput = { node: string; probe: string; params: Record<string, unknown> };
 export type ProbeRunOutput = ProbeRun & { facts: Facts };
@@ -32,18 +33,23 @@ export type CompileOptions = {
   now?: () => Date;
 };
 
+/** XState's event when the probe invoked as `probe:<node>` has finished. */
+export type ProbeDoneEvent = DoneActorEvent<ProbeRunOutput>;
+/** Every event the machine takes: the doors' events, and its probes finishing. */
+export type MachineEvent = DiagnosisEvent | ProbeDoneEvent;
+
 type NodeParams = { node: string };
 type RouteParams = { node: string; to: string };
+type MachineInput = { facts?: DiagnosisContext["facts"] };
 
 /**
  * Compiles a validated flow into an XState machine. Behaviour is named once here (guards, actions, one actor per
  * probe) and the flow's nodes refer to it by name, so the machine itself is plain data, and so is its snapshot.
  */
-export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
+export function compileFlow(flow: Flow, opts: CompileOptions) {
   const now = () => (opts.now?.() ?? new Date()).toISOString();
-  const question = (id: string) => flow.nodes[id] as QuestionNode;
-  const routable = (id: string) => flow.nodes[id] as Exclude<Flow["nodes"][string], { kind: "conclusion" }>;
-  const isAnswerTo = (event: DiagnosisEvent, id: string): event is AnswerEvent =>
+  const question = (id: string) => nodeOf(flow, id, "question");
+  const isAnswerTo = (event: MachineEvent, id: string): event is AnswerEvent =>
     event.type === "ANSWER" && event.question === id && answerProblem(question(id), event.value) === null;
 
   const actors = Object.fromEntries(
@@ -65,7 +71,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
     let byAsk = picks.get(context);
     if (!byAsk) picks.set(context, (byAsk = new Map()));
     if (!byAsk.has(askId)) {
-      const pool = (flow.nodes[askId] as AskNode).questions;
+      const pool = nodeOf(flow, askId, "ask").questions;
       // Exploring every path walks the pool in its written order; a diagnosis asks the most useful question.
       byAsk.set(
         askId,
@@ -77,7 +83,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
     return byAsk.get(askId);
   };
   const machineSetup = setup({
-    types: {} as { context: DiagnosisContext; events: DiagnosisEvent; input: { facts?: DiagnosisContext["facts"] } },
+    types: { context: {} as DiagnosisContext, events: {} as MachineEvent, input: {} as MachineInput },
     actors,
     guards: {
       answerRoutesTo: ({ context, event }, { node, to }: RouteParams) => {
@@ -98,21 +104,21 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         route(question(node), factValues(context), null) === to,
       chosen: ({ context }, { node, to }: RouteParams) => pick(context, node) === to,
       poolDoneRoutesTo: ({ context }, { node, to }: RouteParams) =>
-        pick(context, node) === undefined && route(routable(node), factValues(context)) === to,
+        pick(context, node) === undefined && route(routableNode(flow, node), factValues(context)) === to,
       probeRoutesTo: ({ context, event }, { node, to }: RouteParams) => {
-        const output = (event as unknown as { output: ProbeRunOutput }).output;
-        return route(routable(node), { ...factValues(context), ...output.facts }) === to;
+        assertEvent(event, "xstate.done.actor.*");
+        return route(routableNode(flow, node), { ...factValues(context), ...event.output.facts }) === to;
       },
     },
     actions: {
       recordAnswer: assign(({ context, event }, { node }: NodeParams) => {
-        const e = event as AnswerEvent;
+        assertEvent(event, "ANSWER");
         const fact = factOf(node, question(node));
-        const source = e.source;
+        const source = event.source;
         const facts =
-          e.value === null
+          event.value === null
             ? context.facts
-            : { ...context.facts, [fact]: { value: e.value, source, from: node } as KnownFact };
+            : { ...context.facts, [fact]: { value: event.value, source, from: node } satisfies KnownFact };
         // Why a pooled question was asked: the causes its answers would have separated when it was chosen.
         const separates =
           pools.has(node) && opts.skipSettledQuestions !== false ? chooser.usefulness(context, node).separates : [];
@@ -120,14 +126,17 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
           kind: "question",
           at: now(),
           question: node,
-          answer: e.value,
+          answer: event.value,
           source,
-          ...(e.by ? { by: e.by } : {}),
+          ...(event.by ? { by: event.by } : {}),
           ...(separates.length ? { separates } : {}),
         };
         return {
           facts,
-          evidence: [...context.evidence.filter((x) => x.id !== `answer:${node}`), ...answerEvidenceOf(node, e.value)],
+          evidence: [
+            ...context.evidence.filter((x) => x.id !== `answer:${node}`),
+            ...answerEvidenceOf(node, event.value),
+          ],
           transcript: [...context.transcript, entry],
         };
       }),
@@ -151,7 +160,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         // Questions whose fact is already known (by a probe, beforehand, or an answer given up front) are not asked;
         // their answers count from the start so that the choice of the others takes them into account.
         const seen = new Set(context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
-        const known = (flow.nodes[node] as AskNode).questions.filter(
+        const known = nodeOf(flow, node, "ask").questions.filter(
           (q) => !seen.has(q) && context.facts[factOf(q, question(q))] !== undefined,
         );
         if (!known.length) return {};
@@ -176,8 +185,8 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
       recordPassedOver: assign(({ context }, { node }: NodeParams) => {
         const seen = new Set(context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
         const facts = factValues(context);
-        const entries: TranscriptEntry[] = (flow.nodes[node] as AskNode).questions
-          .filter((q) => !seen.has(q))
+        const entries: TranscriptEntry[] = nodeOf(flow, node, "ask")
+          .questions.filter((q) => !seen.has(q))
           .map((q) => ({
             kind: "question",
             at: now(),
@@ -198,16 +207,17 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
             answer: null,
             source: "default",
             skipped: "no-longer-separates",
-          } as TranscriptEntry,
+          } satisfies TranscriptEntry,
         ],
       })),
       recordProbe: assign(({ context, event }) => {
-        const { facts, ...run } = (event as unknown as { output: ProbeRunOutput }).output;
+        assertEvent(event, "xstate.done.actor.*");
+        const { facts, ...run } = event.output;
         // What a person said up front stands; a probe only fills in what nobody said.
         const newFacts = Object.fromEntries(
           Object.entries(facts)
             .filter(([k]) => context.facts[k]?.source !== "user")
-            .map(([k, value]) => [k, { value, source: "probe", from: run.node } as KnownFact]),
+            .map(([k, value]) => [k, { value, source: "probe", from: run.node } satisfies KnownFact]),
         );
         // Findings the table weighs, and anomalies whatever explains them, become the diagnosis' evidence.
         const evidence: Evidence[] = run.findings
@@ -227,21 +237,30 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
           probes: [...context.probes, run],
           transcript: [
             ...context.transcript,
-            { kind: "probe", at: now(), node: run.node, probe: run.probe, status: run.status } as TranscriptEntry,
+            {
+              kind: "probe",
+              at: now(),
+              node: run.node,
+              probe: run.probe,
+              status: run.status,
+            } satisfies TranscriptEntry,
           ],
         };
       }),
-      recordEvidence: assign(({ context, event }) => withEvidence(context, event as EvidenceEvent, now())),
-      recordNote: assign(({ context, event }) => ({
-        transcript: [
-          ...context.transcript,
-          { kind: "note", at: now(), text: (event as NoteEvent).text } as TranscriptEntry,
-        ],
-      })),
+      recordEvidence: assign(({ context, event }) => {
+        assertEvent(event, "EVIDENCE");
+        return withEvidence(context, event, now());
+      }),
+      recordNote: assign(({ context, event }) => {
+        assertEvent(event, "NOTE");
+        const entry: TranscriptEntry = { kind: "note", at: now(), text: event.text };
+        return { transcript: [...context.transcript, entry] };
+      }),
     },
   });
 
-  const states: Record<string, object> = {};
+  type StateConfig = Parameters<typeof machineSetup.createStateConfig>[0];
+  const states: Record<string, StateConfig> = {};
   for (const [id, node] of Object.entries(flow.nodes)) {
     const meta = { kind: node.kind };
     if (node.kind === "conclusion") {
@@ -249,7 +268,10 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
       continue;
     }
     const targets = targetsOf(node);
-    const routes = (guard: string, action: string) =>
+    const routes = (
+      guard: "knownRoutesTo" | "settledRoutesTo" | "answerRoutesTo" | "probeRoutesTo",
+      action: "recordKnownAnswer" | "recordSettled" | "recordAnswer" | "recordProbe",
+    ) =>
       targets.map((to) => ({
         guard: { type: guard, params: { node: id, to } },
         target: to,
@@ -257,15 +279,18 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
       }));
     if (node.kind === "ask") {
       const leave = [...(node.branches ?? []).map((b) => b.next), node.next].map((to) => ({
-        guard: { type: "poolDoneRoutesTo", params: { node: id, to } },
+        guard: { type: "poolDoneRoutesTo" as const, params: { node: id, to } },
         target: to,
-        actions: { type: "recordPassedOver", params: { node: id } },
+        actions: { type: "recordPassedOver" as const, params: { node: id } },
       }));
       states[id] = {
         meta,
         entry: { type: "recordKnownInPool", params: { node: id } },
         always: [
-          ...node.questions.map((q) => ({ guard: { type: "chosen", params: { node: id, to: q } }, target: q })),
+          ...node.questions.map((q) => ({
+            guard: { type: "chosen" as const, params: { node: id, to: q } },
+            target: q,
+          })),
           ...leave,
         ],
       };
@@ -276,31 +301,28 @@ export function compileFlow(flow: Flow, opts: CompileOptions): AnyStateMachine {
         on: { ANSWER: routes("answerRoutesTo", "recordAnswer") },
       };
     } else {
-      const invokeId = `probe:${id}`;
       states[id] = {
         meta,
         invoke: {
-          id: invokeId,
+          id: `probe:${id}`,
           src: node.probe,
-          input: ({ context }: { context: DiagnosisContext }) => ({
-            node: id,
-            probe: node.probe,
-            params: node.params,
-            facts: factValues(context),
-          }),
+          input: ({ context }) => ({ node: id, probe: node.probe, params: node.params, facts: factValues(context) }),
           onDone: routes("probeRoutesTo", "recordProbe"),
         },
       };
     }
   }
 
-  const config = {
+  // Guard and action names and their params are checked by the compiler; state ids and probe names come from the
+  // flow, and are checked when it loads.
+  return machineSetup.createMachine({
     id: flow.id,
-    context: ({ input }: { input: { facts?: DiagnosisContext["facts"] } }) => emptyContext(input.facts),
+    context: ({ input }) => emptyContext(input.facts),
     initial: flow.start,
     on: { EVIDENCE: { actions: "recordEvidence" }, NOTE: { actions: "recordNote" } },
     states,
-  };
-  // The config is built from data, so its names are checked when the flow loads rather than by the compiler.
-  return machineSetup.createMachine(config as never) as unknown as AnyStateMachine;
+  });
 }
+
+/** A compiled flow; its snapshots are `SnapshotFrom<DiagnosisMachine>`. */
+export type DiagnosisMachine = ReturnType<typeof compileFlow>;

@@ -7,9 +7,6 @@ export type Verdict = (typeof Verdict)[number];
 export const FOUND = 0.5;
 /** A cause not yet established is never shown above this: it takes a confirming observation or two pieces. */
 export const UNCONFIRMED_MAX = 0.45;
-/** A cause this confident, or this firmly ruled out, needs no more questions. */
-export const SETTLED = 0.85;
-export const RULED_OUT = 0.8;
 /** Above this a cause is suspected, which rules out "no fault found". */
 export const HEALTHY_MAX = 0.25;
 /** Evidence weaker than this is a hint; it does not count as an independent piece when causes are established. */
@@ -84,17 +81,6 @@ export function distinguishedFrom(a: RankedCause, b: RankedCause): boolean {
   const support = 1 - own.reduce((p, w) => p * (1 - w.weight), 1);
   const pieces = new Set(own.filter((w) => w.weight >= PIECE).map((w) => w.group)).size;
   return support * (1 - a.against) >= FOUND && (own.some((w) => w.confirms) || pieces >= 2);
-}
-
-/** True when asking about these causes can no longer change the outcome. */
-export function settled(ranked: readonly RankedCause[], causes: ReadonlySet<string>): boolean {
-  if (causes.size === 0) return false;
-  const [top, second] = ranked;
-  if (top && top.established && top.confidence >= SETTLED && top.confidence - (second?.confidence ?? 0) >= 0.3)
-    return true;
-  return ranked
-    .filter((r) => causes.has(r.id))
-    .every((r) => (r.established && r.confidence >= SETTLED) || r.against >= RULED_OUT);
 }
 
 function round(x: number): number {

@@ -1,7 +1,5 @@
-import type { Weights } from "../evidence/table.js";
 import type { Edge } from "../flows/graph.js";
 import type { Flow, FlowNode, QuestionNode } from "../flows/schema.js";
-import { factOf } from "../flows/validate.js";
 import { holdsAll, type FactValue, type Facts } from "../model/facts.js";
 
 /** Which edge a node leaves by once its fact (if any) is settled: the chosen choice's `next`, the first matching branch, else `next`. */
@@ -51,13 +49,3 @@ export function questionNode(flow: Flow, id: string): QuestionNode | undefined {
   const node = flow.nodes[id];
   return node?.kind === "question" ? node : undefined;
 }
-
-/** The causes a question's answers speak to (in the evidence table): the causes it can still separate. */
-export function causesOf(id: string, node: QuestionNode, weights: Weights): Set<string> {
-  const fromChoices = (node.choices ?? []).flatMap(
-    (c) => weights.rule(`answer/${id}=${c.value}`)?.effects.map((e) => e.cause) ?? [],
-  );
-  return new Set([...fromChoices, ...(node.informs ?? [])]);
-}
-
-export { factOf };

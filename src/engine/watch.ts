@@ -1,7 +1,6 @@
 import type { Logger } from "../log.js";
 import type { ProbeRun } from "../model/findings.js";
 import type { Targets } from "../model/targets.js";
-import { num, parseInfoList } from "../probes/redis/info.js";
 import { Handoff, type ProbeRegistry, type StoreReading } from "../probes/types.js";
 import { makeProbeRunner } from "./probe-runner.js";
 
@@ -79,14 +78,16 @@ export async function watchRound(
   return round;
 }
 
+/** The counters a round compares, from the INFO fields the store reading carries (`cmdstat_*` as `calls=N,…`). */
 function storeOf(r: StoreReading): NonNullable<Round["store"]> {
-  const calls = (field: string) => Number(parseInfoList(r.info.get(field) ?? "calls=0").calls ?? 0);
+  const field = (name: string) => Number(r.info.get(name) ?? 0) || 0;
+  const calls = (name: string) => Number(/(?:^|,)calls=(\d+)/.exec(r.info.get(name) ?? "")?.[1] ?? 0);
   return {
     keys: r.dbsize,
-    evicted: num(r.info, "evicted_keys") ?? 0,
-    rejected: num(r.info, "rejected_connections") ?? 0,
+    evicted: field("evicted_keys"),
+    rejected: field("rejected_connections"),
     flushes: calls("cmdstat_flushdb") + calls("cmdstat_flushall"),
-    uptime: num(r.info, "uptime_in_seconds") ?? 0,
+    uptime: field("uptime_in_seconds"),
   };
 }
 

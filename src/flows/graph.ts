@@ -1,5 +1,5 @@
 import type { PathSegment } from "../data/load-yaml.js";
-import type { FlowNode } from "./schema.js";
+import type { Flow, FlowNode } from "./schema.js";
 
 export type Edge = {
   to: string;
@@ -12,6 +12,30 @@ export type Edge = {
     | { kind: "next" }
     | { kind: "pool"; question: string };
 };
+
+/** A node any edge leaves: every kind but a conclusion. */
+export type RoutableNode = Exclude<FlowNode, { kind: "conclusion" }>;
+
+const isKind = <K extends FlowNode["kind"]>(
+  node: FlowNode | undefined,
+  kind: K,
+): node is Extract<FlowNode, { kind: K }> => node?.kind === kind;
+
+/** Node `id`, which the validated flow says is a `kind`: anything else is a defect, named in the error. */
+export function nodeOf<K extends FlowNode["kind"]>(flow: Flow, id: string, kind: K): Extract<FlowNode, { kind: K }> {
+  const node = flow.nodes[id];
+  if (!isKind(node, kind))
+    throw new Error(`flow "${flow.id}": "${id}" is ${node ? `a ${node.kind}` : "no node"}, not a ${kind}`);
+  return node;
+}
+
+/** Node `id` as a node that routes on: a question, probe or pool, never a conclusion. */
+export function routableNode(flow: Flow, id: string): RoutableNode {
+  const node = flow.nodes[id];
+  if (!node || isKind(node, "conclusion"))
+    throw new Error(`flow "${flow.id}": "${id}" is ${node ? "a conclusion" : "no node"}, which routes nowhere`);
+  return node;
+}
 
 export function edgesOf(node: FlowNode): Edge[] {
   if (node.kind === "conclusion") return [];

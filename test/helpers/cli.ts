@@ -51,7 +51,7 @@ export function sessiondocAsync(
  * start per case is most of the suite's CPU. Output is captured, so callers in one file must not overlap.
  */
 export async function sessiondocInProcess(args: string[]) {
-  const { main } = await import("../../src/cli/main.js");
+  const { main } = await import("../../src/main.js");
   let stdout = "";
   let stderr = "";
   const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));

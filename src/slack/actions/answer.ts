@@ -1,7 +1,14 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
 import { ACTION, parseQuestionBlockId } from "../blocks/ids.js";
 import { answerValue } from "../blocks/question.js";
-import { firstDelivery, reportingErrors, tellEphemeral, timedAck, type ListenerDeps } from "../listeners/context.js";
+import {
+  clickedIn,
+  firstDelivery,
+  reportingErrors,
+  tellEphemeral,
+  timedAck,
+  type ListenerDeps,
+} from "../listeners/context.js";
 
 /** An answer clicked on a question's buttons or chosen from its menu. */
 export function register(app: App, deps: ListenerDeps): void {
@@ -15,7 +22,7 @@ export function register(app: App, deps: ListenerDeps): void {
           ? (action as StaticSelectAction).selected_option?.value
           : (action as ButtonAction).value;
       if (!ids || typeof raw !== "string" || !body.user?.id) return;
-      const who = { channel: body.channel?.id, user: body.user.id, thread: body.message?.thread_ts };
+      const who = clickedIn(body);
       // The same click delivered twice (a retried request) is handled once.
       const key = `action:${ids.diagnosis}:${body.user.id}:${(action as ButtonAction).action_ts}`;
       if (!(await firstDelivery(deps, key))) return;

@@ -1,4 +1,4 @@
-import type { RespondFn } from "@slack/bolt";
+import type { BlockAction, RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Config } from "../../config/schema.js";
 import { DiagnosisError } from "../../engine/engine.js";
@@ -43,6 +43,11 @@ export function tellEphemeral(
         respond({ response_type: "ephemeral", text }),
       );
   };
+}
+
+/** Where a button was clicked, for notes to the person who clicked it. */
+export function clickedIn(body: BlockAction): { channel?: string; user: string; thread?: string } {
+  return { channel: body.channel?.id, user: body.user.id, thread: body.message?.thread_ts };
 }
 
 /** True the first time a request (a command's trigger, a click, a modal, an event) is seen: retries act once. */

@@ -1,21 +1,9 @@
 import type { App } from "@slack/bolt";
 import { evidenceFromLog } from "../../evidence/logs.js";
-import { homeView } from "../blocks/home.js";
 import { firstDelivery, reportingErrors, tellEphemeral, type ListenerDeps } from "../listeners/context.js";
 
-/** App Home (the recent diagnoses this person may see) and log lines pasted as replies in a diagnosis thread. */
+/** Log lines pasted as a reply in a diagnosis thread: evidence for that diagnosis. */
 export function register(app: App, deps: ListenerDeps): void {
-  app.event("app_home_opened", async ({ event, client }) => {
-    if (event.tab !== "home" || typeof event.user !== "string") return;
-    const [entries, targets] = await Promise.all([
-      deps.diagnoses.home(client, event.user),
-      deps.diagnoses.targetsFor(client, { user: event.user }),
-    ]);
-    await deps.calls.bestEffort("publish App Home", () =>
-      client.views.publish({ user_id: event.user, view: homeView(entries, targets) }),
-    );
-  });
-
   app.event("message", async ({ event, client, body }) => {
     const msg = event as {
       thread_ts?: string;
