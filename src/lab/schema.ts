@@ -103,6 +103,11 @@ export const Scenario = z.strictObject({
   verdict: z.enum(["cause-found", "no-fault-found", "inconclusive"]).optional(),
   /** The evidence weights were tuned on this scenario (its figures are reported apart from the others). */
   tuned: z.boolean().default(false),
+  /**
+   * Written after the evidence weights, by someone who did not read them, and never used to tune them: the figures
+   * on these scenarios are the ones that say how sessiondoc does on systems it has not seen.
+   */
+  heldOut: z.boolean().default(false),
   /** Runs in `npm test` (fast, Node and HAProxy only); the rest run in `npm run lab -- check`. */
   fast: z.boolean().default(false),
   /** Questions a person would have been asked (left unanswered in --non-interactive): at most this many. */
