@@ -1,12 +1,22 @@
-// `npm run bench`: every benchmark, each printing its own figures.
+// `npm run bench`: every benchmark, each printing its own figures. `-- --lab`: only the lab; `-- --held-out`: only
+// the held-out lab scenarios (with `--lab`, nothing else).
 import { cpus } from "node:os";
 import { benchColdStart, benchLab } from "./lab.mjs";
 import { benchRedisProbe } from "./redis-probe.mjs";
 import { benchSlack } from "./slack.mjs";
 
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => a !== "--lab" && a !== "--held-out");
+if (unknown.length) {
+  console.error(`bench: unknown ${unknown.join(" ")} (options: --lab, --held-out)`);
+  process.exit(2);
+}
+
 console.log(`sessiondoc benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`);
-await benchLab();
-// Slack before the million-key Redis run, whose teardown would otherwise share the CPU with it.
-await benchSlack();
-await benchRedisProbe();
-benchColdStart();
+await benchLab({ heldOutOnly: args.includes("--held-out") });
+if (!args.includes("--lab")) {
+  // Slack before the million-key Redis run, whose teardown would otherwise share the CPU with it.
+  await benchSlack();
+  await benchRedisProbe();
+  benchColdStart();
+}

@@ -166,3 +166,8 @@ export type Scenario = z.infer<typeof Scenario>;
 export function expectedVerdict(s: Scenario): "cause-found" | "no-fault-found" | "inconclusive" {
   return s.verdict ?? (s.expect === "no-fault-found" ? "no-fault-found" : "cause-found");
 }
+
+/** The parts a scenario runs: app stack, balancer, store topology (`php+nginx+redis-single`). */
+export function describeStack(s: Scenario): string {
+  return [s.app?.kind, s.app && s.balancer.kind, s.redis && `redis-${s.redis.topology}`].filter(Boolean).join("+");
+}
