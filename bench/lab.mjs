@@ -31,7 +31,7 @@ function tally(scenario, outcome) {
 const group = (s) => (s.heldOut ? "held-out" : "tuned");
 
 const COLUMNS = [
-  ["scenario", 42],
+  ["scenario", 46],
   ["stack", 28],
   ["set", 8],
   ["expected", 30],

@@ -69,7 +69,11 @@ if (env.JVMROUTE !== undefined) {
   if (client) {
     client.on("error", (err) => logError(`redis client: ${err.message}`));
     await client.connect();
-    store = new RedisStore({ client, prefix: env.STORE_PREFIX || "sess:", ...(env.STORE_TTL ? { ttl: () => Number(env.STORE_TTL) } : {}) });
+    store = new RedisStore({
+      client,
+      prefix: env.STORE_PREFIX || "sess:",
+      ...(env.STORE_TTL ? { ttl: () => Number(env.STORE_TTL) } : {}),
+    });
   }
   app.use(
     session({
