@@ -25,6 +25,13 @@ describe("the fault lab", () => {
     expect(scenarios.filter((s) => s.expect === "no-fault-found").length).toBeGreaterThanOrEqual(2);
   });
 
+  it("holds out scenarios the weights were not tuned on, broken and healthy", () => {
+    const heldOut = scenarios.filter((s) => s.heldOut);
+    expect(heldOut.filter((s) => s.tuned).map((s) => s.id)).toEqual([]);
+    expect(heldOut.filter((s) => s.expect !== "no-fault-found").length).toBeGreaterThanOrEqual(8);
+    expect(heldOut.filter((s) => s.expect === "no-fault-found").length).toBeGreaterThanOrEqual(6);
+  });
+
   for (const scenario of fast) {
     it(`${scenario.id}: ${scenario.expect} (${expectedVerdict(scenario)})`, () => {
       const r = results.get(scenario.id)!;

@@ -5,7 +5,7 @@ import { MISLEADING } from "./grade.js";
 import { killTree } from "./processes.js";
 import { runScenarios, type ScenarioRun } from "./run.js";
 import { bringUp, loadScenarios } from "./scenario.js";
-import { expectedVerdict, type Scenario } from "./schema.js";
+import { describeStack, expectedVerdict, type Scenario } from "./schema.js";
 
 // `npm run lab -- list | up <scenario> | down <scenario>|--all | check [--all|--slow|ids…]`: the lab as a demo a new
 // user can run by hand, and the full multi-stack check CI runs after the tests.
@@ -25,10 +25,6 @@ function stop(state: State): void {
   for (const pid of state.pids) killTree(pid);
   for (const dir of state.dirs) rmSync(dir, { recursive: true, force: true });
   rmSync(statePath(state.id), { force: true });
-}
-
-function describeStack(s: Scenario): string {
-  return [s.app?.kind, s.app && s.balancer.kind, s.redis && `redis-${s.redis.topology}`].filter(Boolean).join("+");
 }
 
 async function check(scenarios: Scenario[]): Promise<number> {

@@ -103,6 +103,11 @@ export const Scenario = z.strictObject({
   verdict: z.enum(["cause-found", "no-fault-found", "inconclusive"]).optional(),
   /** The evidence weights were tuned on this scenario (its figures are reported apart from the others). */
   tuned: z.boolean().default(false),
+  /**
+   * Written after the evidence weights, by someone who did not read them, and never used to tune them: the figures
+   * on these scenarios are the ones that say how sessiondoc does on systems it has not seen.
+   */
+  heldOut: z.boolean().default(false),
   /** Runs in `npm test` (fast, Node and HAProxy only); the rest run in `npm run lab -- check`. */
   fast: z.boolean().default(false),
   /** Questions a person would have been asked (left unanswered in --non-interactive): at most this many. */
@@ -160,4 +165,9 @@ export type Scenario = z.infer<typeof Scenario>;
 /** The verdict a scenario should reach. */
 export function expectedVerdict(s: Scenario): "cause-found" | "no-fault-found" | "inconclusive" {
   return s.verdict ?? (s.expect === "no-fault-found" ? "no-fault-found" : "cause-found");
+}
+
+/** The parts a scenario runs: app stack, balancer, store topology (`php+nginx+redis-single`). */
+export function describeStack(s: Scenario): string {
+  return [s.app?.kind, s.app && s.balancer.kind, s.redis && `redis-${s.redis.topology}`].filter(Boolean).join("+");
 }

@@ -10,6 +10,9 @@
 #   SESSION_COOKIE_AGE            seconds (default two weeks)
 #   SESSION_SAVE_EVERY_REQUEST    1/0: save the session and re-issue its cookie on every answer
 #   SESSION_COOKIE_SECURE, SESSION_COOKIE_HTTPONLY, CSRF_COOKIE_SECURE  1/0; SESSION_COOKIE_SAMESITE  Lax, Strict, None
+#   SESSION_COOKIE_DOMAIN         the session cookie's Domain attribute
+#   LOGIN_TIME_IN_SESSION=1       sign-in keeps the time as a datetime object in the session, as code written for the
+#                                 old PickleSerializer does: the default JSONSerializer cannot save it
 #
 # Pages: GET /accounts/test-login/ signs the test user in (created when missing) and redirects to /account/ as a
 # login does; /accounts/login/ is Django's LoginView (user "probe", password "probe-password"); /account/ shows
@@ -35,7 +38,7 @@ def engine(name):
 
 
 session_settings = {}
-for name in ("SESSION_COOKIE_NAME", "SESSION_COOKIE_SAMESITE"):
+for name in ("SESSION_COOKIE_NAME", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_DOMAIN"):
     if env.get(name):
         session_settings[name] = env[name]
 if env.get("SESSION_COOKIE_AGE"):
@@ -104,6 +107,7 @@ from django.db import IntegrityError, transaction  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.shortcuts import redirect, render  # noqa: E402
 from django.urls import path  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 
 def test_user():
@@ -120,6 +124,8 @@ def test_user():
 
 def test_login(request):
     login(request, test_user(), backend="django.contrib.auth.backends.ModelBackend")
+    if env.get("LOGIN_TIME_IN_SESSION") == "1":
+        request.session["signed_in_at"] = timezone.now()
     return redirect(settings.LOGIN_REDIRECT_URL)
 
 

@@ -3,6 +3,7 @@
 //
 //   PORT, NODE_NAME                 where it listens; X-Backend names it on every answer
 //   STORE=memory|redis, REDIS_URL   where sessions live; STORE_TTL overrides connect-redis' TTL (seconds)
+//   STORE_PREFIX                    connect-redis' key prefix (default sess:)
 //   STORE=redis-sentinel, REDIS_SENTINELS=host:port,…, REDIS_SENTINEL_NAME
 //                                   sessions on the master Sentinel names, followed through failovers (createSentinel)
 //   STORE=redis-cluster, REDIS_CLUSTER=host:port,…
@@ -68,7 +69,11 @@ if (env.JVMROUTE !== undefined) {
   if (client) {
     client.on("error", (err) => logError(`redis client: ${err.message}`));
     await client.connect();
-    store = new RedisStore({ client, prefix: "sess:", ...(env.STORE_TTL ? { ttl: () => Number(env.STORE_TTL) } : {}) });
+    store = new RedisStore({
+      client,
+      prefix: env.STORE_PREFIX || "sess:",
+      ...(env.STORE_TTL ? { ttl: () => Number(env.STORE_TTL) } : {}),
+    });
   }
   app.use(
     session({

@@ -54,7 +54,8 @@ export async function startApache(
         "lbmethod_byrequests",
         "slotmem_shm",
         ...(opts.healthCheck ? ["proxy_hcheck"] : []),
-        ...(opts.forwardedProto ? ["headers"] : []),
+        // X-Forwarded-Proto, and the balancer's own route cookie (`Header add Set-Cookie "ROUTEID=…"`) in `frontLines`.
+        "headers",
       ];
       const config = [
         `ServerRoot "${dir}"`,

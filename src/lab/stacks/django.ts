@@ -9,7 +9,8 @@ import type { AppNode, AppStack } from "./types.js";
  * scenario's shared folder. A node's env takes Django's own settings, documented at the top of the app:
  * SECRET_KEY, SESSION_ENGINE (db, cache = LocMemCache in each node's memory, cached_db, signed_cookies, file),
  * SESSION_COOKIE_NAME, SESSION_COOKIE_AGE, SESSION_SAVE_EVERY_REQUEST, SESSION_COOKIE_SECURE,
- * SESSION_COOKIE_HTTPONLY, SESSION_COOKIE_SAMESITE, CSRF_COOKIE_SECURE; DATABASE overrides the SQLite file.
+ * SESSION_COOKIE_HTTPONLY, SESSION_COOKIE_SAMESITE, SESSION_COOKIE_DOMAIN, CSRF_COOKIE_SECURE; LOGIN_TIME_IN_SESSION=1
+ * (a datetime in the session the JSON serializer cannot save); DATABASE overrides the SQLite file.
  */
 export const DJANGO_APP = projectPath("lab", "apps", "django", "app.py");
 
