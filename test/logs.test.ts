@@ -8,6 +8,16 @@ import { redactText, redactUrl } from "../src/redact.js";
 // Real-world lines for each signature, as the software prints them.
 const lines: Record<string, [string, string]> = {
   "java-not-serializable": ["java.io.NotSerializableException: com.example.UserContext", "serialization"],
+  "python-not-serializable": ["TypeError: Object of type datetime is not JSON serializable", "serialization"],
+  "php-not-serializable": [
+    "PHP Fatal error:  Uncaught Exception: Serialization of 'Closure' is not allowed in [no active file]:0",
+    "serialization",
+  ],
+  "ruby-not-serializable": ["TypeError (no _dump_data is defined for class Proc):", "serialization"],
+  "rails-cookie-overflow": [
+    "ActionDispatch::Cookies::CookieOverflow (ActionDispatch::Cookies::CookieOverflow):",
+    "session-size",
+  ],
   "java-invalid-class": [
     "java.io.InvalidClassException: com.example.Cart; local class incompatible: stream classdesc serialVersionUID = 42, local class serialVersionUID = 43",
     "serialization",

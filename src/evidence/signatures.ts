@@ -37,6 +37,26 @@ export const SIGNATURES: readonly Signature[] = [
     pattern: /Error unprotecting the session cookie|antiforgery token could not be decrypted/i,
   },
   {
+    id: "python-not-serializable",
+    title: "Python could not serialize a value (JSON or pickle session serializers)",
+    pattern: /is not JSON serializable|PicklingError|[Cc]an(no|')t pickle/,
+  },
+  {
+    id: "php-not-serializable",
+    title: "PHP could not serialize a session value",
+    pattern: /Serialization of '[^']+' is not allowed/,
+  },
+  {
+    id: "ruby-not-serializable",
+    title: "Ruby could not serialize a session value (Marshal or JSON)",
+    pattern: /no _dump_data is defined for class|can't dump (anonymous class|hash with default proc)/,
+  },
+  {
+    id: "rails-cookie-overflow",
+    title: "Rails CookieOverflow: the cookie-stored session is over 4 KB",
+    pattern: /ActionDispatch::Cookies::CookieOverflow/,
+  },
+  {
     id: "django-session-corrupted",
     title: "Django could not decode a session (SECRET_KEY differs, or corrupted data)",
     pattern: /Session data corrupted/,

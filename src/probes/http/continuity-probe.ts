@@ -21,6 +21,8 @@ import {
   readAnswer,
 } from "./session.js";
 
+/** Long enough for a payload cookie's timestamp (whole seconds in Flask and Django) to move on. */
+const LATER_VISITOR_MS = 1100;
 const DEFAULT_REQUESTS = 12;
 /** Tries to see a signed-in answer on the node that made the session, before calling the check path unusable. */
 const VALIDATION_TRIES = 3;
@@ -160,8 +162,13 @@ export const httpContinuityProbe: Probe = {
         return { status: facts["cookie-sent"] === "no" ? "ok" : "partial", target, findings, facts };
       }
       // A cookie that carries the session itself is the same for two visitors with the same data signed in the same
-      // second (Flask); only an id that two visitors share means a shared session.
-      const shared = other.get(name) === value && !carriesSession(value);
+      // second (Flask, Django's signed cookies); only an id that two visitors share means a shared session. A third
+      // visitor a second later tells them apart whatever the cookie looks like: a timestamped payload changes, an id
+      // handed to everyone (a cached sign-in) does not.
+      const shared =
+        other.get(name) === value &&
+        !carriesSession(value) &&
+        (await sameForLaterVisitor(client, base, t, name, value, ctx.signal));
       if (shared)
         findings.push({
           id: "shared-session-id",
@@ -449,4 +456,20 @@ function continuityFinding(
     data,
     anomaly: true,
   };
+}
+
+/** Whether a visitor signing in a second after the others still receives the same session cookie value. */
+async function sameForLaterVisitor(
+  client: ReturnType<typeof httpClient>,
+  base: string,
+  t: Targets,
+  name: string,
+  value: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  await new Promise((resolve) => setTimeout(resolve, LATER_VISITOR_MS).unref());
+  if (signal.aborted) return true;
+  const third = newJar(t);
+  await obtainSession(client, base, t, third);
+  return third.get(name) === value;
 }

@@ -238,7 +238,11 @@ export function carriesSession(value: string): boolean {
   }
   if (/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(v)) return true;
   if (/^\.?[\w-]{8,}\.[\w-]{4,}\.[\w-]{16,}$/.test(v)) return true;
-  if (/^[\w-]{8,}:[\w-]{4,}:[\w-]{16,}$/.test(v)) return true;
+  // Django's signing: payload:timestamp:signature, the payload starting with "." when compressed.
+  if (/^\.?[\w-]{8,}:[\w-]{4,}:[\w-]{16,}$/.test(v)) return true;
+  // A base64 JSON object (cookie-session, signed beside it in a cookie of its own).
+  if (/^[A-Za-z0-9+/]{12,}={0,2}$/.test(v) && Buffer.from(v, "base64").toString("utf8").trimStart().startsWith("{"))
+    return true;
   if (/^[A-Za-z0-9+/=]{16,}--[A-Za-z0-9+/=]{16,}(--[A-Za-z0-9+/=]+)?$/.test(v)) return true;
   return v.length >= 400;
 }
