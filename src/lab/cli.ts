@@ -31,6 +31,7 @@ async function check(scenarios: Scenario[]): Promise<number> {
   const workDir = join(STATE_DIR, "check");
   mkdirSync(workDir, { recursive: true });
   let bad = 0;
+  let reported = 0;
   const line = (r: ScenarioRun | { scenario: Scenario; error: Error }) => {
     if ("error" in r) {
       bad++;
@@ -42,15 +43,22 @@ async function check(scenarios: Scenario[]): Promise<number> {
       r.report.verdict === "cause-found" ? `${top.id} ${Math.round(top.confidence * 100)} %` : r.report.verdict;
     const tooMany = r.asked.length > r.scenario.questions;
     const ok = r.asExpected && !MISLEADING.has(r.outcome) && !tooMany;
-    if (!ok) bad++;
+    // A held-out scenario measures the product rather than guarding it: a miss that misleads nobody (inconclusive,
+    // or more questions than hoped) is reported, not failed. A misleading answer fails wherever it comes from.
+    const heldOutMiss = !ok && r.scenario.heldOut && !MISLEADING.has(r.outcome);
+    if (heldOutMiss) reported++;
+    else if (!ok) bad++;
     const asked = r.asked.length ? `, would ask ${r.asked.join(", ")}` : "";
     const why = r.report.verdict === "inconclusive" ? ` — ${r.report.summary}` : "";
     process.stdout.write(
-      `${ok ? "✓" : "✗"} ${r.scenario.id}: ${named} (expected ${r.scenario.expect}, ${expectedVerdict(r.scenario)}; ${r.outcome}${asked}) ${(r.ms / 1000).toFixed(1)} s${why}\n`,
+      `${ok ? "✓" : heldOutMiss ? "○" : "✗"} ${r.scenario.id}: ${named} (expected ${r.scenario.expect}, ${expectedVerdict(r.scenario)}; ${r.outcome}${asked}) ${(r.ms / 1000).toFixed(1)} s${why}\n`,
     );
   };
   await runScenarios(scenarios, workDir, { concurrency: Number(process.env.LAB_CONCURRENCY ?? 3), onResult: line });
-  process.stdout.write(`${scenarios.length - bad} passed, ${bad} failed\n`);
+  const misses = reported
+    ? `, ${reported} held-out misses (reported: inconclusive or more questions, not misleading)`
+    : "";
+  process.stdout.write(`${scenarios.length - bad - reported} passed, ${bad} failed${misses}\n`);
   return bad ? 1 : 0;
 }
 
