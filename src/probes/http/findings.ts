@@ -13,6 +13,7 @@ export function failedOutcome(err: unknown, target: string): ProbeOutcome {
 /** Finding ids of the cookie rules, for the probes' declarations. */
 export const COOKIE_FINDINGS: Record<`cookie-${CookieRule}`, string> = {
   "cookie-too-large": "a cookie over 4096 bytes, which browsers ignore",
+  "cookie-attribute-too-large": "a cookie attribute over 1024 bytes, which browsers ignore",
   "cookie-secure-over-http": "a Secure cookie set over http://, which browsers drop",
   "cookie-samesite-none-without-secure": "SameSite=None without Secure, which browsers reject",
   "cookie-domain-mismatch": "a Domain that does not match the host, which browsers reject",
