@@ -1,5 +1,6 @@
 import { TARGET_FLAGS, type TargetKind } from "../model/targets.js";
 import type { Report } from "./schema.js";
+import { securityAlerts, securityHeadline } from "./security.js";
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 const sign = (w: number) => (w > 0 ? "+" : "−");
@@ -8,6 +9,14 @@ const sign = (w: number) => (w > 0 ? "+" : "−");
 export function renderText(report: Report, opts: { detailed?: number } = {}): string {
   const detailed = opts.detailed ?? 3;
   const out: string[] = [];
+  // A leak of one user's session to others comes before everything else, whatever the verdict ranks first.
+  for (const alert of securityAlerts(report)) {
+    const rule = "!".repeat(72);
+    out.push(rule, `!! ${securityHeadline(alert)}`);
+    for (const e of alert.evidence.slice(0, 3)) out.push(`!!   • ${e}`);
+    for (const f of alert.fixes) out.push(`!!   Act now: ${f}`);
+    out.push(rule, "");
+  }
   out.push(`Verdict: ${report.verdict}`, report.summary);
   if (report.next) {
     const flags = report.next.inputs.targets.map((t) => TARGET_FLAGS[t as TargetKind] ?? t);

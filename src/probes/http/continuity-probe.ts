@@ -237,12 +237,14 @@ export const httpContinuityProbe: Probe = {
           anomaly: true,
         });
       findings.push(...affinityFindings(backendOf.affinityCookie, affinity, distinct, requests, t.nodes.length, facts));
-      findings.push(
-        continuityFinding(
-          { ...tally, requests, distinct, check: displayUrl(check), origin, lostAtOrigin, rotatedAtLogin },
-          facts,
-        ),
-      );
+      // Answers that were all proxy errors or cached pages say nothing of whether the session holds.
+      if (tally.signedIn + tally.anonymous > 0)
+        findings.push(
+          continuityFinding(
+            { ...tally, requests, distinct, check: displayUrl(check), origin, lostAtOrigin, rotatedAtLogin },
+            facts,
+          ),
+        );
       facts["session-cached"] = shared || cached || tally.cached.length ? "yes" : "no";
       if (!shared && !cached && !tally.cached.length)
         findings.push({

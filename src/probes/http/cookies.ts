@@ -295,6 +295,14 @@ export class CookieJar {
     return this.#jar.getCookieStringSync(url, SAME_SITE);
   }
 
+  /** Whether the Cookie header a browser sends to the app's path (on the host of `from`) carries this name. */
+  sendsToApp(name: string, from: URL): boolean {
+    if (!this.opts.appPath) return false;
+    return this.header(new URL(this.opts.appPath, from))
+      .split(/;\s*/)
+      .some((pair) => pair.startsWith(`${name}=`));
+  }
+
   get(name: string): string | undefined {
     return this.#live().find((c) => c.key === name)?.value;
   }

@@ -57,6 +57,8 @@ export function cookieFindings(
       ? cookieProblems(cookie, url, { serverDate, session: true }).filter((p) => p.rule.startsWith("missing-"))
       : [];
     for (const p of [...problems, ...advice]) {
+      // Another cookie of the same name reaches the app: this one is a duplicate (a collision), not a loss.
+      if (p.rule === "path-excludes-app" && jar.sendsToApp(cookie.name, url)) continue;
       const key = `${cookie.name}:${p.rule}`;
       if (reported.has(key)) continue;
       reported.add(key);
