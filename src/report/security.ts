@@ -7,8 +7,8 @@ export type SecurityAlert = {
   id: string;
   title: string;
   confidence: number;
-  /** Established by a measurement, or only suspected. */
-  confirmed: boolean;
+  /** Established (a measurement, or independent pieces agree), or only suspected. */
+  found: boolean;
   /** What showed it, strongest first. */
   evidence: string[];
   /** What to do first. */
@@ -26,7 +26,7 @@ export function securityAlerts(report: Pick<Report, "causes">): SecurityAlert[] 
       id: c.id,
       title: c.title,
       confidence: c.confidence,
-      confirmed: c.coverage.status === "found",
+      found: c.coverage.status === "found",
       evidence: c.evidence.filter((e) => e.weight > 0).map((e) => e.summary),
       fixes: c.fixes.slice(0, 2),
     }));
@@ -34,5 +34,5 @@ export function securityAlerts(report: Pick<Report, "causes">): SecurityAlert[] 
 
 /** One line that leads a report: what leaks, and how sure it is. */
 export function securityHeadline(alert: SecurityAlert): string {
-  return `SECURITY — ${alert.title} (${alert.confirmed ? "confirmed" : "suspected"}, ${Math.round(alert.confidence * 100)} %)`;
+  return `SECURITY — ${alert.title} (${alert.found ? "found" : "suspected"}, ${Math.round(alert.confidence * 100)} %)`;
 }
