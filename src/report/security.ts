@@ -27,7 +27,7 @@ export function securityAlerts(report: Pick<Report, "causes">): SecurityAlert[] 
       title: c.title,
       confidence: c.confidence,
       found: c.coverage.status === "found",
-      evidence: c.evidence.filter((e) => e.weight > 0).map((e) => e.summary),
+      evidence: measuredFirst(c.evidence.filter((e) => e.weight > 0)).map((e) => e.summary),
       fixes: c.fixes.slice(0, 2),
     }));
 }
@@ -35,4 +35,10 @@ export function securityAlerts(report: Pick<Report, "causes">): SecurityAlert[] 
 /** One line that leads a report: what leaks, and how sure it is. */
 export function securityHeadline(alert: SecurityAlert): string {
   return `SECURITY — ${alert.title} (${alert.found ? "found" : "suspected"}, ${Math.round(alert.confidence * 100)} %)`;
+}
+
+/** What probes and logs measured, before what people said (shown only when nothing was measured). */
+function measuredFirst<T extends { source: string }>(evidence: T[]): T[] {
+  const measured = evidence.filter((e) => e.source !== "answer");
+  return measured.length ? measured : evidence;
 }

@@ -207,14 +207,15 @@ export const httpContinuityProbe: Probe = {
         const res = await client.fetch(check, { jar });
         const reading = readAnswer(res, baseline, t.signedInText);
         const hit = cacheHit(res);
-        // A cached anonymous page is the cache's answer, not the app losing the session.
+        // A cached answer is the cache's, not the app's: it says nothing of the session or of which backend answers.
         if (reading === "error") tally.errors.push(proxyError(res) ?? String(res.status));
-        else if (reading === "anonymous" && hit) tally.cachedAnonymous++;
-        else if (reading === "anonymous") tally.anonymous++;
+        else if (hit) {
+          tally.cached.push(hit);
+          if (reading === "anonymous") tally.cachedAnonymous++;
+        } else if (reading === "anonymous") tally.anonymous++;
         else tally.signedIn++;
-        if (hit && reading !== "error") tally.cached.push(hit);
         if (jar.get(name) !== before) tally.replaced++;
-        const label = backendOf.read(res, jar);
+        const label = hit ? undefined : backendOf.read(res, jar);
         if (label) backends.push(label);
         if (backendOf.affinityCookie) affinity.push(jar.get(backendOf.affinityCookie) ?? "");
         if (reading === "anonymous" && origin && label === origin) lostAtOrigin++;
@@ -232,7 +233,7 @@ export const httpContinuityProbe: Probe = {
           id: "cached-session-response",
           summary: tally.cachedAnonymous
             ? `${tally.cached.length} answers of ${displayUrl(check)} with a valid session came from a shared cache (${tally.cached[0]}), ${tally.cachedAnonymous} of them the cached anonymous page: the cache answers signed-in users with whatever it stored first`
-            : `${tally.cached.length} signed-in answers of ${displayUrl(check)} came from a shared cache (${tally.cached[0]}): personalised pages are served to whoever asks next`,
+            : `${tally.cached.length} answers of ${displayUrl(check)} with a valid session came from a shared cache (${tally.cached[0]}): a page for one user is served to whoever asks next`,
           data: { header: tally.cached[0]!.split(":")[0]! },
           anomaly: true,
         });

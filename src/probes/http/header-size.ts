@@ -60,7 +60,7 @@ export function cookieSizeFindings(
   limit: Limit,
   where: string,
 ): Finding[] {
-  const seen = `the Cookie header a browser sends after signing in is ${cookie.bytes} bytes (${cookie.count} cookies)`;
+  const seen = `the Cookie header a browser sends after signing in is ${cookie.bytes} bytes (${cookie.count} cookie${cookie.count === 1 ? "" : "s"})`;
   const data = { bytes: cookie.bytes, cookies: cookie.count, limit: limit.refused ?? 0, accepted: limit.accepted };
   if (cookie.refused)
     return [
@@ -94,7 +94,7 @@ export function limitFinding(limit: Limit, where: string): Finding {
     id: "header-limit",
     summary:
       limit.refused !== undefined
-        ? `${where} refused a ${kb(limit.refused)} Cookie header with ${limit.by}${limit.accepted ? `; ${kb(limit.accepted)} passed` : ""}`
+        ? `${where} refused a Cookie header of ${kb(limit.refused)} with ${limit.by}${limit.accepted ? `; ${kb(limit.accepted)} passed` : ""}`
         : `${where} accepted Cookie headers up to ${kb(limit.accepted)}`,
     data: { accepted: limit.accepted, refused: limit.refused ?? 0 },
   };
