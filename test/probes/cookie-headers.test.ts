@@ -13,7 +13,7 @@ import { httpContinuityProbe, httpCookieHeadersProbe } from "../../src/probes/ht
 import { cacheableBySharedCache, proxyError } from "../../src/probes/http/session.js";
 import type { HttpResponse } from "../../src/probes/http/client.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
-import { startApp, type Running } from "../helpers/servers.js";
+import { startApp, startHaproxy, type Running } from "../helpers/servers.js";
 
 const body = (status: number, text: string) => ({ status, body: Buffer.from(text) });
 const answer = (headers: Record<string, string>) => ({ headers }) as unknown as HttpResponse;
@@ -188,5 +188,23 @@ describe("through a real nginx", () => {
     const out = await runProbe(httpContinuityProbe, targets, { params: { requests: 4 } });
     expect(out.facts["session-cached"]).toBe("no");
     expect(weightFor(httpContinuityProbe, out, "visitors-distinct", "session-leak-cache")).toBe(-0.6);
+  });
+
+  it("finds HAProxy's own limit (its default tune.bufsize) and judges small cookies well within it", async () => {
+    const nodes = await Promise.all([startApp({ NODE_NAME: "n1" }), startApp({ NODE_NAME: "n2" })]);
+    const haproxy = await startHaproxy(nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })));
+    running.push(...nodes, haproxy);
+    const targets = {
+      url: haproxy.url,
+      nodes: nodes.map((n) => n.url),
+      sessionPath: "/login",
+      checkPath: "/me",
+      healthPath: "/health",
+    };
+    const out = await runProbe(httpCookieHeadersProbe, targets);
+    expect(finding(out, "header-limit").summary).toMatch(/refused a Cookie header of 16 KB with 400 \(HAProxy/);
+    expect(out.facts["header-errors"]).toBe("no");
+    expect(weightFor(httpCookieHeadersProbe, out, "cookies-within-limit", "header-size-limit")).toBe(-0.6);
+    expect(weightFor(httpCookieHeadersProbe, out, "cookie-names-unique", "cookie-collision")).toBe(-0.5);
   });
 });
