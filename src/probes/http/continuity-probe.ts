@@ -173,7 +173,8 @@ export const httpContinuityProbe: Probe = {
           data: { cached: Boolean(cached) },
           anomaly: true,
         });
-      const cacheable = cacheableBySharedCache(login);
+      const setsSession = login.setCookies.some((c) => c.startsWith(`${name}=`));
+      const cacheable = setsSession ? cacheableBySharedCache(login) : undefined;
       if (cacheable && !cached && !shared)
         findings.push({
           id: "session-response-cacheable",
