@@ -127,16 +127,26 @@ afterAll(async () => {
   await Promise.all(running.map((r) => r.stop()));
 });
 
+/** Starts every server, keeping those that did start for afterAll even when another one fails to. */
+async function started<T extends Running>(starts: Array<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  for (const s of settled) if (s.status === "fulfilled") running.push(s.value);
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
 /** Express nodes behind a real nginx with these lines in its server block. */
 async function behindNginx(env: Record<string, string>, frontLines: string[] = []) {
-  const nodes = await Promise.all([startApp({ NODE_NAME: "n1", ...env }), startApp({ NODE_NAME: "n2", ...env })]);
-  const nginx = await startNginx(
-    nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}`, sessionCookie: "connect.sid" })),
-    { frontLines },
-  );
-  running.push(...nodes, nginx);
+  const nodes = await started([startApp({ NODE_NAME: "n1", ...env }), startApp({ NODE_NAME: "n2", ...env })]);
+  const [nginx] = await started([
+    startNginx(
+      nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}`, sessionCookie: "connect.sid" })),
+      { frontLines },
+    ),
+  ]);
   return {
-    url: nginx.url,
+    url: nginx!.url,
     nodes: nodes.map((n) => n.url),
     sessionPath: "/login",
     checkPath: "/me",
@@ -191,11 +201,10 @@ describe("through a real nginx", () => {
   });
 
   it("finds HAProxy's own limit (its default tune.bufsize) and judges small cookies well within it", async () => {
-    const nodes = await Promise.all([startApp({ NODE_NAME: "n1" }), startApp({ NODE_NAME: "n2" })]);
-    const haproxy = await startHaproxy(nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })));
-    running.push(...nodes, haproxy);
+    const nodes = await started([startApp({ NODE_NAME: "n1" }), startApp({ NODE_NAME: "n2" })]);
+    const [haproxy] = await started([startHaproxy(nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })))]);
     const targets = {
-      url: haproxy.url,
+      url: haproxy!.url,
       nodes: nodes.map((n) => n.url),
       sessionPath: "/login",
       checkPath: "/me",
