@@ -85,6 +85,9 @@ describe("walking a flow", () => {
       "ttl-vs-timeout": "no",
       "session-size": "no",
       "drain-test": "yes",
+      "session-cached": "no",
+      "header-errors": "no",
+      "duplicate-cookie": "no",
     };
     const report = reportOf(
       await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),

@@ -64,7 +64,15 @@ const lines: Record<string, [string, string]> = {
   ],
   "cookie-already-expired": ['Cookie "JSESSIONID" has been rejected because it is already expired.', "clock-skew"],
   "token-time": ["TokenExpiredError: jwt expired", "clock-skew"],
-  "header-too-large": ["400 Bad Request: Request Header Or Cookie Too Large", "session-size"],
+  "header-too-large": ["400 Bad Request: Request Header Or Cookie Too Large", "header-size-limit"],
+  "upstream-header-too-big": [
+    '2026/11/26 10:12:01 [error] 31#31: *417 upstream sent too big header while reading response header from upstream, client: 10.0.0.5, server: shop.example.com, request: "GET /login HTTP/1.1", upstream: "http://10.0.1.11:8080/login"',
+    "header-size-limit",
+  ],
+  "server-header-limit": [
+    "[Thu Nov 26 10:12:01.123456 2026] [core:info] [pid 1234] [client 10.0.0.5:51234] AH00561: Size of a request header field exceeds server limit: Cookie",
+    "header-size-limit",
+  ],
 };
 
 describe("log signatures", () => {

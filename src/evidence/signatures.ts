@@ -135,4 +135,15 @@ export const SIGNATURES: readonly Signature[] = [
     pattern:
       /Request Header Fields Too Large|\b431\b.*header|cookie (is )?too (large|big)|Request Header Or Cookie Too Large/i,
   },
+  {
+    id: "upstream-header-too-big",
+    title: "nginx: the app's response headers overflow proxy_buffer_size (502)",
+    pattern: /upstream sent too big header while reading response header from upstream/,
+  },
+  {
+    id: "server-header-limit",
+    title: "A server refused request headers over its limit (nginx, Apache, Tomcat, Node)",
+    pattern:
+      /client sent too long header line|client intended to send too large (header|request)|Size of a request header field exceeds server limit|AH00561|Request header is too large|HPE_HEADER_OVERFLOW|Header overflow/,
+  },
 ];

@@ -12,6 +12,8 @@ export class LabClient {
   readonly cookies = new Map<string, string>();
   /** Every Set-Cookie header received, attributes and all. */
   readonly setCookies: string[] = [];
+  /** The headers of the last answer, one `name: value` a line. */
+  lastHeaders = "";
 
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
     let target = new URL(url);
@@ -40,6 +42,7 @@ export class LabClient {
         else this.cookies.set(name, value);
       }
       const text = await res.text();
+      this.lastHeaders = [...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n");
       const location = res.headers.get("location");
       if (res.status >= 300 && res.status < 400 && location) {
         target = new URL(location, target);
@@ -139,6 +142,35 @@ export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofRe
         proof,
         ok: recognised === proof.recognised,
         measured: `node ${proof.to} ${recognised ? "recognised" : "did not recognise"} a session from node ${proof.from}`,
+      };
+    }
+    case "shared-session": {
+      const base = baseOf({ kind: proof.kind, via: "balancer" }, ctx);
+      const [a, b] = [new LabClient(), new LabClient()];
+      await a.signIn(base, ctx.paths);
+      await b.signIn(base, ctx.paths);
+      const same = [...a.cookies].filter(([k, v]) => b.cookies.get(k) === v).map(([k]) => k);
+      const shared = same.length > 0;
+      return {
+        proof,
+        ok: shared === proof.shared,
+        measured: shared
+          ? `two visitors signing in received the same ${same.join(", ")}`
+          : `two visitors signing in received different cookies (${[...a.cookies.keys()].join(", ") || "none"})`,
+      };
+    }
+    case "response": {
+      const base = baseOf({ kind: proof.kind, via: "balancer" }, ctx);
+      const client = new LabClient();
+      if (proof.signIn) await client.signIn(base, ctx.paths);
+      let res = { status: 0, body: "" };
+      for (let i = 0; i < proof.times; i++) res = await client.request(new URL(proof.path, base).href);
+      const statusOk = !proof.status || meets(res.status, proof.status);
+      const matched = !proof.pattern || new RegExp(proof.pattern, "i").test(`${client.lastHeaders}\n\n${res.body}`);
+      return {
+        proof,
+        ok: statusOk && matched,
+        measured: `GET ${proof.path}${proof.signIn ? " signed in" : ""} answered ${res.status}${proof.pattern ? `, ${matched ? "matching" : "not matching"} /${proof.pattern}/i` : ""}`,
       };
     }
     case "redis-info": {

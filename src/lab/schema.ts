@@ -39,6 +39,20 @@ export const Proof = z.discriminatedUnion("kind", [
     via: z.union([z.literal("balancer"), z.number().int().min(1)]).default("balancer"),
     pattern: z.string(),
   }),
+  /** Two independent visitors sign in through the balancer: whether they end up with the same cookies. */
+  z.strictObject({ kind: z.literal("shared-session"), shared: z.boolean() }),
+  /**
+   * GETs `path` through the balancer `times` times (after signing in, with `signIn`); the last answer's status, and
+   * its headers and body (as `name: value` lines, a blank line, the body) matching `pattern` (case-insensitive).
+   */
+  z.strictObject({
+    kind: z.literal("response"),
+    path: z.string().startsWith("/"),
+    signIn: z.boolean().default(false),
+    times: z.number().int().min(1).max(5).default(1),
+    status: Expectation.optional(),
+    pattern: z.string().optional(),
+  }),
   /** A field of the store's INFO. */
   z.strictObject({ kind: z.literal("redis-info"), field: z.string(), expect: Expectation }),
   /** Keys matching a SCAN pattern: their count, or the largest TTL among them (seconds; -1 when none has one). */

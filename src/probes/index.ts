@@ -1,4 +1,10 @@
-import { httpClockProbe, httpContinuityProbe, httpHealthProbe, httpNodesProbe } from "./http/index.js";
+import {
+  httpClockProbe,
+  httpContinuityProbe,
+  httpCookieHeadersProbe,
+  httpHealthProbe,
+  httpNodesProbe,
+} from "./http/index.js";
 import { redisInfoProbe, redisLookupProbe, redisSessionsProbe } from "./redis/index.js";
 import type { Probe, ProbeRegistry } from "./types.js";
 
@@ -10,6 +16,7 @@ export function probeRegistry(probes: Probe[] = []): ProbeRegistry {
 export const defaultProbes: ProbeRegistry = probeRegistry([
   redisInfoProbe,
   httpContinuityProbe,
+  httpCookieHeadersProbe,
   httpNodesProbe,
   httpClockProbe,
   httpHealthProbe,

@@ -5,6 +5,7 @@ import type { Flow } from "../flows/schema.js";
 import type { DiagnosisRecord } from "../model/diagnosis.js";
 import { hasTarget, type Targets } from "../model/targets.js";
 import type { Report } from "./schema.js";
+import { securityAlerts, securityHeadline } from "./security.js";
 
 /** Application stacks (answers to the flow's `stack` question) and the catalogue's snippet stacks they use. */
 const APP_STACKS: Record<string, Stack[]> = {
@@ -118,9 +119,11 @@ export function buildReport(
     ];
   });
 
+  const summary = summaryOf(a, reportCauses, (id) => causes.get(id)?.title ?? id);
+  const alerts = securityAlerts({ causes: reportCauses });
   return {
     verdict: a.verdict,
-    summary: summaryOf(a, reportCauses, (id) => causes.get(id)?.title ?? id),
+    summary: alerts.length ? `${alerts.map(securityHeadline).join(". ")}. ${summary}` : summary,
     diagnosis: {
       id: record.id,
       flow: record.flow.id,

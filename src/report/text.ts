@@ -1,5 +1,6 @@
 import { TARGET_FLAGS, type TargetKind } from "../model/targets.js";
 import type { Report } from "./schema.js";
+import { securityAlerts, securityHeadline } from "./security.js";
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 const sign = (w: number) => (w > 0 ? "+" : "−");
@@ -46,6 +47,16 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
   const say = (text: string, style?: Style) => out.push({ text, ...(style ? { style } : {}) });
   const blank = () => say("");
 
+  // A leak of one user's session to others comes before everything else, whatever the verdict ranks first.
+  for (const alert of securityAlerts(report)) {
+    const rule = "!".repeat(72);
+    say(rule, "red");
+    say(`!! ${securityHeadline(alert)}`, "red");
+    for (const e of alert.evidence.slice(0, 3)) say(`!!   • ${e}`, "red");
+    for (const f of alert.fixes) say(`!!   Act now: ${f}`, "red");
+    say(rule, "red");
+    blank();
+  }
   say(`Verdict: ${report.verdict}`, VERDICT_STYLE[report.verdict]);
   say(report.summary, "bold");
   if (report.next) {
@@ -147,7 +158,7 @@ function describeSkipped(skipped: Report["probes"]): string {
  */
 export function wrap(text: string, width: number): string[] {
   if (text.length <= width) return [text];
-  const lead = /^(\s*(?:(?:[•·+−-]|\d+\.)\s+(?:\((?:answer|probe|log)\)\s+)?)?)/.exec(text)![1]!;
+  const lead = /^(\s*(?:!!\s+)?(?:(?:[•·+−-]|\d+\.)\s+(?:\((?:answer|probe|log)\)\s+)?)?)/.exec(text)![1]!;
   const hang = " ".repeat(lead.length);
   const lines: string[] = [];
   let line = lead;

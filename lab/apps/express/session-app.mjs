@@ -22,6 +22,12 @@
 //                                   as …" only with a session (=html-same: the signed-in page looks the same too)
 //   ROTATE=1                        a new session id on every request (regenerate, keeping the data)
 //   BACKEND_HEADER=0                no X-Backend header; ECHO_HOST=1 answers a Host header echoing the request's
+//   LOGIN_CACHE_CONTROL             a Cache-Control header on the GET /login answer (e.g. "public, max-age=60")
+//   LARGE_COOKIES=3000,3000         signing in also sets cookies of these sizes (pref1, pref2 …: analytics, A/B tests)
+//   SUBAPP_PATH=/account            a second app mounted there, with its own express-session (memory store, its own
+//                                   secret, a session for every visitor, cookie Path=SUBAPP_PATH) named SUBAPP_COOKIE
+//                                   (default: the main app's cookie name); GET /login then redirects to it
+//   /static/app.css                 a static file with Cache-Control: public, max-age=600
 // Store errors (a failed request, the client's connection errors) are logged on stderr, one line each.
 import express from "express";
 import session from "express-session";
@@ -38,6 +44,28 @@ app.use((req, res, next) => {
   if (env.ECHO_HOST === "1") res.set("Host", req.headers.host ?? "");
   next();
 });
+
+app.get("/static/app.css", (req, res) => {
+  res.set("Cache-Control", "public, max-age=600").type("css").send("body { margin: 0 }\n");
+});
+
+if (env.SUBAPP_PATH) {
+  const sub = express();
+  sub.use(
+    session({
+      name: env.SUBAPP_COOKIE || env.COOKIE_NAME || "connect.sid",
+      secret: `${env.SECRET ?? "keyboard cat"} of ${env.SUBAPP_PATH}`,
+      resave: false,
+      saveUninitialized: true,
+      cookie: { path: env.SUBAPP_PATH, httpOnly: true },
+    }),
+  );
+  sub.get("/", (req, res) => {
+    req.session.visits = (req.session.visits ?? 0) + 1;
+    res.send(`<html><body><p>Your account (visit ${req.session.visits})</p></body></html>`);
+  });
+  app.use(env.SUBAPP_PATH, sub);
+}
 
 let healthCalls = 0;
 app.get("/health", (req, res) => {
@@ -95,6 +123,17 @@ if (env.JVMROUTE !== undefined) {
   app.get("/login", (req, res) => {
     req.session.user = "probe";
     if (env.SESSION_BYTES) req.session.cart = "x".repeat(Number(env.SESSION_BYTES));
+    if (env.LOGIN_CACHE_CONTROL) res.set("Cache-Control", env.LOGIN_CACHE_CONTROL);
+    (env.LARGE_COOKIES ?? "")
+      .split(",")
+      .filter(Boolean)
+      .forEach((bytes, i) =>
+        res.cookie(`pref${i + 1}`, randomBytes(Number(bytes)).toString("base64url").slice(0, Number(bytes)), {
+          path: "/",
+          httpOnly: true,
+        }),
+      );
+    if (env.SUBAPP_PATH) return res.redirect(302, `${env.SUBAPP_PATH}/`);
     res.send("signed in");
   });
   app.post("/login", express.urlencoded({ extended: false }), (req, res) => {

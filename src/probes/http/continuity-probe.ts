@@ -9,12 +9,14 @@ import { recogniseAffinity } from "./names.js";
 import {
   baselineOf,
   cacheHit,
+  cacheableBySharedCache,
   carriesSession,
   cookieHeaderWithout,
   distinguishingHeader,
   droppedSessionCookie,
   httpClient,
   inferSessionCookie,
+  isHeaderRefusal,
   newJar,
   obtainSession,
   proxyError,
@@ -36,6 +38,7 @@ export const CONTINUITY_FINDINGS = {
   "shared-session-id": "two independent visitors received the same session id",
   "visitors-distinct": "two independent visitors received different sessions, and no answer came from a shared cache",
   "cached-session-response": "a response that sets or depends on the session came from a shared cache",
+  "session-response-cacheable": "the answer that sets the session cookie does not forbid shared caches to store it",
   "session-holds": "every request with the session was answered signed in",
   "session-lost": "some requests with a valid session were answered anonymous",
   "session-not-kept": "the backend that created the session answered anonymous with it",
@@ -70,6 +73,7 @@ export const httpContinuityProbe: Probe = {
       values: ["express", "java-tomcat", "java-spring-session", "aspnet-core", "php", "python", "ruby", "other"],
     },
     "idle-timeout": { description: "the session cookie's lifetime", values: ["1800s"] },
+    "session-cached": { description: "a shared cache answers with sessions", values: ["yes", "no"] },
   },
   findings: CONTINUITY_FINDINGS,
   async run(ctx) {
@@ -172,8 +176,18 @@ export const httpContinuityProbe: Probe = {
       if (shared)
         findings.push({
           id: "shared-session-id",
-          summary: `two independent visitors signing in at ${displayUrl(login.url)} received the same ${name}: one user's session is handed to another`,
+          summary: `two independent visitors signing in at ${displayUrl(login.url)} received the same ${name}${cached ? ` (answered from a shared cache: ${cached})` : ""}: one user's session is handed to another`,
+          data: { cached: Boolean(cached) },
           anomaly: true,
+        });
+      const setsSession = login.setCookies.some((c) => c.startsWith(`${name}=`));
+      const cacheable = setsSession ? cacheableBySharedCache(login) : undefined;
+      if (cacheable && !cached && !shared)
+        findings.push({
+          id: "session-response-cacheable",
+          summary: `the answer of ${displayUrl(login.url)} that sets ${name} ${cacheable.explicit ? `invites shared caches to store it (${cacheable.reason})` : `does not forbid shared caches to store it (${cacheable.reason})`}: a CDN or proxy that caches it hands this session to the next visitor`,
+          data: { explicit: cacheable.explicit },
+          ...(cacheable.explicit ? { anomaly: true } : {}),
         });
 
       const requests = Number(ctx.params.requests ?? DEFAULT_REQUESTS);
@@ -185,7 +199,14 @@ export const httpContinuityProbe: Probe = {
           data: { header: backendOf.header },
         });
       const origin = backendOf.read(login, jar);
-      const tally = { signedIn: 0, anonymous: 0, errors: [] as string[], cached: [] as string[], replaced: 0 };
+      const tally = {
+        signedIn: 0,
+        anonymous: 0,
+        errors: [] as string[],
+        cached: [] as string[],
+        cachedAnonymous: 0,
+        replaced: 0,
+      };
       let lostAtOrigin = 0;
       const backends: string[] = [];
       const affinity: string[] = [];
@@ -193,13 +214,16 @@ export const httpContinuityProbe: Probe = {
         const before = jar.get(name);
         const res = await client.fetch(check, { jar });
         const reading = readAnswer(res, baseline, t.signedInText);
-        if (reading === "error") tally.errors.push(proxyError(res) ?? String(res.status));
-        else if (reading === "anonymous") tally.anonymous++;
-        else tally.signedIn++;
         const hit = cacheHit(res);
-        if (hit && reading === "signed-in") tally.cached.push(hit);
+        // A cached answer is the cache's, not the app's: it says nothing of the session or of which backend answers.
+        if (reading === "error") tally.errors.push(proxyError(res) ?? String(res.status));
+        else if (hit) {
+          tally.cached.push(hit);
+          if (reading === "anonymous") tally.cachedAnonymous++;
+        } else if (reading === "anonymous") tally.anonymous++;
+        else tally.signedIn++;
         if (jar.get(name) !== before) tally.replaced++;
-        const label = backendOf.read(res, jar);
+        const label = hit ? undefined : backendOf.read(res, jar);
         if (label) backends.push(label);
         if (backendOf.affinityCookie) affinity.push(jar.get(backendOf.affinityCookie) ?? "");
         if (reading === "anonymous" && origin && label === origin) lostAtOrigin++;
@@ -209,23 +233,28 @@ export const httpContinuityProbe: Probe = {
         findings.push({
           id: "proxy-error",
           summary: `${tally.errors.length} of ${requests} requests to ${displayUrl(check)} were answered by a proxy, not the app (${[...new Set(tally.errors)].join(", ")})`,
-          data: { errors: tally.errors.length, requests },
+          data: { errors: tally.errors.length, requests, headerErrors: tally.errors.filter(isHeaderRefusal).length },
           anomaly: true,
         });
       if (tally.cached.length)
         findings.push({
           id: "cached-session-response",
-          summary: `${tally.cached.length} signed-in answers of ${displayUrl(check)} came from a shared cache (${tally.cached[0]}): personalised pages are served to whoever asks next`,
+          summary: tally.cachedAnonymous
+            ? `${tally.cached.length} answers of ${displayUrl(check)} with a valid session came from a shared cache (${tally.cached[0]}), ${tally.cachedAnonymous} of them the cached anonymous page: the cache answers signed-in users with whatever it stored first`
+            : `${tally.cached.length} answers of ${displayUrl(check)} with a valid session came from a shared cache (${tally.cached[0]}): a page for one user is served to whoever asks next`,
           data: { header: tally.cached[0]!.split(":")[0]! },
           anomaly: true,
         });
       findings.push(...affinityFindings(backendOf.affinityCookie, affinity, distinct, requests, t.nodes.length, facts));
-      findings.push(
-        continuityFinding(
-          { ...tally, requests, distinct, check: displayUrl(check), origin, lostAtOrigin, rotatedAtLogin },
-          facts,
-        ),
-      );
+      // Answers that were all proxy errors or cached pages say nothing of whether the session holds.
+      if (tally.signedIn + tally.anonymous > 0)
+        findings.push(
+          continuityFinding(
+            { ...tally, requests, distinct, check: displayUrl(check), origin, lostAtOrigin, rotatedAtLogin },
+            facts,
+          ),
+        );
+      facts["session-cached"] = shared || cached || tally.cached.length ? "yes" : "no";
       if (!shared && !cached && !tally.cached.length)
         findings.push({
           id: "visitors-distinct",
@@ -267,7 +296,7 @@ function loginProblem(res: HttpResponse): Finding | undefined {
     return {
       id: "proxy-error",
       summary: `signing in at ${displayUrl(res.url)} was answered by a proxy, not the app (${proxy})`,
-      data: { status: res.status },
+      data: { status: res.status, headerErrors: isHeaderRefusal(proxy) ? 1 : 0 },
       anomaly: true,
     };
   if (res.status >= 500)

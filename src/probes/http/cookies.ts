@@ -26,10 +26,13 @@ export type SetCookie = {
   secure: boolean;
   httpOnly: boolean;
   sameSite?: string;
+  /** Attributes whose value is over 1024 bytes, which browsers ignore. */
+  oversizedAttributes: string[];
 };
 
 export type CookieRule =
   | "too-large"
+  | "attribute-too-large"
   | "secure-over-http"
   | "samesite-none-without-secure"
   | "domain-mismatch"
@@ -47,6 +50,7 @@ export type CookieRule =
 export type CookieProblem = { rule: CookieRule; dropped: boolean; detail: string };
 
 const MAX_SIZE = 4096;
+const MAX_ATTRIBUTE_SIZE = 1024;
 const MAX_LIFETIME_DAYS = 400;
 
 /**
@@ -68,10 +72,22 @@ const REFUSED_ON_ARRIVAL: ReadonlySet<CookieRule> = new Set([
 /** One Set-Cookie header value → its cookie, parsed as the jar parses it (RFC 6265 §5.2), the value as sent. */
 export function parseSetCookie(raw: string): SetCookie | undefined {
   const c = Cookie.parse(raw);
-  return c && described(c);
+  return c && described(c, raw);
 }
 
-function described(c: Cookie): SetCookie {
+/** Attributes of a raw Set-Cookie whose value is over 1024 bytes (RFC 6265bis: browsers ignore them). */
+function oversizedAttributes(raw: string): string[] {
+  return raw
+    .split(";")
+    .slice(1)
+    .flatMap((attr) => {
+      const eq = attr.indexOf("=");
+      if (eq < 0) return [];
+      return Buffer.byteLength(attr.slice(eq + 1).trim()) > MAX_ATTRIBUTE_SIZE ? [attr.slice(0, eq).trim()] : [];
+    });
+}
+
+function described(c: Cookie, raw: string): SetCookie {
   return {
     name: c.key,
     value: c.value,
@@ -83,6 +99,7 @@ function described(c: Cookie): SetCookie {
     secure: c.secure,
     httpOnly: c.httpOnly,
     sameSite: c.sameSite,
+    oversizedAttributes: oversizedAttributes(raw),
   };
 }
 
@@ -117,6 +134,12 @@ export function cookieProblems(
       rule: "too-large",
       dropped: true,
       detail: `${c.size} bytes of name and value: browsers ignore cookies over ${MAX_SIZE}`,
+    });
+  if (c.oversizedAttributes.length)
+    problems.push({
+      rule: "attribute-too-large",
+      dropped: false,
+      detail: `${c.oversizedAttributes.join(", ")} over ${MAX_ATTRIBUTE_SIZE} bytes: browsers ignore the attribute, so the cookie gets their defaults (host-only, the request's path, a session lifetime)`,
     });
   // Browsers exempt http://localhost; the probe does not, so a lab on loopback reports what production would do.
   if (c.secure && !https) {
@@ -244,7 +267,7 @@ export class CookieJar {
       // Not a cookie at all (no name=value pair): browsers ignore the line, and so does the jar.
       const parsed = Cookie.parse(raw);
       if (!parsed) continue;
-      const cookie = described(parsed);
+      const cookie = described(parsed, raw);
       const problems = cookieProblems(cookie, url, {
         serverDate,
         appPath: this.opts.appPath,
@@ -270,6 +293,14 @@ export class CookieJar {
   /** The Cookie header a browser sends to `url`: longest Path first, then oldest first. */
   header(url: URL): string {
     return this.#jar.getCookieStringSync(url, SAME_SITE);
+  }
+
+  /** Whether the Cookie header a browser sends to the app's path (on the host of `from`) carries this name. */
+  sendsToApp(name: string, from: URL): boolean {
+    if (!this.opts.appPath) return false;
+    return this.header(new URL(this.opts.appPath, from))
+      .split(/;\s*/)
+      .some((pair) => pair.startsWith(`${name}=`));
   }
 
   get(name: string): string | undefined {

@@ -13,6 +13,7 @@ export function failedOutcome(err: unknown, target: string): ProbeOutcome {
 /** Finding ids of the cookie rules, for the probes' declarations. */
 export const COOKIE_FINDINGS: Record<`cookie-${CookieRule}`, string> = {
   "cookie-too-large": "a cookie over 4096 bytes, which browsers ignore",
+  "cookie-attribute-too-large": "a cookie attribute over 1024 bytes, which browsers ignore",
   "cookie-secure-over-http": "a Secure cookie set over http://, which browsers drop",
   "cookie-samesite-none-without-secure": "SameSite=None without Secure, which browsers reject",
   "cookie-domain-mismatch": "a Domain that does not match the host, which browsers reject",
@@ -56,6 +57,8 @@ export function cookieFindings(
       ? cookieProblems(cookie, url, { serverDate, session: true }).filter((p) => p.rule.startsWith("missing-"))
       : [];
     for (const p of [...problems, ...advice]) {
+      // Another cookie of the same name reaches the app: this one is a duplicate (a collision), not a loss.
+      if (p.rule === "path-excludes-app" && jar.sendsToApp(cookie.name, url)) continue;
       const key = `${cookie.name}:${p.rule}`;
       if (reported.has(key)) continue;
       reported.add(key);

@@ -3,6 +3,7 @@ import type { Targets } from "../../model/targets.js";
 import type { ProbeContext } from "../types.js";
 import { DEFAULT_HTTP_LIMITS, HttpClient, type HttpLimits, type HttpResponse } from "./client.js";
 import { CookieJar } from "./cookies.js";
+import { headerRefusal } from "./header-size.js";
 import { KNOWN_SESSION_COOKIES, recogniseAffinity } from "./names.js";
 import { createPolicy } from "./policy.js";
 
@@ -95,9 +96,15 @@ export function sameAnswer(a: Fingerprint, b: Fingerprint, compareBody: boolean)
  * unavailable, timeout). They are never counted as signed in or anonymous.
  */
 export function proxyError(res: HttpResponse): string | undefined {
-  if ([431, 494, 502, 503, 504].includes(res.status)) return `${res.status}`;
-  if (res.status === 400 && /header|cookie/i.test(res.body.toString("utf8", 0, 2048))) return "400 (header or cookie)";
+  const refused = headerRefusal(res);
+  if (refused) return refused;
+  if ([502, 503, 504].includes(res.status)) return `${res.status}`;
   return undefined;
+}
+
+/** Of proxy errors as `proxyError` words them, those that refused a request for the size of its headers. */
+export function isHeaderRefusal(error: string): boolean {
+  return /^(400|413|431|494)\b/.test(error);
 }
 
 /** A shared cache answered (a CDN or caching proxy): the answer may be someone else's. */
@@ -108,6 +115,17 @@ export function cacheHit(res: HttpResponse): string | undefined {
     if (/\bhit\b/i.test(h[name] ?? "")) return `${name}: ${h[name]}`;
   }
   return undefined;
+}
+
+/**
+ * Whether a shared cache (CDN, caching proxy) may store this answer: `explicit` when it says so (public, s-maxage),
+ * otherwise when nothing forbids it (no private, no-store or no-cache); undefined when it is kept private.
+ */
+export function cacheableBySharedCache(res: HttpResponse): { explicit: boolean; reason: string } | undefined {
+  const cc = (res.headers["cache-control"] ?? "").toLowerCase();
+  if (/\b(private|no-store|no-cache)\b/.test(cc)) return undefined;
+  if (/\b(public|s-maxage)\b/.test(cc)) return { explicit: true, reason: `Cache-Control: ${cc}` };
+  return { explicit: false, reason: cc ? `Cache-Control: ${cc}` : "no Cache-Control" };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/web-api";
 import type { Report } from "../../report/schema.js";
+import { securityBlocks } from "./security.js";
 import { ACTION } from "./ids.js";
 import { clip, context, escape, LIMITS, plain, section } from "./limits.js";
 
@@ -13,6 +14,7 @@ const VERDICT: Record<Report["verdict"], string> = {
 /** The result in the thread: verdict, likely causes with their evidence, the fix for the stack, and what next. */
 export function resultBlocks(report: Report, diagnosis: string): KnownBlock[] {
   const blocks: object[] = [
+    ...securityBlocks(report),
     { type: "header", text: plain(VERDICT[report.verdict], LIMITS.header) },
     section(escape(report.summary)),
   ];

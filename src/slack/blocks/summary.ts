@@ -1,6 +1,8 @@
 import type { KnownBlock } from "@slack/web-api";
 import type { Report } from "../../report/schema.js";
+import { securityAlerts, securityHeadline } from "../../report/security.js";
 import { context, escape, plain, section, LIMITS } from "./limits.js";
+import { securityBlocks } from "./security.js";
 
 export type SummaryContext = { report: Report; startedBy: string; target?: string; permalink?: string };
 
@@ -25,6 +27,7 @@ export function summaryBlocks({ report, startedBy, target, permalink }: SummaryC
           .join("\n")
       : "";
   const blocks: object[] = [
+    ...securityBlocks(report),
     { type: "header", text: plain(`Session diagnosis${target ? `: ${target}` : ""}`, LIMITS.header) },
     section(`*Verdict:* ${report.verdict} — ${escape(report.summary)}`),
   ];
@@ -46,6 +49,12 @@ export function summaryMarkdown({ report, startedBy, target, permalink }: Summar
   const lines = [
     `# Session diagnosis${target ? `: ${target}` : ""}`,
     "",
+    ...securityAlerts(report).flatMap((a) => [
+      `> 🚨 **${securityHeadline(a)}**`,
+      ...a.evidence.slice(0, 3).map((e) => `> - ${e}`),
+      ...a.fixes.map((f) => `> - **Act now:** ${f}`),
+      "",
+    ]),
     `**Verdict:** ${report.verdict} — ${report.summary}`,
     "",
   ];
