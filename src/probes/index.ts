@@ -1,4 +1,10 @@
-import { httpClockProbe, httpContinuityProbe, httpHealthProbe, httpNodesProbe } from "./http/index.js";
+import {
+  httpClockProbe,
+  httpContinuityProbe,
+  httpHealthProbe,
+  httpNodesProbe,
+  httpWorkersProbe,
+} from "./http/index.js";
 import { redisInfoProbe, redisLookupProbe, redisSessionsProbe } from "./redis/index.js";
 import type { Probe, ProbeRegistry } from "./types.js";
 
@@ -14,5 +20,6 @@ export const defaultProbes: ProbeRegistry = probeRegistry([
   httpClockProbe,
   httpHealthProbe,
   redisSessionsProbe,
+  httpWorkersProbe,
   redisLookupProbe,
 ]);

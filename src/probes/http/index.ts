@@ -2,3 +2,4 @@ export { httpContinuityProbe } from "./continuity-probe.js";
 export { httpNodesProbe } from "./nodes-probe.js";
 export { httpClockProbe } from "./clock-probe.js";
 export { httpHealthProbe } from "./health-probe.js";
+export { httpWorkersProbe } from "./workers-probe.js";

@@ -6,15 +6,18 @@ import { CookieJar } from "./cookies.js";
 import { KNOWN_SESSION_COOKIES, recogniseAffinity } from "./names.js";
 import { createPolicy } from "./policy.js";
 
-/** The probe's HTTP client: the targets' allowlist, or the hosts of --url and --node when none is configured. */
-export function httpClient(ctx: ProbeContext): HttpClient {
+/**
+ * The probe's HTTP client: the targets' allowlist, or the hosts of --url and --node when none is configured; with
+ * `freshConnections`, a new connection for every request.
+ */
+export function httpClient(ctx: ProbeContext, freshConnections = false): HttpClient {
   const t = ctx.targets;
   const entries =
     t.allowlist ?? [t.url, ...t.nodes].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS };
   for (const key of Object.keys(limits) as Array<keyof HttpLimits>)
     if (typeof ctx.params[key] === "number") limits[key] = ctx.params[key] as number;
-  return new HttpClient(createPolicy(entries), limits, ctx.signal);
+  return new HttpClient(createPolicy(entries), limits, ctx.signal, freshConnections);
 }
 
 export function newJar(targets: Targets, isSession?: (name: string) => boolean): CookieJar {

@@ -1,0 +1,162 @@
+import type { FactValue } from "../../model/facts.js";
+import type { Finding } from "../../model/findings.js";
+import type { Targets } from "../../model/targets.js";
+import type { Probe } from "../types.js";
+import { displayUrl, type HttpClient, type HttpResponse } from "./client.js";
+import { failedOutcome } from "./findings.js";
+import { baselineOf, httpClient, newJar, obtainSession, proxyError, readAnswer, type Reading } from "./session.js";
+
+/** Requests per node: with up to a dozen worker processes handed connections at random, one is missed rarely. */
+const DEFAULT_REQUESTS = 12;
+
+export const WORKERS_FINDINGS = {
+  "kept-on-node": "every node recognised its own session on every fresh connection",
+  "per-process": "a node recognised its own session on some fresh connections and not on others",
+  "dropped-on-node": "a node recognised its own session, then no longer did",
+  "never-recognised": "a node never answered its own session signed in",
+};
+
+/**
+ * Asks each node directly, with no balancer, whether it keeps the session it has just created: the same session
+ * cookie on a dozen fresh connections in a row. A multi-process server (node's cluster module, PM2, gunicorn, PHP-FPM)
+ * hands each connection to one of its workers, so a session kept in one worker's memory is signed in on some
+ * connections and anonymous on others. A cookie the app deletes (Django deletes the cookie of a session it cannot
+ * find) is kept anyway: the question is whether the session still exists on the node, not what one worker thinks.
+ */
+export const httpWorkersProbe: Probe = {
+  name: "http.workers",
+  description: "Presents each node's own session to it on fresh connections: sessions kept per worker process",
+  needs: ["nodes", "session-path", "check-path"],
+  facts: {
+    "process-sessions": {
+      description: "each node keeps a session in one worker process's memory only",
+      values: ["yes", "no"],
+    },
+  },
+  findings: WORKERS_FINDINGS,
+  async run(ctx) {
+    const t = ctx.targets;
+    const client = httpClient(ctx, true);
+    const requests = Number(ctx.params.requests ?? DEFAULT_REQUESTS);
+    const target = t.nodes.map((n) => displayUrl(new URL(n))).join(", ");
+    try {
+      const readings = await Promise.all(t.nodes.map((node) => readingsOn(client, node, t, requests)));
+      const facts: Record<string, FactValue> = {};
+      const findings = workerFindings(
+        t.nodes.map((n, i) => ({ node: new URL(n).host, readings: readings[i]! })),
+        requests,
+        facts,
+      );
+      return { status: findings.length ? "ok" : "partial", target, findings, facts };
+    } catch (err) {
+      return failedOutcome(err, target);
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+/** Signs in on the node, then reads the check path `requests` times with the session, each on a new connection. */
+async function readingsOn(client: HttpClient, node: string, t: Targets, requests: number): Promise<Reading[]> {
+  const check = new URL(t.checkPath!, node);
+  const baseline = baselineOf(await client.fetch(check), await client.fetch(check));
+  const jar = newJar(t);
+  const login = await obtainSession(client, node, t, jar);
+  if (login.status >= 500 || proxyError(login)) return [];
+  const cookies = new Map(jar.names().map((n) => [n, jar.get(n)!]));
+  const readings: Reading[] = [];
+  for (let i = 0; i < requests; i++) {
+    const header = [...cookies].map(([n, v]) => `${n}=${v}`).join("; ");
+    const res = await client.fetch(check, { headers: { cookie: header } });
+    readings.push(readAnswer(res, baseline, t.signedInText));
+    keepCookies(cookies, res);
+  }
+  return readings;
+}
+
+/** New cookie values as a browser takes them (an app that rotates its ids moves on); deletions are not taken. */
+function keepCookies(cookies: Map<string, string>, res: HttpResponse): void {
+  const now = Date.parse(res.headers.date ?? "") || Date.now();
+  for (const line of res.setCookies) {
+    const [pair = "", ...attributes] = line.split(";").map((p) => p.trim());
+    const eq = pair.indexOf("=");
+    if (eq <= 0) continue;
+    const value = pair.slice(eq + 1);
+    const attribute = (name: string) =>
+      attributes.find((a) => a.toLowerCase().startsWith(`${name}=`))?.slice(name.length + 1);
+    const maxAge = attribute("max-age");
+    const expires = attribute("expires");
+    const deleted =
+      value === "" ||
+      value === '""' ||
+      (maxAge !== undefined && Number(maxAge) <= 0) ||
+      (maxAge === undefined && expires !== undefined && Date.parse(expires) <= now);
+    if (!deleted) cookies.set(pair.slice(0, eq), value);
+  }
+}
+
+type Pattern = "kept" | "per-process" | "dropped" | "never" | "unread";
+
+/** What one node's answers say, in order: the app's errors are neither signed in nor anonymous. */
+export function patternOf(readings: readonly Reading[]): Pattern {
+  const answers = readings.filter((r) => r !== "error");
+  const first = answers.indexOf("signed-in");
+  if (answers.length === 0) return "unread";
+  if (first < 0) return "never";
+  if (answers.every((r) => r === "signed-in")) return "kept";
+  // Anonymous and then signed in again with the same cookie: the session exists on the node, only not everywhere.
+  const lost = answers.indexOf("anonymous", first);
+  if (answers.indexOf("anonymous") < first || answers.includes("signed-in", lost)) return "per-process";
+  return "dropped";
+}
+
+export function workerFindings(
+  nodes: Array<{ node: string; readings: Reading[] }>,
+  requests: number,
+  facts: Record<string, FactValue>,
+): Finding[] {
+  const by = (p: Pattern) => nodes.filter((n) => patternOf(n.readings) === p);
+  const count = (readings: Reading[], r: Reading) => readings.filter((x) => x === r).length;
+  const sequence = (readings: Reading[]) =>
+    readings.map((r) => (r === "signed-in" ? "✓" : r === "anonymous" ? "✗" : "!")).join("");
+  const findings: Finding[] = [];
+  const perProcess = by("per-process");
+  if (perProcess.length) {
+    facts["process-sessions"] = "yes";
+    findings.push({
+      id: "per-process",
+      summary: `asked directly on ${requests} fresh connections with the session it had just created, ${perProcess.map((n) => `${n.node} answered signed in ${count(n.readings, "signed-in")} times and anonymous ${count(n.readings, "anonymous")} (${sequence(n.readings)})`).join("; ")}: the session exists on the node, but only in the memory of the worker process that created it`,
+      data: {
+        nodes: perProcess.length,
+        signedIn: Math.min(...perProcess.map((n) => count(n.readings, "signed-in"))),
+        anonymous: Math.max(...perProcess.map((n) => count(n.readings, "anonymous"))),
+      },
+      anomaly: true,
+    });
+  }
+  const dropped = by("dropped");
+  if (dropped.length)
+    findings.push({
+      id: "dropped-on-node",
+      summary: `asked directly on fresh connections, ${dropped.map((n) => `${n.node} (${sequence(n.readings)})`).join(", ")} recognised its own session and then no longer did: the session was removed or expired on the node`,
+      data: { nodes: dropped.length },
+      anomaly: true,
+    });
+  const never = by("never");
+  if (never.length)
+    findings.push({
+      id: "never-recognised",
+      summary: `${never.map((n) => n.node).join(", ")} never answered its own session signed in (${requests} fresh connections): the node does not keep it, or the check path cannot tell`,
+      data: { nodes: never.length },
+    });
+  const kept = by("kept");
+  if (kept.length === nodes.length && nodes.length > 0) {
+    facts["process-sessions"] = "no";
+    findings.push({
+      id: "kept-on-node",
+      summary: `every node recognised its own session on each of ${requests} fresh connections (${kept.map((n) => n.node).join(", ")}): whatever worker answers, it finds the session`,
+      data: { nodes: kept.length, requests },
+    });
+  }
+  return findings;
+}
