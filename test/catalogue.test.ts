@@ -21,10 +21,15 @@ describe("the cause catalogue", () => {
   it("covers every stack users run somewhere in its snippets", () => {
     const stacks = new Set(catalogue.causes.flatMap((c) => c.snippets.map((s) => s.stack)));
     expect([...stacks].sort()).toEqual([
+      "apache",
       "aspnet-core",
+      "django",
       "express",
+      "flask",
       "haproxy",
       "nginx",
+      "php",
+      "rails",
       "redis",
       "spring-session",
       "tomcat",

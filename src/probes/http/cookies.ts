@@ -71,6 +71,14 @@ export function parseSetCookie(raw: string): SetCookie | undefined {
   return c && described(c);
 }
 
+/**
+ * The app deleting a cookie rather than setting it: an empty value (Django writes `""`), or Max-Age of 0 or less.
+ * Browsers remove the cookie; nothing was refused.
+ */
+export function deletes(c: Pick<SetCookie, "value" | "maxAge">): boolean {
+  return c.value === "" || c.value === '""' || (c.maxAge !== undefined && c.maxAge <= 0);
+}
+
 function described(c: Cookie): SetCookie {
   return {
     name: c.key,

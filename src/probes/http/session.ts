@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Targets } from "../../model/targets.js";
 import type { ProbeContext } from "../types.js";
 import { DEFAULT_HTTP_LIMITS, HttpClient, type HttpLimits, type HttpResponse } from "./client.js";
-import { CookieJar } from "./cookies.js";
+import { CookieJar, deletes } from "./cookies.js";
 import { KNOWN_SESSION_COOKIES, recogniseAffinity } from "./names.js";
 import { createPolicy } from "./policy.js";
 
@@ -162,11 +162,14 @@ export async function inferSessionCookie(
 
 /**
  * When no signed-in answer is seen: the cookie browsers dropped that most likely carried the session (the only
- * dropped one, or a well-known session name among them). Then the drop is what went wrong, not the check path.
+ * dropped one, or a well-known session name among them). Then the drop is what went wrong, not the check path. A
+ * cookie the app deleted (Django deletes the cookie of a session it cannot find) was not dropped by the browser.
  */
 export function droppedSessionCookie(jar: CookieJar): string | undefined {
   const dropped = [
-    ...new Set(jar.seen.filter((s) => s.problems.some((p) => p.dropped)).map((s) => s.cookie.name)),
+    ...new Set(
+      jar.seen.filter((s) => !deletes(s.cookie) && s.problems.some((p) => p.dropped)).map((s) => s.cookie.name),
+    ),
   ].filter((n) => !recogniseAffinity(n, ""));
   if (dropped.length === 1) return dropped[0];
   const known = dropped.filter((n) => KNOWN_SESSION_COOKIES.some((k) => k.test.test(n)));

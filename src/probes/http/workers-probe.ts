@@ -2,7 +2,8 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Targets } from "../../model/targets.js";
 import type { Probe } from "../types.js";
-import { displayUrl, type HttpClient, type HttpResponse } from "./client.js";
+import { displayUrl, type HttpClient } from "./client.js";
+import { deletes, type CookieJar } from "./cookies.js";
 import { failedOutcome } from "./findings.js";
 import { baselineOf, httpClient, newJar, obtainSession, proxyError, readAnswer, type Reading } from "./session.js";
 
@@ -22,6 +23,8 @@ export const WORKERS_FINDINGS = {
  * hands each connection to one of its workers, so a session kept in one worker's memory is signed in on some
  * connections and anonymous on others. A cookie the app deletes (Django deletes the cookie of a session it cannot
  * find) is kept anyway: the question is whether the session still exists on the node, not what one worker thinks.
+ * Signing in follows its redirects on fresh connections too, so the session may be made on one worker and its
+ * redirect answered by another.
  */
 export const httpWorkersProbe: Probe = {
   name: "http.workers",
@@ -63,36 +66,24 @@ async function readingsOn(client: HttpClient, node: string, t: Targets, requests
   const jar = newJar(t);
   const login = await obtainSession(client, node, t, jar);
   if (login.status >= 500 || proxyError(login)) return [];
-  const cookies = new Map(jar.names().map((n) => [n, jar.get(n)!]));
   const readings: Reading[] = [];
   for (let i = 0; i < requests; i++) {
-    const header = [...cookies].map(([n, v]) => `${n}=${v}`).join("; ");
-    const res = await client.fetch(check, { headers: { cookie: header } });
+    const res = await client.fetch(check, { headers: { cookie: keptCookies(jar) } });
     readings.push(readAnswer(res, baseline, t.signedInText));
-    keepCookies(cookies, res);
+    jar.store(res.setCookies, res.url, res.headers.date);
   }
   return readings;
 }
 
-/** New cookie values as a browser takes them (an app that rotates its ids moves on); deletions are not taken. */
-function keepCookies(cookies: Map<string, string>, res: HttpResponse): void {
-  const now = Date.parse(res.headers.date ?? "") || Date.now();
-  for (const line of res.setCookies) {
-    const [pair = "", ...attributes] = line.split(";").map((p) => p.trim());
-    const eq = pair.indexOf("=");
-    if (eq <= 0) continue;
-    const value = pair.slice(eq + 1);
-    const attribute = (name: string) =>
-      attributes.find((a) => a.toLowerCase().startsWith(`${name}=`))?.slice(name.length + 1);
-    const maxAge = attribute("max-age");
-    const expires = attribute("expires");
-    const deleted =
-      value === "" ||
-      value === '""' ||
-      (maxAge !== undefined && Number(maxAge) <= 0) ||
-      (maxAge === undefined && expires !== undefined && Date.parse(expires) <= now);
-    if (!deleted) cookies.set(pair.slice(0, eq), value);
-  }
+/**
+ * The cookies as a browser holds them, but for deletions: a worker that does not know the session may delete its
+ * cookie (the sign-in's own redirect can reach one), and the session must still be presented to the others.
+ */
+function keptCookies(jar: CookieJar): string {
+  const values = new Map<string, string>();
+  for (const { cookie, problems } of jar.seen)
+    if (!deletes(cookie) && !problems.some((p) => p.dropped)) values.set(cookie.name, cookie.value);
+  return [...values].map(([name, value]) => `${name}=${value}`).join("; ");
 }
 
 type Pattern = "kept" | "per-process" | "dropped" | "never" | "unread";
