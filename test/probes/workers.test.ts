@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { HttpClient } from "../../src/probes/http/client.js";
+import { DEFAULT_HTTP_LIMITS, HttpClient } from "../../src/probes/http/client.js";
 import { httpWorkersProbe } from "../../src/probes/http/index.js";
 import { createPolicy } from "../../src/probes/http/policy.js";
 import { patternOf } from "../../src/probes/http/workers-probe.js";
@@ -45,13 +45,15 @@ describe.concurrent("a node asked directly on fresh connections", () => {
     expect(out.facts["process-sessions"]).toBe("yes");
     expect(weightFor(httpWorkersProbe, out, "per-process", "per-process-store")).toBe(0.9);
 
-    // The same node through one kept-alive connection: the worker that made the session answers every time.
-    const kept = new HttpClient(createPolicy(["127.0.0.1"]));
+    // The same node through one kept-alive connection: the worker that made the session answers every time. (A pool
+    // of kept-alive connections, as browsers and undici keep, spreads requests over a few workers.)
+    const kept = new HttpClient(createPolicy(["127.0.0.1"]), { ...DEFAULT_HTTP_LIMITS, concurrency: 1 });
     try {
       const login = await kept.fetch(new URL("/login", app.url));
       const cookie = login.setCookies[0]!.split(";")[0]!;
       const answers = [];
-      for (let i = 0; i < 6; i++) answers.push((await kept.fetch(new URL("/me", app.url), { headers: { cookie } })).status);
+      for (let i = 0; i < 6; i++)
+        answers.push((await kept.fetch(new URL("/me", app.url), { headers: { cookie } })).status);
       expect(answers).toEqual([200, 200, 200, 200, 200, 200]);
     } finally {
       await kept.close();
