@@ -55,6 +55,7 @@ const lines: Record<string, [string, string]> = {
   "cookie-already-expired": ['Cookie "JSESSIONID" has been rejected because it is already expired.', "clock-skew"],
   "token-time": ["TokenExpiredError: jwt expired", "clock-skew"],
   "header-too-large": ["400 Bad Request: Request Header Or Cookie Too Large", "session-size"],
+  "express-memory-store": ["Warning: connect.session() MemoryStore is not", "per-process-store"],
 };
 
 describe("log signatures", () => {

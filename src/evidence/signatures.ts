@@ -115,4 +115,10 @@ export const SIGNATURES: readonly Signature[] = [
     pattern:
       /Request Header Fields Too Large|\b431\b.*header|cookie (is )?too (large|big)|Request Header Or Cookie Too Large/i,
   },
+  {
+    // express-session's warning at start in production: sessions in this one process's memory.
+    id: "express-memory-store",
+    title: "express-session running on its MemoryStore (one process's memory)",
+    pattern: /connect\.session\(\) MemoryStore is not/,
+  },
 ];
