@@ -22,7 +22,7 @@ export const WORKERS_FINDINGS = {
 
 /**
  * Asks each node directly, with no balancer, whether it keeps the session it has just created: the same session
- * cookie on a dozen fresh connections in a row. A multi-process server (node's cluster module, PM2, gunicorn, PHP-FPM)
+ * cookie on sixteen fresh connections in a row. A multi-process server (node's cluster module, PM2, gunicorn, PHP-FPM)
  * hands each connection to one of its workers, so a session kept in one worker's memory is signed in on some
  * connections and anonymous on others. A cookie the app deletes (Django deletes the cookie of a session it cannot
  * find) is kept anyway: the question is whether the session still exists on the node, not what one worker thinks.
