@@ -47,7 +47,7 @@ describe.concurrent("sessiondoc diagnose through HAProxy, the nodes and the stor
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("key-mismatch");
     expect(report.questions.find((q) => q.id === "keys-shared")).toMatchObject({ answer: "no", source: "probe" });
-    expect(report.probes.map((p) => p.status)).toEqual(["ok", "ok", "ok", "ok", "ok", "ok", "ok"]);
+    expect(report.probes.map((p) => p.status)).toEqual(["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]);
   });
 
   it("sessions in node memory behind round robin: lb-affinity", async () => {
