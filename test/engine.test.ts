@@ -88,6 +88,8 @@ describe("walking a flow", () => {
       "session-cached": "no",
       "header-errors": "no",
       "duplicate-cookie": "no",
+      "process-sessions": "no",
+      "lb-method": "cookie",
     };
     const report = reportOf(
       await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),

@@ -73,6 +73,7 @@ const lines: Record<string, [string, string]> = {
     "[Thu Nov 26 10:12:01.123456 2026] [core:info] [pid 1234] [client 10.0.0.5:51234] AH00561: Size of a request header field exceeds server limit: Cookie",
     "header-size-limit",
   ],
+  "express-memory-store": ["Warning: connect.session() MemoryStore is not", "per-process-store"],
 };
 
 describe("log signatures", () => {

@@ -146,4 +146,10 @@ export const SIGNATURES: readonly Signature[] = [
     pattern:
       /client sent too long header line|client intended to send too large (header|request)|Size of a request header field exceeds server limit|AH00561|Request header is too large|HPE_HEADER_OVERFLOW|Header overflow/,
   },
+  {
+    // express-session's warning at start in production: sessions in this one process's memory.
+    id: "express-memory-store",
+    title: "express-session running on its MemoryStore (one process's memory)",
+    pattern: /connect\.session\(\) MemoryStore is not/,
+  },
 ];

@@ -4,6 +4,7 @@ import {
   httpCookieHeadersProbe,
   httpHealthProbe,
   httpNodesProbe,
+  httpWorkersProbe,
 } from "./http/index.js";
 import { redisInfoProbe, redisLookupProbe, redisSessionsProbe } from "./redis/index.js";
 import type { Probe, ProbeRegistry } from "./types.js";
@@ -21,5 +22,6 @@ export const defaultProbes: ProbeRegistry = probeRegistry([
   httpClockProbe,
   httpHealthProbe,
   redisSessionsProbe,
+  httpWorkersProbe,
   redisLookupProbe,
 ]);

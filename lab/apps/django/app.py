@@ -13,6 +13,8 @@
 #   SESSION_COOKIE_DOMAIN         the session cookie's Domain attribute
 #   LOGIN_TIME_IN_SESSION=1       sign-in keeps the time as a datetime object in the session, as code written for the
 #                                 old PickleSerializer does: the default JSONSerializer cannot save it
+#   WORKERS                       serve with gunicorn and this many worker processes (sync workers, each its own
+#                                 memory: a LocMemCache per worker) instead of runserver's single process
 #
 # Pages: GET /accounts/test-login/ signs the test user in (created when missing) and redirects to /account/ as a
 # login does; /accounts/login/ is Django's LoginView (user "probe", password "probe-password"); /account/ shows
@@ -156,4 +158,12 @@ if __name__ == "__main__":
     with open(env["DATABASE"] + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         call_command("migrate", verbosity=0, interactive=False)
+    if env.get("WORKERS"):
+        here = os.path.dirname(os.path.abspath(__file__))
+        bind = f"127.0.0.1:{env['PORT']}"
+        os.execvp("gunicorn", ["gunicorn", "--chdir", here, "-w", env["WORKERS"], "-b", bind, "app:application"])
     execute_from_command_line([sys.argv[0], "runserver", "--noreload", f"127.0.0.1:{env['PORT']}"])
+else:
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()

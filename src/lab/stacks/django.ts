@@ -10,7 +10,8 @@ import type { AppNode, AppStack } from "./types.js";
  * SECRET_KEY, SESSION_ENGINE (db, cache = LocMemCache in each node's memory, cached_db, signed_cookies, file),
  * SESSION_COOKIE_NAME, SESSION_COOKIE_AGE, SESSION_SAVE_EVERY_REQUEST, SESSION_COOKIE_SECURE,
  * SESSION_COOKIE_HTTPONLY, SESSION_COOKIE_SAMESITE, SESSION_COOKIE_DOMAIN, CSRF_COOKIE_SECURE; LOGIN_TIME_IN_SESSION=1
- * (a datetime in the session the JSON serializer cannot save); DATABASE overrides the SQLite file.
+ * (a datetime in the session the JSON serializer cannot save); DATABASE overrides the SQLite file; WORKERS serves it
+ * with gunicorn and that many worker processes (Debian's gunicorn) instead of runserver.
  */
 export const DJANGO_APP = projectPath("lab", "apps", "django", "app.py");
 
@@ -25,7 +26,7 @@ export function startDjango(
 export const djangoStack: AppStack = {
   kind: "django",
   title: "Python / Django (django.contrib.sessions)",
-  packages: ["python3-django"],
+  packages: ["python3-django", "gunicorn"],
   paths: {
     session: "/accounts/test-login/",
     check: "/account/",

@@ -4,6 +4,8 @@ import { clockShift, scratchDir, startServer, type StartOptions } from "../proce
 import type { AppNode, AppStack, StoreInfo } from "./types.js";
 
 export const EXPRESS_APP = projectPath("lab", "apps", "express", "session-app.mjs");
+/** The same app under node's cluster module, with `WORKERS` processes (each with its own memory). */
+const EXPRESS_CLUSTER = projectPath("lab", "apps", "express", "cluster.mjs");
 
 /** The Express stand-in as its own process, its output kept in a log; `clockOffset` ("-3h") shifts its clock. */
 export async function startExpress(
@@ -16,7 +18,7 @@ export async function startExpress(
       const dir = scratchDir("express");
       return {
         command: process.execPath,
-        args: [EXPRESS_APP],
+        args: [env.WORKERS ? EXPRESS_CLUSTER : EXPRESS_APP],
         env: {
           ...process.env,
           PORT: String(port),
@@ -57,7 +59,10 @@ function storeEnv(kind: string | undefined, store: StoreInfo | undefined): Recor
   }
 }
 
-/** Express with express-session: the variables are documented at the top of lab/apps/express/session-app.mjs. */
+/**
+ * Express with express-session: the variables are documented at the top of lab/apps/express/session-app.mjs;
+ * `WORKERS` runs it under node's cluster module (lab/apps/express/cluster.mjs).
+ */
 export const expressStack: AppStack = {
   kind: "express",
   title: "Node.js / Express (express-session)",

@@ -65,10 +65,16 @@ export class HttpClient {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
+  /**
+   * `freshConnections`: every request on a connection of its own, closed after the answer. A kept-alive connection
+   * stays with the worker process that accepted it (node's cluster module and gunicorn hand out connections, not
+   * requests), which hides anything a server keeps per process.
+   */
   constructor(
     private readonly policy: TargetPolicy,
     private readonly limits: HttpLimits = DEFAULT_HTTP_LIMITS,
     private readonly signal?: AbortSignal,
+    private readonly freshConnections = false,
   ) {
     const lookup = (
       hostname: string,
@@ -91,6 +97,7 @@ export class HttpClient {
       headersTimeout: limits.headersTimeoutMs,
       bodyTimeout: limits.bodyTimeoutMs,
       connections: limits.concurrency,
+      ...(freshConnections ? { pipelining: 0 } : {}),
     });
   }
 
@@ -168,6 +175,7 @@ export class HttpClient {
         method: method as Dispatcher.HttpMethod,
         headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== "")),
         body,
+        reset: this.freshConnections,
         signal: this.signal ? AbortSignal.any([this.signal, deadline]) : deadline,
       });
       const receivedAt = Date.now();

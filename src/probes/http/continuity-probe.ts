@@ -3,7 +3,7 @@ import type { Finding } from "../../model/findings.js";
 import type { Targets } from "../../model/targets.js";
 import type { Probe } from "../types.js";
 import { displayUrl, type HttpClient, type HttpResponse } from "./client.js";
-import type { CookieJar } from "./cookies.js";
+import { deletes, type CookieJar } from "./cookies.js";
 import { COOKIE_FINDINGS, cookieFindings, failedOutcome } from "./findings.js";
 import { recogniseAffinity } from "./names.js";
 import {
@@ -279,8 +279,7 @@ export const httpContinuityProbe: Probe = {
 function discardedDuringSignIn(jar: CookieJar, name: string): boolean {
   const seen = jar.seen.filter((s) => s.cookie.name === name);
   const set = seen.findIndex((s) => s.cookie.value !== "" && !s.problems.some((p) => p.dropped));
-  const deleted = (c: (typeof seen)[number]["cookie"]) => c.value === "" || (c.maxAge !== undefined && c.maxAge <= 0);
-  return set >= 0 && seen.slice(set + 1).some((s) => deleted(s.cookie));
+  return set >= 0 && seen.slice(set + 1).some((s) => deletes(s.cookie));
 }
 
 const HOW = {

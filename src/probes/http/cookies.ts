@@ -75,6 +75,14 @@ export function parseSetCookie(raw: string): SetCookie | undefined {
   return c && described(c, raw);
 }
 
+/**
+ * The app deleting a cookie rather than setting it: an empty value (Django writes `""`), or Max-Age of 0 or less.
+ * Browsers remove the cookie; nothing was refused.
+ */
+export function deletes(c: Pick<SetCookie, "value" | "maxAge">): boolean {
+  return c.value === "" || c.value === '""' || (c.maxAge !== undefined && c.maxAge <= 0);
+}
+
 /** Attributes of a raw Set-Cookie whose value is over 1024 bytes (RFC 6265bis: browsers ignore them). */
 function oversizedAttributes(raw: string): string[] {
   return raw

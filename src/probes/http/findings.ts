@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding, ProbeOutcome } from "../../model/findings.js";
 import { HttpProblem } from "./client.js";
 import { recogniseAffinity, stackOfCookie } from "./names.js";
-import { cookieProblems, lifetimeSeconds, type CookieJar, type CookieRule } from "./cookies.js";
+import { cookieProblems, deletes, lifetimeSeconds, type CookieJar, type CookieRule } from "./cookies.js";
 
 /** A request failure as a failed outcome with one finding saying what happened; other errors are rethrown. */
 export function failedOutcome(err: unknown, target: string): ProbeOutcome {
@@ -42,7 +42,7 @@ export function cookieFindings(
   const reported = new Set<string>();
   for (const { cookie, url, problems, serverDate } of jar.seen) {
     // A cookie set empty or with Max-Age=0 is the app deleting it (Django does so for a session it does not know).
-    if (cookie.value === "" || (cookie.maxAge !== undefined && cookie.maxAge <= 0)) continue;
+    if (deletes(cookie)) continue;
     const isSession = cookie.name === session;
     const affinity = recogniseAffinity(cookie.name, cookie.value);
     if (isSession) {

@@ -3,3 +3,4 @@ export { httpNodesProbe } from "./nodes-probe.js";
 export { httpClockProbe } from "./clock-probe.js";
 export { httpHealthProbe } from "./health-probe.js";
 export { httpCookieHeadersProbe } from "./cookie-headers-probe.js";
+export { httpWorkersProbe } from "./workers-probe.js";

@@ -282,6 +282,9 @@ async function routeFindings(
     survival.push(recognised / ROUTING_TRIES);
   }
   const through = sessions.map((s, i) => `${hostOf(s.node)}'s ${Math.round(survival[i]! * 100)} %`).join(", ");
+  // One session recognised on some tries and not on others: this client's requests reached different nodes, so the
+  // balancer does not pin it by its address.
+  const spread = survival.some((x) => x > 0 && x < 1);
   if (survival.every((x) => x === 1)) {
     facts["jvm-route"] = "yes";
     return [
@@ -314,7 +317,7 @@ async function routeFindings(
       {
         id: "no-route-lost",
         summary: `session ids carry no route suffix (${listed}), and through the balancer sessions reached nodes that do not know them (${through} recognised)`,
-        data: { routes: shape, balancerCookie },
+        data: { routes: shape, balancerCookie, spread },
       },
     ];
   facts["jvm-route"] = "no";
@@ -323,7 +326,7 @@ async function routeFindings(
     {
       id: "routes-not-honoured",
       summary: `each node puts its own route on session ids (${listed}), yet through the balancer sessions did not come back to their node (${through} recognised): the balancer does not route on the suffix, or its route names differ from the nodes'`,
-      data: { routes: shape, balancerCookie },
+      data: { routes: shape, balancerCookie, spread },
     },
   ];
 }

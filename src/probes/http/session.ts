@@ -2,20 +2,23 @@ import { createHash } from "node:crypto";
 import type { Targets } from "../../model/targets.js";
 import type { ProbeContext } from "../types.js";
 import { DEFAULT_HTTP_LIMITS, HttpClient, type HttpLimits, type HttpResponse } from "./client.js";
-import { CookieJar } from "./cookies.js";
+import { CookieJar, deletes } from "./cookies.js";
 import { headerRefusal } from "./header-size.js";
 import { KNOWN_SESSION_COOKIES, recogniseAffinity } from "./names.js";
 import { createPolicy } from "./policy.js";
 
-/** The probe's HTTP client: the targets' allowlist, or the hosts of --url and --node when none is configured. */
-export function httpClient(ctx: ProbeContext): HttpClient {
+/**
+ * The probe's HTTP client: the targets' allowlist, or the hosts of --url and --node when none is configured; with
+ * `freshConnections`, a new connection for every request.
+ */
+export function httpClient(ctx: ProbeContext, freshConnections = false): HttpClient {
   const t = ctx.targets;
   const entries =
     t.allowlist ?? [t.url, ...t.nodes].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS };
   for (const key of Object.keys(limits) as Array<keyof HttpLimits>)
     if (typeof ctx.params[key] === "number") limits[key] = ctx.params[key] as number;
-  return new HttpClient(createPolicy(entries), limits, ctx.signal);
+  return new HttpClient(createPolicy(entries), limits, ctx.signal, freshConnections);
 }
 
 export function newJar(targets: Targets, isSession?: (name: string) => boolean): CookieJar {
@@ -177,11 +180,14 @@ export async function inferSessionCookie(
 
 /**
  * When no signed-in answer is seen: the cookie browsers dropped that most likely carried the session (the only
- * dropped one, or a well-known session name among them). Then the drop is what went wrong, not the check path.
+ * dropped one, or a well-known session name among them). Then the drop is what went wrong, not the check path. A
+ * cookie the app deleted (Django deletes the cookie of a session it cannot find) was not dropped by the browser.
  */
 export function droppedSessionCookie(jar: CookieJar): string | undefined {
   const dropped = [
-    ...new Set(jar.seen.filter((s) => s.problems.some((p) => p.dropped)).map((s) => s.cookie.name)),
+    ...new Set(
+      jar.seen.filter((s) => !deletes(s.cookie) && s.problems.some((p) => p.dropped)).map((s) => s.cookie.name),
+    ),
   ].filter((n) => !recogniseAffinity(n, ""));
   if (dropped.length === 1) return dropped[0];
   const known = dropped.filter((n) => KNOWN_SESSION_COOKIES.some((k) => k.test.test(n)));
