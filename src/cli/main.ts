@@ -61,6 +61,11 @@ function diagnoseCommand(cmd: Command): Command {
       seconds("--health-window", 1, 600),
     )
     .option("--signed-in-text <text>", "text only a signed-in answer of the check path contains")
+    .option(
+      "--realtime-path <path>",
+      "where the app serves socket.io (engine.io); default /socket.io/, probed only when it answers a handshake",
+      urlPath("--realtime-path"),
+    )
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
     .option("--json", "print the report as one JSON document")
     .action(async (opts) => {

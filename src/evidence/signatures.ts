@@ -115,4 +115,20 @@ export const SIGNATURES: readonly Signature[] = [
     pattern:
       /Request Header Fields Too Large|\b431\b.*header|cookie (is )?too (large|big)|Request Header Or Cookie Too Large/i,
   },
+  {
+    id: "engineio-session-unknown",
+    title:
+      'engine.io / socket.io "Session ID unknown" (a polling request reached a node that did not make the session)',
+    pattern: /Session ID unknown/,
+  },
+  {
+    id: "signalr-no-connection",
+    title: 'SignalR "No Connection with that ID" (a request reached a server that does not hold the connection)',
+    pattern: /No Connection with that ID/i,
+  },
+  {
+    id: "realtime-transport-close",
+    title: "socket.io disconnects (transport close, transport error, ping timeout)",
+    pattern: /\b(transport close|transport error|ping timeout)\b/,
+  },
 ];

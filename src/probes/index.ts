@@ -1,5 +1,12 @@
-import { httpClockProbe, httpContinuityProbe, httpHealthProbe, httpNodesProbe } from "./http/index.js";
-import { redisInfoProbe, redisLookupProbe, redisSessionsProbe } from "./redis/index.js";
+import {
+  httpClockProbe,
+  httpContinuityProbe,
+  httpHealthProbe,
+  httpNodesProbe,
+  httpParallelProbe,
+  httpRealtimeProbe,
+} from "./http/index.js";
+import { redisInfoProbe, redisLookupProbe, redisSessionsProbe, redisWritesProbe } from "./redis/index.js";
 import type { Probe, ProbeRegistry } from "./types.js";
 
 /** Every probe the engine can call by name. Flows may only name probes registered here. */
@@ -15,4 +22,7 @@ export const defaultProbes: ProbeRegistry = probeRegistry([
   httpHealthProbe,
   redisSessionsProbe,
   redisLookupProbe,
+  httpRealtimeProbe,
+  httpParallelProbe,
+  redisWritesProbe,
 ]);

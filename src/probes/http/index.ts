@@ -2,3 +2,5 @@ export { httpContinuityProbe } from "./continuity-probe.js";
 export { httpNodesProbe } from "./nodes-probe.js";
 export { httpClockProbe } from "./clock-probe.js";
 export { httpHealthProbe } from "./health-probe.js";
+export { httpRealtimeProbe } from "./realtime-probe.js";
+export { httpParallelProbe } from "./parallel-probe.js";
