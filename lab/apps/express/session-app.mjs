@@ -22,7 +22,7 @@
 //   ROTATE=1                        a new session id on every request (regenerate, keeping the data)
 //   BACKEND_HEADER=0                no X-Backend header; ECHO_HOST=1 answers a Host header echoing the request's
 //   RESAVE=1                        express-session's resave: true (every request writes its whole session back)
-//   CART=1                          GET /cart, POST /cart (form: item) adds an item, GET /slow answers after 300 ms
+//   CART=1                          GET /cart, POST /cart (form: item) adds an item, GET /slow answers after 1 s
 //   REALTIME=1                      socket.io on /socket.io/ (REALTIME_TRANSPORTS=websocket: no long polling)
 // Store errors (a failed request, the client's connection errors) are logged on stderr, one line each.
 import express from "express";
@@ -118,7 +118,7 @@ if (env.JVMROUTE !== undefined) {
       res.json({ items: req.session.items });
     });
     // A page that takes its time (a report, a slow API call): it only reads the session.
-    app.get("/slow", (req, res) => setTimeout(() => res.json({ user: req.session.user ?? null }), 300));
+    app.get("/slow", (req, res) => setTimeout(() => res.json({ user: req.session.user ?? null }), 1000));
   }
   app.get("/me", (req, res) => {
     if (env.CHECK_PAGE?.startsWith("html")) {

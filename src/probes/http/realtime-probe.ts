@@ -1,5 +1,5 @@
 import type { FactValue } from "../../model/facts.js";
-import type { Finding } from "../../model/findings.js";
+import type { Finding, ProbeOutcome } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem, type HttpResponse } from "./client.js";
 import { failedOutcome } from "./findings.js";
@@ -10,6 +10,7 @@ export const DEFAULT_REALTIME_PATH = "/socket.io/";
 const DEFAULT_POLLS = 4;
 /** A poll the server keeps open this long is waiting for data: only the node that holds the transport session does. */
 const DEFAULT_HOLD_MS = 1_500;
+const MAX_HANDSHAKES = 3;
 
 /** engine.io's open packet: `0{"sid":…,"upgrades":[…],"pingInterval":…}` (protocol 4; protocol 3 prefixes a length). */
 export function openPacket(body: string): { sid: string; upgrades: string[] } | undefined {
@@ -93,51 +94,36 @@ export const httpRealtimeProbe: Probe = {
     const target = displayUrl(endpoint);
     const client = httpClient(ctx);
     const polls = httpClient({ ...ctx, params: { ...ctx.params, requestTimeoutMs: holdMs } });
-    const jar = newJar(t);
     const url = (query: string) => new URL(`${endpoint.pathname}?EIO=4&transport=polling${query}`, endpoint);
     try {
-      const handshake = await client.fetch(url(""), { jar, followRedirects: false });
-      const open = openPacket(handshake.body.toString("utf8"));
-      if (!open) {
-        const refused = engineError(handshake);
-        // engine.io answers code 0 "Transport unknown" when it serves WebSocket only.
-        if (refused?.code === 0)
-          return {
-            status: "ok",
-            target,
-            findings: [
-              {
-                id: "websocket-only",
-                summary: `${target} refused a long-polling handshake ("${refused.message}"): real-time clients connect by WebSocket only, and a WebSocket stays on the connection to one node`,
-              },
-            ],
-            facts: {},
-          };
-        return {
-          status: given ? "partial" : "ok",
-          target,
-          findings: [
-            {
-              id: "no-realtime-endpoint",
-              summary: `${target} answered ${handshake.status} to an engine.io handshake: no socket.io here${given ? "" : " (give --realtime-path where the app serves it)"}`,
-              data: { status: handshake.status, given },
-            },
-          ],
-          facts: {},
-        };
-      }
-      const affinity = jar.names().some((n) => recogniseAffinity(n, jar.get(n)!, undefined));
-      const results = await pollUntilHeld(async () => {
-        try {
-          return readPoll(
-            await polls.fetch(url(`&sid=${encodeURIComponent(open.sid)}`), { jar, followRedirects: false }),
-          );
-        } catch (err) {
-          if (err instanceof HttpProblem && err.kind === "timeout") return "held";
-          throw err;
+      const results: PollResult[] = [];
+      let affinity = false;
+      let handshakes = 0;
+      // Without an affinity cookie a held first poll may be a round robin's lucky draw: a few more connections
+      // (each a page view) tell luck from stickiness.
+      while (handshakes < MAX_HANDSHAKES) {
+        const jar = newJar(t);
+        const handshake = await client.fetch(url(""), { jar, followRedirects: false });
+        const open = openPacket(handshake.body.toString("utf8"));
+        if (!open) {
+          if (handshakes === 0) return noPolling(target, handshake, given);
+          break;
         }
-      }, maxPolls);
-      return { status: "ok", target, ...realtimeFindings(target, results, affinity) };
+        handshakes++;
+        affinity = jar.names().some((n) => recogniseAffinity(n, jar.get(n)!, undefined));
+        const round = await pollUntilHeld(async () => {
+          try {
+            const sid = encodeURIComponent(open.sid);
+            return readPoll(await polls.fetch(url(`&sid=${sid}`), { jar, followRedirects: false }));
+          } catch (err) {
+            if (err instanceof HttpProblem && err.kind === "timeout") return "held";
+            throw err;
+          }
+        }, maxPolls);
+        results.push(...round);
+        if (affinity || round.some((r) => r !== "held" && r !== "answered")) break;
+      }
+      return { status: "ok", target, ...realtimeFindings(target, results, affinity, handshakes) };
     } catch (err) {
       return failedOutcome(err, target);
     } finally {
@@ -146,14 +132,44 @@ export const httpRealtimeProbe: Probe = {
   },
 };
 
+/** No long-polling session at the path: WebSocket only (engine.io's code 0, "Transport unknown"), or no engine.io. */
+function noPolling(target: string, handshake: HttpResponse, given: boolean): ProbeOutcome {
+  const refused = engineError(handshake);
+  if (refused?.code === 0)
+    return {
+      status: "ok",
+      target,
+      findings: [
+        {
+          id: "websocket-only",
+          summary: `${target} refused a long-polling handshake ("${refused.message}"): real-time clients connect by WebSocket only, and a WebSocket stays on the connection to one node`,
+        },
+      ],
+      facts: {},
+    };
+  return {
+    status: given ? "partial" : "ok",
+    target,
+    findings: [
+      {
+        id: "no-realtime-endpoint",
+        summary: `${target} answered ${handshake.status} to an engine.io handshake: no socket.io here${given ? "" : " (give --realtime-path where the app serves it)"}`,
+        data: { status: handshake.status, given },
+      },
+    ],
+    facts: {},
+  };
+}
+
 export function realtimeFindings(
   target: string,
   results: PollResult[],
   affinityCookie: boolean,
+  handshakes = 1,
 ): { findings: Finding[]; facts: Record<string, FactValue> } {
   const unknown = results.filter((r) => r === "unknown-sid").length;
   const reached = results.filter((r) => r === "answered" || r === "held").length;
-  const data = { polls: results.length, unknown, reached, affinityCookie };
+  const data = { polls: results.length, unknown, reached, affinityCookie, handshakes };
   const shape = results.map((r) => ({ "unknown-sid": "✗", answered: "✓", held: "✓", other: "?" })[r]).join("");
   if (unknown > 0)
     return {
@@ -181,7 +197,7 @@ export function realtimeFindings(
     findings: [
       {
         id: "transport-session-holds",
-        summary: `${reached} of ${results.length} polls after a socket.io handshake at ${target} reached the node holding the session${affinityCookie ? " (kept there by the balancer's affinity cookie)" : " (no affinity cookie: with few polls this may be chance)"}`,
+        summary: `${reached} of ${results.length} polls after ${handshakes === 1 ? "a socket.io handshake" : `${handshakes} socket.io handshakes`} at ${target} reached the node holding the session${affinityCookie ? " (kept there by the balancer's affinity cookie)" : " (no affinity cookie: the balancer pins by something else, or this was chance)"}`,
         data,
       },
     ],

@@ -1,3 +1,4 @@
+import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { parseInfoList, readStore, SESSION_COMMANDS } from "./info.js";
@@ -92,7 +93,9 @@ export const redisWritesProbe: Probe = {
   name: "redis.writes",
   description: "Compares the store's command counters before and after the HTTP probes: session writes per read, locks",
   needs: ["redis"],
-  facts: {},
+  facts: {
+    "session-locking": { description: "the store takes a lock around each request", values: ["yes", "no"] },
+  },
   findings: {
     "rewrites-per-read": "the store wrote a value back about once per read, with no lock",
     "locked-rewrites": "the store wrote a value back per read inside a lock",
@@ -117,6 +120,9 @@ export const redisWritesProbe: Probe = {
         };
       const now = await readStore(conn.keyspaces);
       const findings = writeFindings(commandMix(before.info, now.info), before.opsPerSecond > QUIET_OPS_PER_SECOND);
-      return { status: "ok", target, findings, facts: {} };
+      const locked = findings[0]?.data?.locked;
+      const facts: Record<string, FactValue> = {};
+      if (typeof locked === "boolean") facts["session-locking"] = locked ? "yes" : "no";
+      return { status: "ok", target, findings, facts };
     }),
 };
