@@ -29,7 +29,7 @@ export function parallelFindings(name: string, r: Reissues): Finding[] {
     return [
       {
         id: "reissues-session",
-        summary: `${r.reissued} of ${r.requests} parallel requests with one session each answered with a new ${name} that carries the whole session (${r.distinct} distinct value${r.distinct === 1 ? "" : "s"}): the browser keeps whichever arrives last, so a page that only reads, answering after a concurrent change, puts the old session back`,
+        summary: `${r.reissued} of ${r.requests} parallel requests with one session each answered with a ${name} that carries the whole session: the browser keeps whichever arrives last, so a page that only reads, answering after a concurrent change, puts the old session back`,
         data,
       },
     ];

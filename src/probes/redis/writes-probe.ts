@@ -28,9 +28,8 @@ export function commandMix(before: Map<string, string>, after: Map<string, strin
 }
 
 /**
- * What the mix says: a session written back whole on about every read (express-session `resave: true`, PHP rewriting
- * a session that changed, Flask-Session), with or without a lock around each request; or writes only on change.
- * A lock shows as a release (a script or DEL) per read, and its `SET … NX` is a write that is not the session's.
+ * What the mix says: a lock around each request (a release, by script or DEL, per read); else a session written back
+ * whole on about every read (express-session `resave: true`, PHP rewriting a session that changed), or only on change.
  */
 export function writeFindings(mix: CommandMix, busy: boolean): Finding[] {
   const { reads, writes, lockReleases } = mix;
@@ -44,15 +43,15 @@ export function writeFindings(mix: CommandMix, busy: boolean): Finding[] {
       },
     ];
   const locked = lockReleases / reads >= REWRITE_RATIO;
-  const sessionWrites = locked ? Math.max(0, writes - lockReleases) : writes;
-  const ratio = Math.round((sessionWrites / reads) * 100) / 100;
+  const ratio = Math.round((writes / reads) * 100) / 100;
   const data = { ...mix, ratio, locked, busy };
   const counts = `${reads} GET and ${writes} SET/SETEX${lockReleases ? `, ${lockReleases} scripts or DEL` : ""} during the diagnosis`;
-  if (ratio >= REWRITE_RATIO && locked)
+  // Taking the lock is a SET … NX, counted with the writes: under a lock the ratio says nothing more.
+  if (locked)
     return [
       {
-        id: "locked-rewrites",
-        summary: `${counts}: every request takes a lock, rewrites the session and releases the lock, so concurrent requests wait for each other instead of overwriting each other${where}`,
+        id: "locked-sessions",
+        summary: `${counts}: a lock is taken and released around every read (or other scripts run per request), so overlapping requests of one session wait for each other instead of overwriting each other${where}`,
         data,
       },
     ];
@@ -98,7 +97,7 @@ export const redisWritesProbe: Probe = {
   },
   findings: {
     "rewrites-per-read": "the store wrote a value back about once per read, with no lock",
-    "locked-rewrites": "the store wrote a value back per read inside a lock",
+    "locked-sessions": "a lock was taken and released around every read",
     "writes-on-change": "the store wrote values far less often than it read them",
     "writes-mixed": "between writing on change and rewriting every time",
     "too-few-reads": "too few reads during the diagnosis to judge",
