@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CORE_CAUSE_IDS } from "../src/catalogue/schema.js";
 import { Report } from "../src/report/schema.js";
+import { catalogue } from "./helpers/definitions.js";
 import { root, sessiondoc, sessiondocInProcess } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sessiondoc-cli-"));
@@ -39,7 +40,7 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
     const report = Report.parse(r.json);
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("lb-affinity");
-    expect(report.causes).toHaveLength(CORE_CAUSE_IDS.length);
+    expect(report.causes).toHaveLength(catalogue.causes.length);
     expect(report.questions.find((q) => q.id === "lb-sticky")).toMatchObject({ answer: "no", source: "user" });
     // "unknown" given up front is taken, and the stack was not needed to name the cause.
     expect(report.questions.find((q) => q.id === "stack")).toMatchObject({ answer: null });
@@ -124,9 +125,11 @@ describe("sessiondoc flows", () => {
 });
 
 describe("sessiondoc causes", () => {
-  it("lists the twelve causes of the catalogue in order", async () => {
+  it("lists every cause of the catalogue in order, the twelve of the guide first", async () => {
     const r = await sessiondocInProcess(["causes", "--json"]);
     expect(r.code).toBe(0);
-    expect((r.json as Array<{ id: string }>).map((c) => c.id)).toEqual([...CORE_CAUSE_IDS]);
+    const ids = (r.json as Array<{ id: string }>).map((c) => c.id);
+    expect(ids).toEqual(catalogue.causes.map((c) => c.id));
+    expect(ids.slice(0, CORE_CAUSE_IDS.length)).toEqual([...CORE_CAUSE_IDS]);
   });
 });
