@@ -131,4 +131,9 @@ export const SIGNATURES: readonly Signature[] = [
     title: "socket.io disconnects (transport close, transport error, ping timeout)",
     pattern: /\b(transport close|transport error|ping timeout)\b/,
   },
+  {
+    id: "phpredis-lock-not-acquired",
+    title: "phpredis gave up waiting for a session's lock (two requests of one session overlapped)",
+    pattern: /Acquire of session lock was not successful|Failed to acquire session lock/,
+  },
 ];
