@@ -85,6 +85,8 @@ describe("walking a flow", () => {
       "ttl-vs-timeout": "no",
       "session-size": "no",
       "drain-test": "yes",
+      "realtime-sticky": "yes",
+      "session-locking": "yes",
     };
     const report = reportOf(
       await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),

@@ -2,7 +2,7 @@ import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { displayUrl } from "./client.js";
 import { parseSetCookie } from "./cookies.js";
-import { failedOutcome } from "./findings.js";
+import { failedOutcome, skippedAfterFailure } from "./findings.js";
 import { carriesSession, httpClient, inferSessionCookie, newJar, obtainSession } from "./session.js";
 
 const DEFAULT_PARALLEL = 4;
@@ -60,7 +60,9 @@ export const httpParallelProbe: Probe = {
   description: "Sends a few GETs of the check path at once with one session and compares the session cookies they set",
   needs: ["url", "session-path", "check-path"],
   facts: {},
+  uses: ["balancer-answered"],
   findings: {
+    "balancer-silent": "not run: the balancer did not answer http.continuity in full",
     "reissues-session": "parallel answers each re-issued a session cookie that carries the whole session",
     "ids-diverge": "parallel answers came back with different session ids",
     "session-left-alone": "no parallel answer changed the session cookie's value",
@@ -69,6 +71,8 @@ export const httpParallelProbe: Probe = {
   async run(ctx) {
     const t = ctx.targets;
     const target = displayUrl(new URL(t.checkPath!, t.url!));
+    const skipped = skippedAfterFailure(ctx, target);
+    if (skipped) return skipped;
     const client = httpClient(ctx);
     const n = Number(ctx.params.requests ?? DEFAULT_PARALLEL);
     try {

@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding, ProbeOutcome } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem, type HttpResponse } from "./client.js";
-import { failedOutcome } from "./findings.js";
+import { failedOutcome, skippedAfterFailure } from "./findings.js";
 import { recogniseAffinity } from "./names.js";
 import { httpClient, newJar } from "./session.js";
 
@@ -77,7 +77,9 @@ export const httpRealtimeProbe: Probe = {
       values: ["yes", "no"],
     },
   },
+  uses: ["balancer-answered"],
   findings: {
+    "balancer-silent": "not run: the balancer did not answer http.continuity in full",
     "no-realtime-endpoint": "the app answered no engine.io handshake at the path",
     "websocket-only": "the server offers no long polling: a WebSocket stays on one connection to one node",
     "transport-session-unknown": "polls with a fresh session id reached a node that does not know it",
@@ -92,6 +94,8 @@ export const httpRealtimeProbe: Probe = {
     const holdMs = Number(ctx.params.holdMs ?? DEFAULT_HOLD_MS);
     const endpoint = new URL(path, t.url!);
     const target = displayUrl(endpoint);
+    const skipped = skippedAfterFailure(ctx, target);
+    if (skipped) return skipped;
     const client = httpClient(ctx);
     const polls = httpClient({ ...ctx, params: { ...ctx.params, requestTimeoutMs: holdMs } });
     const url = (query: string) => new URL(`${endpoint.pathname}?EIO=4&transport=polling${query}`, endpoint);
