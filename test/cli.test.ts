@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CORE_CAUSE_IDS } from "../src/catalogue/schema.js";
 import { Report } from "../src/report/schema.js";
-import { root, sessiondoc, sessiondocInProcess } from "./helpers/cli.js";
 import { catalogue } from "./helpers/definitions.js";
+import { root, sessiondoc, sessiondocInProcess } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sessiondoc-cli-"));
 

@@ -90,6 +90,8 @@ describe("walking a flow", () => {
       "duplicate-cookie": "no",
       "process-sessions": "no",
       "lb-method": "cookie",
+      "realtime-sticky": "yes",
+      "session-locking": "yes",
     };
     const report = reportOf(
       await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),

@@ -74,6 +74,16 @@ const lines: Record<string, [string, string]> = {
     "header-size-limit",
   ],
   "express-memory-store": ["Warning: connect.session() MemoryStore is not", "per-process-store"],
+  "engineio-session-unknown": [
+    'GET /socket.io/?EIO=4&transport=polling&t=P0x3&sid=Jk2 400 (Bad Request) {"code":1,"message":"Session ID unknown"}',
+    "realtime-affinity",
+  ],
+  "signalr-no-connection": ["GET /chathub?id=QkVmd2 404 (Not Found): No Connection with that ID", "realtime-affinity"],
+  "realtime-transport-close": ["socket.io:socket closing socket - reason transport close +25s", "realtime-affinity"],
+  "phpredis-lock-not-acquired": [
+    "PHP Notice:  session_start(): Acquire of session lock was not successful in /var/www/cart.php on line 3",
+    "concurrent-write-race",
+  ],
 };
 
 describe("log signatures", () => {

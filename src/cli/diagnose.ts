@@ -42,6 +42,7 @@ export type DiagnoseOptions = {
   probeTimeout?: number;
   healthWindow?: number;
   signedInText?: string;
+  realtimePath?: string;
   /** Seconds for all the probes of the diagnosis together. */
   timeout?: number;
   nonInteractive?: boolean;
@@ -111,7 +112,10 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
       {
         targets,
         onProgress: process.stderr.isTTY ? showProgress : undefined,
-        ...(opts.healthWindow ? { probeParams: { "http.health": { windowSeconds: opts.healthWindow } } } : {}),
+        probeParams: {
+          ...(opts.healthWindow ? { "http.health": { windowSeconds: opts.healthWindow } } : {}),
+          ...(opts.realtimePath ? { "http.realtime": { path: opts.realtimePath } } : {}),
+        },
         // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
         deadline:
           opts.timeout || !interactive ? Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000 : undefined,

@@ -101,6 +101,11 @@ function diagnoseCommand(cmd: Command, args: readonly string[], mode: Mode = "di
       seconds("--health-window", 1, 600),
     )
     .option("--signed-in-text <text>", "text only a signed-in answer of the check path contains")
+    .option(
+      "--realtime-path <path>",
+      "where the app serves socket.io (engine.io); default /socket.io/, probed only when it answers a handshake",
+      urlPath("--realtime-path"),
+    )
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
     .option("--json", "print the report as one JSON document")
     .addHelpText("after", HELP_AFTER)

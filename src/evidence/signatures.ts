@@ -152,4 +152,25 @@ export const SIGNATURES: readonly Signature[] = [
     title: "express-session running on its MemoryStore (one process's memory)",
     pattern: /connect\.session\(\) MemoryStore is not/,
   },
+  {
+    id: "engineio-session-unknown",
+    title:
+      'engine.io / socket.io "Session ID unknown" (a polling request reached a node that did not make the session)',
+    pattern: /Session ID unknown/,
+  },
+  {
+    id: "signalr-no-connection",
+    title: 'SignalR "No Connection with that ID" (a request reached a server that does not hold the connection)',
+    pattern: /No Connection with that ID/i,
+  },
+  {
+    id: "realtime-transport-close",
+    title: "socket.io disconnects (transport close, transport error, ping timeout)",
+    pattern: /\b(transport close|transport error|ping timeout)\b/,
+  },
+  {
+    id: "phpredis-lock-not-acquired",
+    title: "phpredis gave up waiting for a session's lock (two requests of one session overlapped)",
+    pattern: /Acquire of session lock was not successful|Failed to acquire session lock/,
+  },
 ];

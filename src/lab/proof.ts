@@ -15,7 +15,7 @@ export class LabClient {
   /** The headers of the last answer, one `name: value` a line. */
   lastHeaders = "";
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; timeoutMs?: number } = {}) {
     let target = new URL(url);
     let method = init.method ?? "GET";
     let body: string | undefined = init.form ? new URLSearchParams(init.form).toString() : undefined;
@@ -24,7 +24,7 @@ export class LabClient {
         method,
         body,
         redirect: "manual",
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(init.timeoutMs ?? 10_000),
         headers: {
           ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
           ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
@@ -98,6 +98,44 @@ function baseOf(proof: { kind: string; via: "balancer" | number }, ctx: ProofCon
   const base = proof.via === "balancer" ? ctx.balancer : ctx.nodes[proof.via - 1]?.url;
   if (!base) throw new Error(`${proof.kind} proof: no ${proof.via === "balancer" ? "balancer" : `node ${proof.via}`}`);
   return base;
+}
+
+/**
+ * engine.io's long polling, spoken directly: a handshake's `sid`, then polls with it until one is held open for a
+ * moment (the node that made the session waits for data) or answered with an error; a few connections, since other
+ * traffic through a round robin (the scenario's other proofs) can land a poll on the right node by chance.
+ */
+async function sessionUnknownPolls(base: string, proof: { path: string; polls: number }) {
+  const url = (query: string) => new URL(`${proof.path}?EIO=4&transport=polling${query}`, base).href;
+  let count = 0;
+  let polls = 0;
+  for (let connection = 0; connection < 4 && count === 0; connection++) {
+    const client = new LabClient();
+    const open = await client.request(url(""));
+    const sid = /"sid":"([^"]+)"/.exec(open.body)?.[1];
+    if (!sid) throw new Error(`realtime proof: no engine.io handshake at ${proof.path} (${open.status})`);
+    for (let i = 0; i < proof.polls; i++) {
+      polls++;
+      const res = await client.request(url(`&sid=${sid}`), { timeoutMs: 1000 }).catch(() => undefined);
+      if (res === undefined) break;
+      if (res.status === 400 && res.body.includes("Session ID unknown")) count++;
+      else if (res.status !== 200) break;
+    }
+  }
+  return { count, polls };
+}
+
+/** Signs in, starts the slow page, adds an item while it runs, and reads the items once both have ended. */
+async function lostUpdate(base: string, paths: AppPaths, proof: { slow: string; write: string; read: string }) {
+  const client = new LabClient();
+  await client.signIn(base, paths);
+  const item = `item-${Date.now()}`;
+  const slow = client.request(new URL(proof.slow, base).href);
+  await new Promise((r) => setTimeout(r, 150));
+  await client.request(new URL(proof.write, base).href, { method: "POST", form: { item } });
+  await slow;
+  const after = await client.request(new URL(proof.read, base).href);
+  return !(JSON.parse(after.body) as { items: string[] }).items.includes(item);
 }
 
 /** Runs one proof; `ok` says whether what it measured meets the scenario's expectation. */
@@ -199,6 +237,26 @@ export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofRe
         proof,
         ok,
         measured: `${count} keys match ${proof.match}, largest TTL ${maxTtl} s (wanted ${wanted.filter(Boolean).join(", ")})`,
+      };
+    }
+    case "realtime": {
+      const unknown = await sessionUnknownPolls(baseOf({ kind: proof.kind, via: "balancer" }, ctx), proof);
+      return {
+        proof,
+        ok: meets(unknown.count, proof.unknown),
+        measured: `${unknown.count} of ${unknown.polls} polls after a handshake answered "Session ID unknown"`,
+      };
+    }
+    case "lost-update": {
+      const base = baseOf({ kind: proof.kind, via: "balancer" }, ctx);
+      // A busy machine can delay the write past the slow page: the race is tried a few times.
+      let lost = 0;
+      const tries = 3;
+      for (let i = 0; i < tries; i++) if (await lostUpdate(base, ctx.paths, proof)) lost++;
+      return {
+        proof,
+        ok: lost > 0 === proof.lost,
+        measured: `${lost} of ${tries} items added while a slow request of the same session ran were lost`,
       };
     }
     case "log": {

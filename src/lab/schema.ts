@@ -62,6 +62,27 @@ export const Proof = z.discriminatedUnion("kind", [
     count: Expectation.optional(),
     ttl: Expectation.optional(),
   }),
+  /**
+   * One socket.io (engine.io) long-polling handshake through the balancer, then `polls` polls with its session id,
+   * each given a moment: counts those answered 400 "Session ID unknown" (a held poll ends the count).
+   */
+  z.strictObject({
+    kind: z.literal("realtime"),
+    path: z.string().startsWith("/").default("/socket.io/"),
+    polls: z.number().int().positive().default(4),
+    unknown: Expectation,
+  }),
+  /**
+   * A lost update, made on purpose: a signed-in client starts a slow GET (`slow`), adds an item with a POST to `write`
+   * while it runs, then reads `read` (JSON `{ items: [] }`): `lost` says whether the item was gone.
+   */
+  z.strictObject({
+    kind: z.literal("lost-update"),
+    slow: z.string().startsWith("/").default("/slow"),
+    write: z.string().startsWith("/").default("/cart"),
+    read: z.string().startsWith("/").default("/cart"),
+    lost: z.boolean(),
+  }),
   /** A node's log (1-based) mentions this. */
   z.strictObject({ kind: z.literal("log"), node: z.number().int().min(1), pattern: z.string() }),
 ]);

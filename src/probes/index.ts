@@ -4,9 +4,11 @@ import {
   httpCookieHeadersProbe,
   httpHealthProbe,
   httpNodesProbe,
+  httpParallelProbe,
+  httpRealtimeProbe,
   httpWorkersProbe,
 } from "./http/index.js";
-import { redisInfoProbe, redisLookupProbe, redisSessionsProbe } from "./redis/index.js";
+import { redisInfoProbe, redisLookupProbe, redisSessionsProbe, redisWritesProbe } from "./redis/index.js";
 import type { Probe, ProbeRegistry } from "./types.js";
 
 /** Every probe the engine can call by name. Flows may only name probes registered here. */
@@ -24,4 +26,7 @@ export const defaultProbes: ProbeRegistry = probeRegistry([
   redisSessionsProbe,
   httpWorkersProbe,
   redisLookupProbe,
+  httpRealtimeProbe,
+  httpParallelProbe,
+  redisWritesProbe,
 ]);

@@ -62,6 +62,11 @@ export type HandoffValues = {
   "store-reading": StoreReading;
   /** redis.lookup → redis.sessions: the key prefix the nodes' sessions were found under, when no layout knew it */
   "session-prefix": string;
+  /**
+   * http.continuity → later probes of --url: false until the balancer has answered it in full (a balancer that never
+   * did, refused, hung or trickled, need not be waited on again).
+   */
+  "balancer-answered": boolean;
 };
 
 export class Handoff {

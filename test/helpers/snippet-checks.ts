@@ -159,6 +159,9 @@ const APACHE_LOADED = [
   "setenvif",
   "rewrite",
   "remoteip",
+  "cache",
+  "cache_disk",
+  "proxy_wstunnel",
 ];
 const apacheBase = (dir: string) =>
   [

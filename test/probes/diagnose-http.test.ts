@@ -47,7 +47,7 @@ describe.concurrent("sessiondoc diagnose through HAProxy, the nodes and the stor
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("key-mismatch");
     expect(report.questions.find((q) => q.id === "keys-shared")).toMatchObject({ answer: "no", source: "probe" });
-    expect(report.probes.map((p) => p.status)).toEqual(["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]);
+    expect(report.probes.map((p) => p.status)).toEqual(Array(11).fill("ok"));
   });
 
   it("sessions in node memory behind round robin: lb-affinity", async () => {
@@ -78,6 +78,7 @@ describe.concurrent("sessiondoc diagnose through HAProxy, the nodes and the stor
       status: "not-examined",
       examined: false,
     });
-    expect(report.next?.reason).toBe("not examined: id-regeneration");
+    // No socket.io at /socket.io/ says nothing of real-time connections elsewhere: with no symptom, they stay open.
+    expect(report.next?.reason).toBe("not examined: id-regeneration, realtime-affinity");
   });
 });

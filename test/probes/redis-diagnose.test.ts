@@ -43,6 +43,7 @@ describe("sessiondoc diagnose --redis", () => {
     expect(report.questions.find((q) => q.id === "stack")!.answer).toBe("express");
     expect(report.probes.filter((p) => p.status !== "skipped").map((p) => [p.id, p.status])).toEqual([
       ["redis.info", "ok"],
+      ["redis.writes", "ok"],
       ["redis.sessions", "ok"],
     ]);
     expect(report.probes.find((p) => p.id === "http.continuity")!.findings[0]!.summary).toBe(

@@ -28,6 +28,9 @@
 //                                   secret, a session for every visitor, cookie Path=SUBAPP_PATH) named SUBAPP_COOKIE
 //                                   (default: the main app's cookie name); GET /login then redirects to it
 //   /static/app.css                 a static file with Cache-Control: public, max-age=600
+//   RESAVE=1                        express-session's resave: true (every request writes its whole session back)
+//   CART=1                          GET /cart, POST /cart (form: item) adds an item, GET /slow answers after 1 s
+//   REALTIME=1                      socket.io on /socket.io/ (REALTIME_TRANSPORTS=websocket: no long polling)
 // Store errors (a failed request, the client's connection errors) are logged on stderr, one line each.
 import express from "express";
 import session from "express-session";
@@ -108,7 +111,7 @@ if (env.JVMROUTE !== undefined) {
       store,
       name: env.COOKIE_NAME || "connect.sid",
       secret: env.SECRET ?? "keyboard cat",
-      resave: false,
+      resave: env.RESAVE === "1",
       saveUninitialized: false,
       cookie: {
         secure: env.COOKIE_SECURE === "1",
@@ -152,6 +155,15 @@ if (env.JVMROUTE !== undefined) {
         next();
       });
     });
+  if (env.CART === "1") {
+    app.get("/cart", (req, res) => res.json({ items: req.session.items ?? [] }));
+    app.post("/cart", express.urlencoded({ extended: false }), (req, res) => {
+      req.session.items = [...(req.session.items ?? []), String(req.body.item)];
+      res.json({ items: req.session.items });
+    });
+    // A page that takes its time (a report, a slow API call): it only reads the session.
+    app.get("/slow", (req, res) => setTimeout(() => res.json({ user: req.session.user ?? null }), 1000));
+  }
   app.get("/me", (req, res) => {
     if (env.CHECK_PAGE?.startsWith("html")) {
       const token = randomBytes(24).toString("base64url");
@@ -198,4 +210,10 @@ function storeClient() {
 const server = app.listen(Number(env.PORT ?? 3000), "127.0.0.1", () =>
   console.log(`listening ${node} on ${server.address().port}`),
 );
+if (env.REALTIME === "1") {
+  const { Server } = await import("socket.io");
+  const io = new Server(server, { transports: env.REALTIME_TRANSPORTS?.split(",") ?? ["polling", "websocket"] });
+  io.engine.on("connection_error", (err) => logError(`socket.io: ${err.message} (${err.code})`));
+  io.on("connection", (socket) => socket.emit("hello", node));
+}
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -7,6 +7,8 @@ $pages = [
     '/login.php' => 'login.php',
     '/logout.php' => 'logout.php',
     '/health.php' => 'health.php',
+    '/cart.php' => 'cart.php',
+    '/slow.php' => 'slow.php',
 ];
 register_shutdown_function(function () {
     error_log(sprintf('%d %s %s', http_response_code(), $_SERVER['REQUEST_METHOD'], $_SERVER['REQUEST_URI']));

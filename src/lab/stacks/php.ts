@@ -7,13 +7,16 @@ import type { AppContext, AppNode, AppStack, NodeSpec } from "./types.js";
 /**
  * PHP's built-in server running the pages of lab/apps/php: a sign-in form (POST /login.php, user and password
  * `demo`, a new session id on sign-in), an account page that says "Signed in as …" or shows a sign-in form, with a
- * fresh CSRF token in every form, and a health page. Configured by the node's env, each variable one php.ini
+ * fresh CSRF token in every form, a health page, a cart in the session (GET /cart.php lists it as JSON, POST adds an
+ * `item`) and a slow page (/slow.php, 1 s, a form with a new CSRF token). Configured by the node's env, each variable one php.ini
  * setting:
  *
  *   SAVE_HANDLER=files|redis   session.save_handler; files (PHP's default) keeps sessions in the node's own folder,
  *                              redis uses phpredis on the scenario's store
  *   PREFIX                     phpredis' key prefix (its default: PHPREDIS_SESSION:)
  *   LOCKING=1                  redis.session.locking_enabled (off by default)
+ *   LOCK_RETRIES, LOCK_WAIT_TIME (µs), LOCK_EXPIRE (s)   how long a request waits for a session's lock, and how long
+ *                              a lock lives (phpredis 5.3: 10 tries 2 ms apart; the lock lives max_execution_time)
  *   SESSION_NAME               session.name, the cookie's name (default PHPSESSID)
  *   GC_MAXLIFETIME             session.gc_maxlifetime in seconds: phpredis' key TTL (default 1440)
  *   COOKIE_LIFETIME            session.cookie_lifetime in seconds (default 0: until the browser closes)
@@ -26,6 +29,9 @@ const APP_DIR = projectPath("lab", "apps", "php");
 
 const INI: Record<string, string> = {
   LOCKING: "redis.session.locking_enabled",
+  LOCK_RETRIES: "redis.session.lock_retries",
+  LOCK_WAIT_TIME: "redis.session.lock_wait_time",
+  LOCK_EXPIRE: "redis.session.lock_expire",
   SESSION_NAME: "session.name",
   GC_MAXLIFETIME: "session.gc_maxlifetime",
   COOKIE_LIFETIME: "session.cookie_lifetime",

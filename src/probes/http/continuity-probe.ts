@@ -76,6 +76,7 @@ export const httpContinuityProbe: Probe = {
     "session-cached": { description: "a shared cache answers with sessions", values: ["yes", "no"] },
   },
   findings: CONTINUITY_FINDINGS,
+  provides: ["balancer-answered"],
   async run(ctx) {
     const t = ctx.targets;
     const base = t.url!;
@@ -86,7 +87,9 @@ export const httpContinuityProbe: Probe = {
     const partial = () => ({ status: "partial" as const, target, findings, facts });
     const check = new URL(t.checkPath!, base);
     try {
+      ctx.handoff.set("balancer-answered", false);
       const baseline = baselineOf(await client.fetch(check), await client.fetch(check));
+      ctx.handoff.set("balancer-answered", true);
 
       // Learn on a node directly when one is given: through a balancer that loses sessions, little can be learnt.
       // A node may set its cookie only behind its proxy (a Secure cookie needs X-Forwarded-Proto): then learn here.

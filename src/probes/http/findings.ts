@@ -1,5 +1,6 @@
 import type { FactValue } from "../../model/facts.js";
 import type { Finding, ProbeOutcome } from "../../model/findings.js";
+import type { ProbeContext } from "../types.js";
 import { HttpProblem } from "./client.js";
 import { recogniseAffinity, stackOfCookie } from "./names.js";
 import { cookieProblems, deletes, lifetimeSeconds, type CookieJar, type CookieRule } from "./cookies.js";
@@ -8,6 +9,19 @@ import { cookieProblems, deletes, lifetimeSeconds, type CookieJar, type CookieRu
 export function failedOutcome(err: unknown, target: string): ProbeOutcome {
   if (!(err instanceof HttpProblem)) throw err;
   return { status: "failed", target, findings: [{ id: `request-${err.kind}`, summary: err.message }], facts: {} };
+}
+
+/** A later probe of --url after http.continuity got no full answer from it: skipped, rather than waiting again. */
+export function skippedAfterFailure(ctx: ProbeContext, target: string): ProbeOutcome | undefined {
+  if (ctx.handoff.get("balancer-answered") !== false) return undefined;
+  return {
+    status: "skipped",
+    target,
+    findings: [
+      { id: "balancer-silent", summary: "not run: the balancer did not answer http.continuity in full (see there)" },
+    ],
+    facts: {},
+  };
 }
 
 /** Finding ids of the cookie rules, for the probes' declarations. */

@@ -4,3 +4,5 @@ export { httpClockProbe } from "./clock-probe.js";
 export { httpHealthProbe } from "./health-probe.js";
 export { httpCookieHeadersProbe } from "./cookie-headers-probe.js";
 export { httpWorkersProbe } from "./workers-probe.js";
+export { httpRealtimeProbe } from "./realtime-probe.js";
+export { httpParallelProbe } from "./parallel-probe.js";

@@ -31,11 +31,21 @@ const SUMMED = [
   "instantaneous_ops_per_sec",
   "total_commands_processed",
 ];
-const SUMMED_ITEMS = [
+/** String commands by what they do to a session value; a lock is released by a script (compare and delete) or DEL. */
+export const SESSION_COMMANDS = {
+  reads: ["get", "getex", "mget"],
+  writes: ["set", "setex", "psetex", "getset"],
+  lockReleases: ["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "del", "unlink"],
+} as const;
+
+const SUMMED_ITEMS: ReadonlyArray<readonly [string, string]> = [
   ["errorstat_OOM", "count"],
   ["cmdstat_flushdb", "calls"],
   ["cmdstat_flushall", "calls"],
-] as const;
+  ...Object.values(SESSION_COMMANDS)
+    .flat()
+    .map((c) => [`cmdstat_${c}`, "calls"] as const),
+];
 
 /**
  * INFO and DBSIZE of the whole store: one server, or every master of a cluster with its counters added up and the
