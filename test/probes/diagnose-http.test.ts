@@ -47,7 +47,8 @@ describe.concurrent("sessiondoc diagnose through HAProxy, the nodes and the stor
     expect(report.verdict).toBe("cause-found");
     expect(report.causes[0]!.id).toBe("key-mismatch");
     expect(report.questions.find((q) => q.id === "keys-shared")).toMatchObject({ answer: "no", source: "probe" });
-    expect(report.probes.map((p) => p.status)).toEqual(Array(11).fill("ok"));
+    expect(report.probes.length).toBeGreaterThanOrEqual(10);
+    expect(report.probes.filter((p) => p.status !== "ok").map((p) => `${p.id}: ${p.status}`)).toEqual([]);
   });
 
   it("sessions in node memory behind round robin: lb-affinity", async () => {

@@ -45,8 +45,9 @@ describe("a target that trickles, from the terminal", () => {
     ]);
     expect(all.code).toBe(0);
     const probes = (JSON.parse(all.stdout) as typeof report).probes.filter((p) => p.id.startsWith("http."));
-    // The real-time and parallel probes come after the 3 s limit: they are not started.
-    expect(probes.map((p) => p.status)).toEqual(Array(6).fill("failed"));
+    // Every one failed: cut at its own 2 s, or not started once the 3 s limit was reached.
+    expect(probes.length).toBeGreaterThanOrEqual(5);
+    expect(probes.filter((p) => p.status !== "failed")).toEqual([]);
     expect(probeTime(all.stdout)).toBeLessThan(3_000 + 500);
     expect(all.ms - idle.ms).toBeLessThan(3_000 + 2_000);
     console.log(
