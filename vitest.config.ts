@@ -1,8 +1,26 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Tests that bring up whole stacks (Tomcat, Apache, nginx, gunicorn, socket.io behind HAProxy, lab scenarios): real
+ * parts every one, too slow for the README's test command. `npm run test:stacks` runs them, and CI after `npm test`.
+ */
+export const STACK_TESTS = [
+  "test/lab-stacks/**/*.test.ts",
+  "test/lab.test.ts",
+  "test/gate.test.ts",
+  "test/probes/diagnose-http.test.ts",
+  "test/probes/realtime-race.test.ts",
+  "test/probes/cookie-headers.test.ts",
+  "test/probes/workers.test.ts",
+  "test/probes/ip-affinity.test.ts",
+];
+
+const stacks = process.env.SESSIONDOC_TESTS === "stacks";
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: stacks ? STACK_TESTS : ["test/**/*.test.ts"],
+    exclude: stacks ? [] : STACK_TESTS,
     globalSetup: ["test/setup/global.ts"],
     reporters: ["default", "./test/setup/summary-reporter.ts"],
     // Most tests wait on real servers, not the CPU: a few files at once keep both cores busy.
