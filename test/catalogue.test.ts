@@ -25,6 +25,7 @@ describe("the cause catalogue", () => {
       "express",
       "haproxy",
       "nginx",
+      "php",
       "redis",
       "spring-session",
       "tomcat",

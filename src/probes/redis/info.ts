@@ -30,6 +30,7 @@ const SUMMED = [
   "connected_clients",
   "instantaneous_ops_per_sec",
   "total_commands_processed",
+  "total_connections_received",
 ];
 const SUMMED_ITEMS = [
   ["errorstat_OOM", "count"],
