@@ -165,16 +165,21 @@ describe("faults injected for real", () => {
     expect(info.facts["store-evictions"]).toBe("yes");
   });
 
-  it("a FLUSHDB since the start is an anomaly, and one during the diagnosis is seen as it happens", async () => {
+  it("a FLUSHDB since the start is counted server-wide, and one during the diagnosis is seen as it happens", async () => {
     const { url } = await redis();
     await writeSessions(url, { count: 10 });
     await admin(url, (r) => r.flushdb());
+    await writeSessions(url, { count: 10 });
     const handoff = new Handoff();
     const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
-    expect(finding(info, "flushes-since-start")).toMatchObject({ anomaly: true, data: { flushes: 1 } });
+    // Cumulative and server-wide: evidence of a wipe, not by itself something wrong now.
+    const since = finding(info, "flushes-since-start");
+    expect(since).toMatchObject({ data: { flushes: 1 } });
+    expect(since.anomaly).toBeUndefined();
     await admin(url, (r) => r.flushdb());
     const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
-    expect(finding(sessions, "flush-now")).toMatchObject({ anomaly: true, data: { flushes: 1 } });
+    expect(finding(sessions, "flush-now")).toMatchObject({ anomaly: true, data: { flushes: 1, emptied: true } });
+    expect(weightFor(redisSessionsProbe, sessions, "flush-now", "store-wipe")).toBe(0.9);
   });
 
   it("counters rated by uptime: one eviction long ago is a hint, many an hour are evidence", () => {
