@@ -138,6 +138,13 @@ describe("store-capacity under volatile-*", () => {
 });
 
 describe("store-cluster-mode: sessions on the masters of a cluster", () => {
+  it("a store that is not a cluster rules it out", async () => {
+    const { url } = await redis();
+    const info = await runProbe(redisInfoProbe, { redis: url });
+    expect(info.facts["store-cluster"]).toBe("no");
+    expect(weightFor(redisInfoProbe, info, "not-cluster", "store-cluster-mode")).toBe(-0.6);
+  });
+
   const master = (name: string, sessions: number, complete = true, hashTagged = 0): MasterSessions => ({
     master: name,
     sessions,

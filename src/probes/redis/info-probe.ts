@@ -36,6 +36,7 @@ export const redisInfoProbe: Probe = {
     "no-flushes": "no FLUSHDB or FLUSHALL since the server started",
     "restarted-recently": "the server restarted recently without persistence: everything it held was lost",
     "cluster-mode": "the store is a Redis Cluster",
+    "not-cluster": "the store is not a Redis Cluster",
     loading: "the store is loading its dataset",
     "store-is-replica": "the store the app uses is a replica",
     "replica-lag": "replicas lag behind or are not online",
@@ -76,12 +77,15 @@ export const redisInfoProbe: Probe = {
       findings.push(...wipes(info, config, conn.target.db));
       const cluster = info.get("cluster_enabled") === "1" || info.get("redis_mode") === "cluster";
       facts["store-cluster"] = cluster ? "yes" : "no";
-      if (cluster)
-        findings.push({
-          id: "cluster-mode",
-          summary:
-            "the store is a Redis Cluster: clients must be cluster-aware (follow MOVED), and multi-key commands need hash tags",
-        });
+      findings.push(
+        cluster
+          ? {
+              id: "cluster-mode",
+              summary:
+                "the store is a Redis Cluster: clients must be cluster-aware (follow MOVED), and multi-key commands need hash tags",
+            }
+          : { id: "not-cluster", summary: "the store is not a Redis Cluster: no MOVED, CROSSSLOT or slot topology" },
+      );
       findings.push(
         ...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display),
       );
