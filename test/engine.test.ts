@@ -85,6 +85,7 @@ describe("walking a flow", () => {
       "ttl-vs-timeout": "no",
       "session-size": "no",
       "drain-test": "yes",
+      "store-errors": "none",
     };
     const report = reportOf(
       await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),
