@@ -117,6 +117,35 @@ describe("store-connectivity", () => {
   });
 });
 
+describe("connections during the diagnosis", () => {
+  async function churn(url: string, count: number) {
+    for (let i = 0; i < count; i++) await admin(url, (r) => r.ping());
+  }
+
+  it("clients that connect per request or keep reconnecting show as churn between the two readings", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 5 });
+    const handoff = new Handoff();
+    await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    await churn(url, 40);
+    const out = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    const f = finding(out, "connection-churn");
+    expect(Number(f.data!.connections)).toBeGreaterThanOrEqual(37);
+    // PHP without persistent connections does this all day: a hint, not a piece.
+    expect(weightFor(redisSessionsProbe, out, "connection-churn", "store-connectivity")).toBe(0.15);
+  });
+
+  it("a client that keeps its connection causes none", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 5 });
+    const handoff = new Handoff();
+    await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    const out = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    expect(ids(out)).not.toContain("connection-churn");
+    expect(ids(out)).toContain("counters-steady");
+  });
+});
+
 describe("store-capacity under volatile-*", () => {
   it("session keys without a TTL under volatile-lru can never be evicted", async () => {
     const { url } = await redis(["--maxmemory", "50mb", "--maxmemory-policy", "volatile-lru"]);

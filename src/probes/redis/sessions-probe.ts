@@ -344,7 +344,7 @@ function changes(
       id: "flush-now",
       summary: `FLUSHDB/FLUSHALL ran ${flushes} times during this diagnosis${emptied ? `, and the keys here fell from ${before.dbsize} to ${store.dbsize}: every session was deleted` : " (on this server; the keys here did not fall)"}`,
       data: { flushes, seconds, emptied },
-      anomaly: true,
+      ...(emptied ? { anomaly: true } : {}),
     });
   if (found.length === 0)
     found.push({
