@@ -33,7 +33,7 @@ export async function startSingleStore(spec: RedisSpec, opts: StartOptions): Pro
       probeUrl: used.url,
       adminUrl: used.url,
       parts,
-      afterSignIns: event ? () => happen(event, used, spec.args, parts, opts) : undefined,
+      afterSignIns: event ? () => happen(event, used, spec.args, opts) : undefined,
     };
   } catch (err) {
     await Promise.all(parts.map((p) => p.stop()));
@@ -46,7 +46,6 @@ async function happen(
   event: NonNullable<RedisSpec["afterSignIns"]>,
   server: Running,
   args: string[],
-  parts: Running[],
   opts: StartOptions,
 ): Promise<void> {
   switch (event) {
@@ -58,9 +57,16 @@ async function happen(
       // The cache fills again as the app reads through it.
       await fillCache(`${server.url}/${CACHE_DB}`, CACHE_KEYS.keys, CACHE_KEYS.bytes);
       return;
-    case "restart":
-      parts.push(await restart(server, args, opts));
+    case "restart": {
+      const again = await restart(server, args, opts);
+      const first = server.stop;
+      // The lab stops the parts it was handed at the start: the server it started now stops its successor too.
+      server.stop = async () => {
+        await again.stop();
+        await first();
+      };
       return;
+    }
     case "drop-clients":
       await withRedis(server.url, (r) => r.call("CLIENT", "KILL", "TYPE", "normal"));
       return;
