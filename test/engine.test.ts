@@ -92,6 +92,7 @@ describe("walking a flow", () => {
       "lb-method": "cookie",
       "realtime-sticky": "yes",
       "session-locking": "yes",
+      "store-errors": "none",
     };
     const report = reportOf(
       await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),

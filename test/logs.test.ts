@@ -84,6 +84,18 @@ const lines: Record<string, [string, string]> = {
     "PHP Notice:  session_start(): Acquire of session lock was not successful in /var/www/cart.php on line 3",
     "concurrent-write-race",
   ],
+  "store-pool-exhausted": [
+    "redis.clients.jedis.exceptions.JedisConnectionException: Could not get a resource from the pool",
+    "store-connectivity",
+  ],
+  "store-client-closed": ["2026-11-26T22:40:01.123Z ERROR [n1] GET /me: The client is closed", "store-connectivity"],
+  "store-connection-error": ["[ioredis] Unhandled error event: Error: read ECONNRESET", "store-connectivity"],
+  "redis-moved": ["ERROR [n1] POST /login: MOVED 3999 127.0.0.1:6381", "store-cluster-mode"],
+  "redis-crossslot": ["ReplyError: CROSSSLOT Keys in request don't hash to the same slot", "store-cluster-mode"],
+  "redis-cluster-down": [
+    "redis.clients.jedis.exceptions.JedisClusterException: CLUSTERDOWN The cluster is down",
+    "store-cluster-mode",
+  ],
 };
 
 describe("log signatures", () => {

@@ -173,4 +173,36 @@ export const SIGNATURES: readonly Signature[] = [
     title: "phpredis gave up waiting for a session's lock (two requests of one session overlapped)",
     pattern: /Acquire of session lock was not successful|Failed to acquire session lock/,
   },
+  {
+    id: "store-pool-exhausted",
+    title: "The app's connection pool to the session store is exhausted",
+    pattern:
+      /Could not get a resource from the pool|Pool exhausted|No connection is (active|available) to service this operation|Unable to send command/i,
+  },
+  {
+    id: "store-client-closed",
+    title: "The app's store client is closed or disconnected and does not reconnect",
+    pattern:
+      /The client is closed|ClientClosedError|Store is disconnected|read error on connection|Socket closed unexpectedly/,
+  },
+  {
+    id: "store-connection-error",
+    title: "The app could not reach the session store (refused, reset or timed out)",
+    pattern: /redis.{0,120}(ETIMEDOUT|ECONNRESET|ECONNREFUSED|Connection refused|Connection reset|timed out)/i,
+  },
+  {
+    id: "redis-moved",
+    title: "Redis Cluster MOVED reached the app: its client does not follow the cluster's slots",
+    pattern: /\bMOVED \d+ \S+:\d+|JedisMovedDataException|ReplyError: MOVED/,
+  },
+  {
+    id: "redis-crossslot",
+    title: "Redis Cluster CROSSSLOT: one command on keys of different slots",
+    pattern: /\bCROSSSLOT\b/,
+  },
+  {
+    id: "redis-cluster-down",
+    title: "Redis Cluster is down or its topology is stale",
+    pattern: /\bCLUSTERDOWN\b|ClusterDownException/,
+  },
 ];

@@ -186,25 +186,18 @@ export async function startRedis(args: string[] = [], opts: StartOptions = {}): 
       const dir = scratchDir("redis");
       return {
         command: "redis-server",
-        args: [
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--dir",
-          dir,
-          ...args,
-        ],
+        args: redisArgs(port, dir, args),
         cleanup: dir,
         scheme: "redis",
       };
     },
     opts,
   );
+}
+
+/** The command line of a lab redis-server: no persistence unless `args` turn it on, data in `dir`. */
+export function redisArgs(port: number, dir: string, args: string[]): string[] {
+  return ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...args];
 }
 
 /** libfaketime's multi-threaded library (Node and the JVM run threads), wherever Debian put it. */

@@ -113,13 +113,24 @@ export const RedisSpec = z
      * replica is promoted and the old master follows it, then as many users sign in again.
      */
     failover: z.boolean().default(false),
+    /**
+     * Single: what happens to the store once the first users signed in, before as many sign in again — `flush`
+     * (a deploy script's FLUSHDB on the sessions' database), `flush-other-db` (a cache clear's FLUSHDB on database 1,
+     * which holds cache keys), `restart` (SHUTDOWN and start again with the same options and data folder), or
+     * `drop-clients` (every client connection dropped, as by a network blip).
+     */
+    afterSignIns: z.enum(["flush", "flush-other-db", "restart", "drop-clients"]).optional(),
+    /** Single: connections other services hold open on the store for the whole run (their pools). */
+    idleClients: z.number().int().positive().optional(),
   })
   .superRefine((spec, ctx) => {
-    const onlyFor = (key: "replica" | "cache" | "failover", topology: string) =>
+    const onlyFor = (key: "replica" | "cache" | "failover" | "afterSignIns" | "idleClients", topology: string) =>
       ctx.addIssue({ code: "custom", path: [key], message: `only for topology ${topology}` });
     if (spec.topology !== "single" && spec.replica) onlyFor("replica", "single");
     if (spec.topology !== "single" && spec.cache) onlyFor("cache", "single");
     if (spec.topology !== "sentinel" && spec.failover) onlyFor("failover", "sentinel");
+    if (spec.topology !== "single" && spec.afterSignIns) onlyFor("afterSignIns", "single");
+    if (spec.topology !== "single" && spec.idleClients) onlyFor("idleClients", "single");
   });
 export type RedisSpec = z.infer<typeof RedisSpec>;
 

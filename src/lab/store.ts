@@ -16,7 +16,7 @@ export type LabStore = {
   /** An address the lab can read directly for its proofs: the app's own address. */
   adminUrl: string;
   parts: Running[];
-  /** Runs once the apps are up and the first users signed in (a failover). */
+  /** Runs once the apps are up and the first users signed in (a failover, a flush, a restart). */
   afterSignIns?: () => Promise<void>;
 };
 

@@ -326,7 +326,8 @@ const shell: Checker = {
   ),
 };
 
-const ESM = /^\s*(import|export)\b/m;
+// Imports, exports or a top-level await (an app's start-up in an ES module) make a snippet a module.
+const ESM = /^\s*(import|export)\b|^(?:const|let|var|\s)*[^\n(]*\bawait\b/m;
 const javascript: Checker = {
   tool: "node --check",
   run: (code, dir) =>

@@ -165,16 +165,21 @@ describe("faults injected for real", () => {
     expect(info.facts["store-evictions"]).toBe("yes");
   });
 
-  it("a FLUSHDB since the start is an anomaly, and one during the diagnosis is seen as it happens", async () => {
+  it("a FLUSHDB since the start is counted server-wide, and one during the diagnosis is seen as it happens", async () => {
     const { url } = await redis();
     await writeSessions(url, { count: 10 });
     await admin(url, (r) => r.flushdb());
+    await writeSessions(url, { count: 10 });
     const handoff = new Handoff();
     const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
-    expect(finding(info, "flushes-since-start")).toMatchObject({ anomaly: true, data: { flushes: 1 } });
+    // Cumulative and server-wide: evidence of a wipe, not by itself something wrong now.
+    const since = finding(info, "flushes-since-start");
+    expect(since).toMatchObject({ data: { flushes: 1 } });
+    expect(since.anomaly).toBeUndefined();
     await admin(url, (r) => r.flushdb());
     const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
-    expect(finding(sessions, "flush-now")).toMatchObject({ anomaly: true, data: { flushes: 1 } });
+    expect(finding(sessions, "flush-now")).toMatchObject({ anomaly: true, data: { flushes: 1, emptied: true } });
+    expect(weightFor(redisSessionsProbe, sessions, "flush-now", "store-wipe")).toBe(0.9);
   });
 
   it("counters rated by uptime: one eviction long ago is a hint, many an hour are evidence", () => {
@@ -469,9 +474,27 @@ describe("Cluster", () => {
     for (let i = 0; i < 60; i++) await writer.set(`sess:cluster-${i}`, JSON.stringify({ cookie: {} }), "EX", 1800);
     writer.disconnect();
 
-    const out = await runProbe(redisSessionsProbe, { redis: `redis+cluster://127.0.0.1:${nodes[0]!.port}` });
+    const target = { redis: `redis+cluster://127.0.0.1:${nodes[0]!.port}` };
+    const out = await runProbe(redisSessionsProbe, target);
     expect(out.status).toBe("ok");
     expect(finding(out, "layout").summary).toMatch(/^all 60 session keys of connect-redis/);
+    // A cluster-aware client spreads the sessions over the masters by slot.
+    expect(finding(out, "sessions-spread").data).toMatchObject({ holding: 3, masters: 3 });
+    expect(weightFor(redisSessionsProbe, out, "sessions-spread", "store-cluster-mode")).toBe(-0.6);
+
+    // A plain client on one node writes only the keys of that node's slots; the rest are answered MOVED.
+    for (const n of nodes) await admin(n.url, (r) => r.flushall());
+    const plain = new Redis(nodes[0]!.url);
+    let written = 0;
+    for (let i = 0; i < 60; i++)
+      written += await plain.set(`sess:plain-${i}`, "{}", "EX", 1800).then(
+        () => 1,
+        () => 0,
+      );
+    plain.disconnect();
+    const one = await runProbe(redisSessionsProbe, target);
+    expect(finding(one, "sessions-on-one-master").data).toMatchObject({ sessions: written, masters: 3 });
+    expect(weightFor(redisSessionsProbe, one, "sessions-on-one-master", "store-cluster-mode")).toBe(0.85);
   });
 });
 

@@ -4,6 +4,7 @@
 //   PORT, NODE_NAME                 where it listens; X-Backend names it on every answer
 //   STORE=memory|redis, REDIS_URL   where sessions live; STORE_TTL overrides connect-redis' TTL (seconds)
 //   STORE_PREFIX                    connect-redis' key prefix (default sess:)
+//   REDIS_RECONNECT=0               the node-redis client does not reconnect once its connection drops
 //   STORE=redis-sentinel, REDIS_SENTINELS=host:port,…, REDIS_SENTINEL_NAME
 //                                   sessions on the master Sentinel names, followed through failovers (createSentinel)
 //   STORE=redis-cluster, REDIS_CLUSTER=host:port,…
@@ -195,7 +196,10 @@ function storeClient() {
       .map((a) => ({ host: a.slice(0, a.lastIndexOf(":")), port: Number(a.slice(a.lastIndexOf(":") + 1)) }));
   switch (env.STORE) {
     case "redis":
-      return createClient({ url: env.REDIS_URL });
+      return createClient({
+        url: env.REDIS_URL,
+        ...(env.REDIS_RECONNECT === "0" ? { socket: { reconnectStrategy: false } } : {}),
+      });
     case "redis-sentinel":
       return createSentinel({
         name: env.REDIS_SENTINEL_NAME,

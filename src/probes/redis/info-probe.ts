@@ -31,9 +31,12 @@ export const redisInfoProbe: Probe = {
     memory: "memory headroom and no evictions ever",
     "rejected-connections-since-start": "connections refused at maxclients since the server started",
     "clients-near-max": "connected clients close to maxclients",
-    "flushes-since-start": "FLUSHDB or FLUSHALL ran since the server started",
+    clients: "connected clients well below maxclients, none refused since the start",
+    "flushes-since-start": "FLUSHDB or FLUSHALL ran since the server started (on any database of the server)",
+    "no-flushes": "no FLUSHDB or FLUSHALL since the server started",
     "restarted-recently": "the server restarted recently without persistence: everything it held was lost",
     "cluster-mode": "the store is a Redis Cluster",
+    "not-cluster": "the store is not a Redis Cluster",
     loading: "the store is loading its dataset",
     "store-is-replica": "the store the app uses is a replica",
     "replica-lag": "replicas lag behind or are not online",
@@ -71,15 +74,18 @@ export const redisInfoProbe: Probe = {
       });
       findings.push(...capacity(info, config, facts));
       findings.push(...clients(info, config));
-      findings.push(...wipes(info, config));
+      findings.push(...wipes(info, config, conn.target.db));
       const cluster = info.get("cluster_enabled") === "1" || info.get("redis_mode") === "cluster";
       facts["store-cluster"] = cluster ? "yes" : "no";
-      if (cluster)
-        findings.push({
-          id: "cluster-mode",
-          summary:
-            "the store is a Redis Cluster: clients must be cluster-aware (follow MOVED), and multi-key commands need hash tags",
-        });
+      findings.push(
+        cluster
+          ? {
+              id: "cluster-mode",
+              summary:
+                "the store is a Redis Cluster: clients must be cluster-aware (follow MOVED), and multi-key commands need hash tags",
+            }
+          : { id: "not-cluster", summary: "the store is not a Redis Cluster: no MOVED, CROSSSLOT or slot topology" },
+      );
       findings.push(
         ...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display),
       );
@@ -172,12 +178,13 @@ function capacity(info: Map<string, string>, config: Config, facts: Record<strin
 function clients(info: Map<string, string>, config: Config): Finding[] {
   const rejected = num(info, "rejected_connections") ?? 0;
   const connected = num(info, "connected_clients") ?? 0;
+  const blocked = num(info, "blocked_clients") ?? 0;
   const max = Number(config.values["maxclients"] ?? num(info, "maxclients") ?? 0);
   const findings: Finding[] = [];
   if (rejected > 0)
     findings.push({
       id: "rejected-connections-since-start",
-      summary: `rejected_connections ${rejected} since the last restart (${perHour(rejected, info)} an hour): clients were turned away at maxclients ${max || "?"} (${connected} connected now)`,
+      summary: `rejected_connections ${rejected} since the last restart (${perHour(rejected, info)} an hour): clients were turned away at maxclients ${max || "?"} (${connected} connected now): a pool that cannot connect hands the app no session`,
       data: { rejectedConnections: rejected, perHour: perHour(rejected, info), connected, maxClients: max },
     });
   if (max > 0 && connected >= max * 0.9)
@@ -186,30 +193,47 @@ function clients(info: Map<string, string>, config: Config): Finding[] {
       summary: `${connected} clients connected of maxclients ${max}: new connections (a pool growing, a node starting) will be refused`,
       data: { connected, maxClients: max },
     });
+  if (findings.length === 0)
+    findings.push({
+      id: "clients",
+      summary: `${connected} clients connected${max > 0 ? ` of maxclients ${max}` : ""}, none refused since the last restart${blocked ? `, ${blocked} blocked in a blocking command` : ""}: the server accepts every connection`,
+      data: { connected, maxClients: max, blocked },
+    });
   return findings;
 }
 
-/** FLUSHDB/FLUSHALL calls, and a restart without persistence: both wipe every session at once. */
-function wipes(info: Map<string, string>, config: Config): Finding[] {
+/**
+ * FLUSHDB/FLUSHALL calls, and a restart without persistence: both wipe every session at once. The flush counters are
+ * server-wide and count since the start: a flush of another database index moves them too.
+ */
+function wipes(info: Map<string, string>, config: Config, db: number): Finding[] {
   const findings: Finding[] = [];
-  const flushes = ["cmdstat_flushdb", "cmdstat_flushall"]
-    .map((k) => Number(parseInfoList(info.get(k) ?? "calls=0").calls ?? 0))
-    .reduce((a, b) => a + b, 0);
-  if (flushes > 0)
-    findings.push({
-      id: "flushes-since-start",
-      summary: `FLUSHDB/FLUSHALL ran ${flushes} times since the last restart (${formatDuration(num(info, "uptime_in_seconds") ?? 0)} ago): every session in the database was deleted each time`,
-      data: { flushes, perHour: perHour(flushes, info) },
-      anomaly: true,
-    });
   const uptime = num(info, "uptime_in_seconds") ?? Infinity;
   const persistent = info.get("aof_enabled") === "1" || (config.values["save"] ?? "") !== "";
   const known = "save" in config.values || info.get("aof_enabled") !== undefined;
-  if (known && !persistent && uptime < 86_400)
+  const restarted = known && !persistent && uptime < 86_400;
+  if (restarted)
     findings.push({
       id: "restarted-recently",
       summary: `the store restarted ${formatDuration(uptime)} ago with no persistence (no RDB saves, no AOF): every session it held before was lost`,
       data: { uptimeSeconds: uptime },
+    });
+  const flushes = ["cmdstat_flushdb", "cmdstat_flushall"]
+    .map((k) => Number(parseInfoList(info.get(k) ?? "calls=0").calls ?? 0))
+    .reduce((a, b) => a + b, 0);
+  const otherDatabases = [...info.keys()].filter((k) => /^db\d+$/.test(k) && k !== `db${db}`).length;
+  const since = `since the last restart (${formatDuration(num(info, "uptime_in_seconds") ?? 0)} ago)`;
+  if (flushes > 0)
+    findings.push({
+      id: "flushes-since-start",
+      summary: `FLUSHDB/FLUSHALL ran ${flushes} times ${since}: each one on the sessions' database deleted every session (the counter is server-wide${otherDatabases ? `, and ${otherDatabases} other database(s) hold keys here` : ""})`,
+      data: { flushes, perHour: perHour(flushes, info), otherDatabases },
+    });
+  else
+    findings.push({
+      id: "no-flushes",
+      summary: `no FLUSHDB or FLUSHALL ${since}${restarted ? "; the counters start again at a restart" : ""}`,
+      data: { restarted, uptimeSeconds: Number.isFinite(uptime) ? uptime : -1 },
     });
   return findings;
 }

@@ -30,6 +30,7 @@ const SUMMED = [
   "connected_clients",
   "instantaneous_ops_per_sec",
   "total_commands_processed",
+  "total_connections_received",
 ];
 /** String commands by what they do to a session value; a lock is released by a script (compare and delete) or DEL. */
 export const SESSION_COMMANDS = {

@@ -4,6 +4,7 @@ import { formatBytes, formatDuration, parseDuration } from "../../units.js";
 import type { Probe, StoreReading } from "../types.js";
 import { num, parseInfoList, readStore } from "./info.js";
 import { customLayout, type Layout } from "./layouts.js";
+import type { ReadOnlyRedis } from "./read-only.js";
 import {
   DEFAULT_LIMITS,
   discoverLayouts,
@@ -13,6 +14,7 @@ import {
   type SessionSample,
 } from "./sample.js";
 import { withRedis } from "./run.js";
+import { sessionsPerMaster, spreadOf } from "./spread.js";
 
 const LARGE = 100 * 1024;
 const SMALL = 20 * 1024;
@@ -53,10 +55,14 @@ export const redisSessionsProbe: Probe = {
     "some-large-sessions": "a few sessions over 100 KB",
     sizes: "the size distribution of sessions",
     "shared-with-cache": "sessions share an allkeys-* instance with cache data",
+    "volatile-without-ttl": "session keys without a TTL under a volatile-* policy: they can never be evicted",
+    "sessions-on-one-master": "every session on one master of a cluster: the client does not follow the slots",
+    "sessions-spread": "sessions on several masters of a cluster: the client follows the slots",
     "evictions-now": "keys were evicted during the diagnosis",
     "oom-now": "writes were refused for memory during the diagnosis",
     "rejected-now": "connections were refused at maxclients during the diagnosis",
     "flush-now": "FLUSHDB or FLUSHALL ran during the diagnosis",
+    "connection-churn": "many new connections to the store during the diagnosis",
     "counters-steady": "no evictions, refused writes, refused connections or flushes during the diagnosis",
     restricted: "commands not permitted here",
     cost: "what sampling cost",
@@ -74,7 +80,7 @@ export const redisSessionsProbe: Probe = {
       const dbsize = store.dbsize;
       const prefix = ctx.targets.sessionPrefix ?? ctx.handoff.get("session-prefix");
       const before = ctx.handoff.get("store-reading");
-      if (before) findings.push(...changes(before, store.info));
+      if (before) findings.push(...changes(before, store, conn.keyspaces.length));
 
       let layout: Layout | undefined;
       let otherShare = 0;
@@ -114,6 +120,8 @@ export const redisSessionsProbe: Probe = {
         findings.push(...ttlFindings(sample, ctx.facts["idle-timeout"], facts));
         findings.push(...sizeFindings(sample, facts));
         findings.push(...sharingFindings(store.info, otherShare, layout));
+        findings.push(...volatileFindings(store.info, sample));
+        findings.push(...(await clusterFindings(conn.keyspaces, layout, limits)));
       }
       if (sample.unavailable.length) {
         findings.push({
@@ -245,8 +253,62 @@ function sharingFindings(memory: Map<string, string>, otherShare: number, layout
   ];
 }
 
+/** Sessions without a TTL are never candidates for volatile-* eviction: the store fills and refuses writes (OOM). */
+function volatileFindings(memory: Map<string, string>, sample: SessionSample): Finding[] {
+  const policy = memory.get("maxmemory_policy") ?? "";
+  const max = num(memory, "maxmemory") ?? 0;
+  if (!policy.startsWith("volatile-") || max === 0 || sample.withoutTtl === 0) return [];
+  const used = num(memory, "used_memory") ?? 0;
+  const ratio = Math.round((used / max) * 100) / 100;
+  return [
+    {
+      id: "volatile-without-ttl",
+      summary: `${sample.withoutTtl} of ${sample.examined} session keys have no TTL under ${policy}, which evicts only keys with one: they pile up until the ${formatBytes(max)} limit (${Math.round(ratio * 100)} % used now), then writes fail with OOM`,
+      data: { withoutTtl: sample.withoutTtl, examined: sample.examined, policy, ratio },
+    },
+  ];
+}
+
+/** On a cluster: do the sessions sit on the masters their slots name, or only on the one node a plain client knows? */
+async function clusterFindings(keyspaces: ReadOnlyRedis[], layout: Layout, limits: SampleLimits): Promise<Finding[]> {
+  if (keyspaces.length < 2) return [];
+  const masters = await sessionsPerMaster(keyspaces, layout, {
+    calls: limits.discoveryCalls,
+    scanCount: limits.scanCount,
+  });
+  const spread = spreadOf(masters);
+  const counts = masters.map((m) => `${m.master} ${m.sessions}${m.complete ? "" : "+"}`).join(", ");
+  if (spread?.kind === "one-master")
+    return [
+      {
+        id: "sessions-on-one-master",
+        summary: `all ${spread.sessions} sessions found are on ${spread.on}, none on the other ${masters.length - 1} masters (${counts}), and the keys carry no hash tag: the app's client writes to one node and does not follow the cluster's slots (its other writes are answered MOVED)`,
+        data: { sessions: spread.sessions, masters: masters.length },
+      },
+    ];
+  if (spread?.kind === "spread")
+    return [
+      {
+        id: "sessions-spread",
+        summary: `sessions on ${spread.on} of ${masters.length} masters (${counts}): the app's client follows the cluster's slots`,
+        data: { holding: spread.on, masters: masters.length },
+      },
+    ];
+  return [];
+}
+
+/** Connections the probes themselves open between the two readings: redis.lookup and redis.sessions, per keyspace. */
+const OWN_CONNECTIONS_PER_KEYSPACE = 3;
+/** New connections a second, beyond the probes' own, that say clients connect per request or keep reconnecting. */
+const CHURN_PER_SECOND = 2;
+
 /** Counters as changes since redis.info read them at the start of the diagnosis: what is happening now. */
-function changes(before: StoreReading, now: Map<string, string>): Finding[] {
+function changes(
+  before: StoreReading,
+  store: { info: Map<string, string>; dbsize: number },
+  keyspaces: number,
+): Finding[] {
+  const now = store.info;
   const seconds = Math.max(1, Math.round((Date.now() - before.at) / 1000));
   const delta = (read: (info: Map<string, string>) => number) => Math.max(0, read(now) - read(before.info));
   const field = (name: string) => (info: Map<string, string>) => num(info, name) ?? 0;
@@ -275,18 +337,27 @@ function changes(before: StoreReading, now: Map<string, string>): Finding[] {
       data: { rejected, seconds },
     });
   const flushes = delta(stat("cmdstat_flushdb", "calls")) + delta(stat("cmdstat_flushall", "calls"));
+  // The counters are server-wide: only a keyspace that emptied at the same time says the sessions' database went.
+  const emptied = before.dbsize > 0 && store.dbsize < before.dbsize / 2;
   if (flushes)
     found.push({
       id: "flush-now",
-      summary: `FLUSHDB/FLUSHALL ran ${flushes} times during this diagnosis: every session was deleted`,
-      data: { flushes, seconds },
-      anomaly: true,
+      summary: `FLUSHDB/FLUSHALL ran ${flushes} times during this diagnosis${emptied ? `, and the keys here fell from ${before.dbsize} to ${store.dbsize}: every session was deleted` : " (on this server; the keys here did not fall)"}`,
+      data: { flushes, seconds, emptied },
+      ...(emptied ? { anomaly: true } : {}),
     });
   if (found.length === 0)
     found.push({
       id: "counters-steady",
       summary: `no evictions, refused writes, refused connections or flushes in the ${seconds} s of this diagnosis`,
       data: { seconds },
+    });
+  const connections = delta(field("total_connections_received")) - OWN_CONNECTIONS_PER_KEYSPACE * keyspaces;
+  if (connections / seconds >= CHURN_PER_SECOND)
+    found.push({
+      id: "connection-churn",
+      summary: `${connections} new connections to the store in the ${seconds} s of this diagnosis (besides sessiondoc's own): clients connect per request or keep reconnecting`,
+      data: { connections, seconds, perSecond: Math.round((connections / seconds) * 10) / 10 },
     });
   return found;
 }

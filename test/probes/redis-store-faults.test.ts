@@ -1,0 +1,199 @@
+import { Redis } from "ioredis";
+import { connect, type Socket } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { redisInfoProbe, redisSessionsProbe } from "../../src/probes/redis/index.js";
+import { ONE_MASTER_MIN_SESSIONS, spreadOf, type MasterSessions } from "../../src/probes/redis/spread.js";
+import { Handoff } from "../../src/probes/types.js";
+import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
+import { startRedis, type RedisServer } from "../helpers/redis.js";
+import { writeCacheKeys, writeSessions } from "../helpers/sessions.js";
+
+// The findings behind store-wipe, store-connectivity, store-cluster-mode and the volatile-* case of store-capacity,
+// read from real redis-server instances.
+const servers: RedisServer[] = [];
+const sockets: Socket[] = [];
+async function redis(args: string[] = []) {
+  const s = await startRedis(args);
+  servers.push(s);
+  return s;
+}
+afterAll(async () => {
+  sockets.forEach((s) => s.destroy());
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+async function admin<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(url, { lazyConnect: true });
+  await r.connect();
+  try {
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+const ids = (out: { findings: Array<{ id: string }> }) => out.findings.map((f) => f.id);
+
+describe("store-wipe", () => {
+  it("a store just started without persistence is a hint, and its clean flush counter examines the rest", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 5 });
+    const info = await runProbe(redisInfoProbe, { redis: url });
+    expect(finding(info, "restarted-recently").summary).toMatch(/with no persistence/);
+    expect(finding(info, "no-flushes").data).toMatchObject({ restarted: true });
+    const symptom = (s: string) => ({ symptom: s });
+    expect(weightFor(redisInfoProbe, info, "restarted-recently", "store-wipe", symptom("random-logout"))).toBe(0.15);
+    expect(weightFor(redisInfoProbe, info, "restarted-recently", "store-wipe", symptom("lost-after-failover"))).toBe(
+      0.5,
+    );
+    expect(weightFor(redisInfoProbe, info, "no-flushes", "store-wipe")).toBe(-0.15);
+  });
+
+  it("a store that persists (AOF) and was never flushed rules a wipe out", async () => {
+    const { url } = await redis(["--appendonly", "yes"]);
+    const info = await runProbe(redisInfoProbe, { redis: url });
+    expect(ids(info)).not.toContain("restarted-recently");
+    expect(finding(info, "no-flushes").data).toMatchObject({ restarted: false });
+    expect(weightFor(redisInfoProbe, info, "no-flushes", "store-wipe")).toBe(-0.5);
+  });
+
+  it("a flush of another database moves the server-wide counter but does not empty the sessions' database", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 20 });
+    await writeCacheKeys(`${url}/1`, 50, 100);
+    const handoff = new Handoff();
+    const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    expect(ids(info)).toContain("no-flushes");
+    await admin(`${url}/1`, (r) => r.flushdb());
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    const now = finding(sessions, "flush-now");
+    expect(now.data).toMatchObject({ flushes: 1, emptied: false });
+    expect(now.summary).toMatch(/the keys here did not fall/);
+    expect(weightFor(redisSessionsProbe, sessions, "flush-now", "store-wipe")).toBe(0.3);
+    const after = await runProbe(redisInfoProbe, { redis: url });
+    // Server-wide and cumulative: a piece of evidence, never a confirmation.
+    expect(weightFor(redisInfoProbe, after, "flushes-since-start", "store-wipe", { symptom: "random-logout" })).toBe(
+      0.3,
+    );
+  });
+});
+
+describe("store-connectivity", () => {
+  async function hold(port: number, count: number) {
+    for (let i = 0; i < count; i++)
+      sockets.push(
+        await new Promise<Socket>((resolve, reject) => {
+          const s = connect(port, "127.0.0.1", () => resolve(s));
+          s.on("error", reject);
+        }),
+      );
+  }
+
+  it("many clients well below maxclients, none refused: the server accepts every connection", async () => {
+    const server = await redis(["--maxclients", "100"]);
+    await hold(server.port, 40);
+    const info = await runProbe(redisInfoProbe, { redis: server.url });
+    const f = finding(info, "clients");
+    expect(f.summary).toMatch(/^4\d clients connected of maxclients 100, none refused/);
+    expect(weightFor(redisInfoProbe, info, "clients", "store-connectivity")).toBe(-0.25);
+  });
+
+  it("a pool that fills maxclients is seen as clients near the limit and refused connections", async () => {
+    const server = await redis(["--maxclients", "10"]);
+    await hold(server.port, 9);
+    // The probe's own connection is the tenth; the next one is refused.
+    const refused = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    refused.on("error", () => {});
+    await hold(server.port, 1);
+    await refused.connect().catch(() => undefined);
+    await refused.ping().catch(() => undefined);
+    refused.disconnect();
+    sockets.pop()!.destroy();
+    const info = await runProbe(redisInfoProbe, { redis: server.url });
+    expect(ids(info)).toContain("clients-near-max");
+    expect(ids(info)).toContain("rejected-connections-since-start");
+    expect(ids(info)).not.toContain("clients");
+    expect(weightFor(redisInfoProbe, info, "clients-near-max", "store-connectivity")).toBe(0.4);
+  });
+});
+
+describe("connections during the diagnosis", () => {
+  async function churn(url: string, count: number) {
+    for (let i = 0; i < count; i++) await admin(url, (r) => r.ping());
+  }
+
+  it("clients that connect per request or keep reconnecting show as churn between the two readings", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 5 });
+    const handoff = new Handoff();
+    await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    await churn(url, 40);
+    const out = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    const f = finding(out, "connection-churn");
+    expect(Number(f.data!.connections)).toBeGreaterThanOrEqual(37);
+    // PHP without persistent connections does this all day: a hint, not a piece.
+    expect(weightFor(redisSessionsProbe, out, "connection-churn", "store-connectivity")).toBe(0.15);
+  });
+
+  it("a client that keeps its connection causes none", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 5 });
+    const handoff = new Handoff();
+    await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    const out = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    expect(ids(out)).not.toContain("connection-churn");
+    expect(ids(out)).toContain("counters-steady");
+  });
+});
+
+describe("store-capacity under volatile-*", () => {
+  it("session keys without a TTL under volatile-lru can never be evicted", async () => {
+    const { url } = await redis(["--maxmemory", "50mb", "--maxmemory-policy", "volatile-lru"]);
+    await admin(url, async (r) => {
+      for (let i = 0; i < 20; i++) await r.set(`sess:no-ttl-${i}`, JSON.stringify({ cookie: {}, user: "u" }));
+    });
+    const out = await runProbe(redisSessionsProbe, { redis: url });
+    const f = finding(out, "volatile-without-ttl");
+    expect(f.summary).toMatch(/^20 of 20 session keys have no TTL under volatile-lru, which evicts only keys with one/);
+    // Far from the limit: a piece; at the limit the same keys are what fills it.
+    expect(weightFor(redisSessionsProbe, out, "volatile-without-ttl", "store-capacity")).toBe(0.45);
+  });
+
+  it("sessions with a TTL under volatile-lru are what the policy expects", async () => {
+    const { url } = await redis(["--maxmemory", "50mb", "--maxmemory-policy", "volatile-lru"]);
+    await writeSessions(url, { count: 20 });
+    expect(ids(await runProbe(redisSessionsProbe, { redis: url }))).not.toContain("volatile-without-ttl");
+  });
+});
+
+describe("store-cluster-mode: sessions on the masters of a cluster", () => {
+  it("a store that is not a cluster rules it out", async () => {
+    const { url } = await redis();
+    const info = await runProbe(redisInfoProbe, { redis: url });
+    expect(info.facts["store-cluster"]).toBe("no");
+    expect(weightFor(redisInfoProbe, info, "not-cluster", "store-cluster-mode")).toBe(-0.6);
+  });
+
+  const master = (name: string, sessions: number, complete = true, hashTagged = 0): MasterSessions => ({
+    master: name,
+    sessions,
+    complete,
+    hashTagged,
+  });
+
+  it("every session on one master, the others scanned and empty: the client does not follow the slots", () => {
+    const spread = spreadOf([master("a", 12), master("b", 0), master("c", 0)]);
+    expect(spread).toEqual({ kind: "one-master", on: "a", sessions: 12 });
+  });
+
+  it("sessions on two masters: the client follows the slots", () => {
+    expect(spreadOf([master("a", 5), master("b", 1), master("c", 0)])).toEqual({ kind: "spread", on: 2 });
+  });
+
+  it("says nothing where chance, hash tags or an unfinished scan could explain one master", () => {
+    expect(spreadOf([master("a", ONE_MASTER_MIN_SESSIONS - 1), master("b", 0)])).toBeUndefined();
+    expect(spreadOf([master("a", 30, true, 30), master("b", 0)])).toBeUndefined();
+    expect(spreadOf([master("a", 30), master("b", 0, false)])).toBeUndefined();
+    expect(spreadOf([master("a", 30)])).toBeUndefined();
+  });
+});
