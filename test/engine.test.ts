@@ -68,7 +68,7 @@ describe("walking a flow", () => {
     expect(affinity.evidence.map((e) => e.weight)).toEqual([-0.4]);
   });
 
-  it("comes out no-fault-found when the checks clear the catalogue", async () => {
+  it("answers that clear the whole catalogue are no all-clear: nothing was measured, and it says what to probe", async () => {
     const engine = engineWith();
     const healthy = {
       architecture: "external-store",
@@ -98,7 +98,9 @@ describe("walking a flow", () => {
       await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),
       main,
     );
-    expect(report.verdict).toBe("no-fault-found");
+    expect(report.verdict).toBe("inconclusive");
+    expect(report.next!.reason).toMatch(/^ruled out by answers only, nothing measured: /);
+    expect(report.next!.inputs.targets.length).toBeGreaterThan(0);
     expect(report.causes[0]!.confidence).toBeLessThanOrEqual(0.25);
   });
 

@@ -192,13 +192,16 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
       reason: `something is wrong that no cause of the catalogue explains: ${(unexplained[0] ?? anomalies[0]!).summary}`,
       inputs: { targets: [], questions: [] },
     };
-  } else if (open.length === 0 && ctx.evidence.length > 0) verdict = "no-fault-found";
+  } else if (open.length === 0 && coverage.some((c) => c.status === "examined")) verdict = "no-fault-found";
   else {
     verdict = "inconclusive";
-    next = lazyNext(
-      open.length ? `not examined: ${open.map((c) => c.cause).join(", ")}` : "nothing was observed, answered or pasted",
-      () => mostCovering(open.map((c) => c.cause)),
-    );
+    // An all-clear is a measurement's: causes that only answers ruled out were not looked at.
+    const saidOnly = coverage.filter((c) => c.status === "ruled-out-by-answer").map((c) => c.cause);
+    next = open.length
+      ? lazyNext(`not examined: ${open.map((c) => c.cause).join(", ")}`, () => mostCovering(open.map((c) => c.cause)))
+      : saidOnly.length
+        ? lazyNext(`ruled out by answers only, nothing measured: ${saidOnly.join(", ")}`, () => mostCovering(saidOnly))
+        : lazyNext("nothing was observed, answered or pasted", () => mostCovering([]));
   }
   return { ranked, verdict, coverage, unexplained, close, also, ...(next ? { next } : {}) };
 }
