@@ -495,6 +495,7 @@ export function slackDiagnoses(deps: SlackDeps) {
       startedBy: record.meta.user ?? "unknown",
       target: record.meta.targetName ?? record.meta.adhocUrl,
       permalink: record.meta.permalink,
+      at: record.updatedAt,
     };
   }
 }

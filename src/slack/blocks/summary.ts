@@ -1,10 +1,21 @@
 import type { KnownBlock } from "@slack/web-api";
 import type { Report } from "../../report/schema.js";
 import { securityAlerts, securityHeadline } from "../../report/security.js";
+import { VERDICT_WORDS } from "../../report/text.js";
 import { context, escape, plain, section, LIMITS } from "./limits.js";
 import { securityBlocks } from "./security.js";
 
-export type SummaryContext = { report: Report; startedBy: string; target?: string; permalink?: string };
+export type SummaryContext = {
+  report: Report;
+  startedBy: string;
+  target?: string;
+  permalink?: string;
+  /** When the diagnosis last changed (ISO 8601): an incident timeline needs it. */
+  at?: string;
+};
+
+/** "2026-11-27 03:12 UTC": the same for everyone in an incident channel, whatever their time zone. */
+const when = (at?: string) => (at ? `${at.slice(0, 16).replace("T", " ")} UTC` : undefined);
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 
@@ -13,7 +24,7 @@ function topCauses(report: Report) {
 }
 
 /** A concise incident summary for an incident channel. */
-export function summaryBlocks({ report, startedBy, target, permalink }: SummaryContext): KnownBlock[] {
+export function summaryBlocks({ report, startedBy, target, permalink, at }: SummaryContext): KnownBlock[] {
   const top = report.causes[0]!;
   const causes = topCauses(report)
     .map((c) => `• *${escape(c.title)}* — ${pct(c.confidence)}`)
@@ -29,13 +40,18 @@ export function summaryBlocks({ report, startedBy, target, permalink }: SummaryC
   const blocks: object[] = [
     ...securityBlocks(report),
     { type: "header", text: plain(`Session diagnosis${target ? `: ${target}` : ""}`, LIMITS.header) },
-    section(`*Verdict:* ${report.verdict} — ${escape(report.summary)}`),
+    section(`*Verdict:* ${VERDICT_WORDS[report.verdict]} — ${escape(report.summary)}`),
   ];
   if (causes) blocks.push(section(`*Top causes*\n${causes}`));
   if (evidence) blocks.push(section(`*Key evidence*\n${evidence}`));
   if (report.verdict === "cause-found")
     blocks.push(section(`*Recommended fix*\n${top.fixes.map((f) => `• ${escape(f)}`).join("\n")}`));
-  blocks.push(context(`Run by <@${startedBy}>${permalink ? ` · <${permalink}|diagnosis thread>` : ""}`));
+  const time = when(at);
+  blocks.push(
+    context(
+      `Run by <@${startedBy}>${time ? ` · ${time}` : ""}${permalink ? ` · <${permalink}|diagnosis thread>` : ""}`,
+    ),
+  );
   return blocks as KnownBlock[];
 }
 
@@ -44,7 +60,7 @@ export function summaryText({ report, target }: SummaryContext): string {
 }
 
 /** The same summary as Markdown, to paste into an incident document. */
-export function summaryMarkdown({ report, startedBy, target, permalink }: SummaryContext): string {
+export function summaryMarkdown({ report, startedBy, target, permalink, at }: SummaryContext): string {
   const top = report.causes[0]!;
   const lines = [
     `# Session diagnosis${target ? `: ${target}` : ""}`,
@@ -55,7 +71,7 @@ export function summaryMarkdown({ report, startedBy, target, permalink }: Summar
       ...a.fixes.map((f) => `> - **Act now:** ${f}`),
       "",
     ]),
-    `**Verdict:** ${report.verdict} — ${report.summary}`,
+    `**Verdict:** ${VERDICT_WORDS[report.verdict]} — ${report.summary}`,
     "",
   ];
   const causes = topCauses(report);
@@ -74,6 +90,9 @@ export function summaryMarkdown({ report, startedBy, target, permalink }: Summar
     for (const s of top.snippets.slice(0, 2))
       lines.push(`**${s.title}** (${s.stack})`, "```" + s.language, s.code.trimEnd(), "```", "");
   }
-  lines.push(`Run by <@${startedBy}>${permalink ? ` — [diagnosis thread](${permalink})` : ""}`);
+  const time = when(at);
+  lines.push(
+    `Run by <@${startedBy}>${time ? `, ${time}` : ""}${permalink ? ` — [diagnosis thread](${permalink})` : ""}`,
+  );
   return lines.join("\n");
 }
