@@ -110,6 +110,14 @@ describe("the terminal: a readable report", () => {
     expect(plain.raw).not.toContain(`${ESC}[`);
   });
 
+  it("--output markdown is the incident summary to paste, with who ran it by name and when", async () => {
+    const r = await sessiondocInProcess([...args, "--output", "markdown"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# Session diagnosis\n\n\*\*Verdict:\*\* cause found — /);
+    expect(r.stdout).toMatch(/## Recommended fix\n- /);
+    expect(r.stdout).toMatch(/\nRun by [^<\s]+, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\n$/);
+  });
+
   it("wraps prose under its indent and bullet, never splitting a word", () => {
     expect(wrap("     + (probe) one two three four five six", 26)).toEqual([
       "     + (probe) one two",

@@ -12,6 +12,7 @@ import type { Logger } from "../log.js";
 import type { Targets } from "../model/targets.js";
 import { redactUrl } from "../redact.js";
 import { buildReport } from "../report/build.js";
+import { summaryMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/schema.js";
 import { renderText } from "../report/text.js";
 import { MemoryStore } from "../store/memory.js";
@@ -47,6 +48,8 @@ export type DiagnoseOptions = {
   timeout?: number;
   nonInteractive?: boolean;
   json?: boolean;
+  /** The report as text (the default), one JSON document, or the incident summary as Markdown. */
+  output?: "text" | "json" | "markdown";
   /** Run as a deploy gate: never prompt, one line (or --json), the gate's exit code. */
   gate?: boolean;
   /** A target of sessiondoc.yaml, as Slack's `/sessiondoc diagnose NAME` uses it. */
@@ -133,8 +136,15 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${line}\n`);
     return code;
   }
-  if (opts.json) {
+  if (opts.json || opts.output === "json") {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  if (opts.output === "markdown") {
+    const at = new Date().toISOString();
+    process.stdout.write(
+      `${summaryMarkdown({ report, startedBy: by, at, target: describeTargets(targets) }, (who) => who)}\n`,
+    );
     return 0;
   }
   // A fix is checked on the system as it is now: the logs pasted show it as it was.

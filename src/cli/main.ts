@@ -108,6 +108,13 @@ function diagnoseCommand(cmd: Command, args: readonly string[], mode: Mode = "di
     )
     .option("--non-interactive", "never prompt: unanswered questions count as unknown")
     .option("--json", "print the report as one JSON document")
+    .addOption(
+      new Option("--output <format>", "text (default), json, or markdown: the incident summary to paste").choices([
+        "text",
+        "json",
+        "markdown",
+      ]),
+    )
     .addHelpText("after", HELP_AFTER)
     .action(async (opts) => {
       const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
