@@ -260,15 +260,16 @@ export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofRe
       };
     }
     case "log": {
-      const node = ctx.nodes[proof.node - 1];
-      if (!node?.logFile) throw new Error(`log proof: node ${proof.node} keeps no log`);
-      const text = readFileSync(node.logFile, "utf8");
-      const found = new RegExp(proof.pattern).test(text);
-      return {
-        proof,
-        ok: found,
-        measured: `node ${proof.node}'s log ${found ? "mentions" : "does not mention"} /${proof.pattern}/`,
-      };
+      const nodes = proof.node === undefined ? ctx.nodes : [ctx.nodes[proof.node - 1]];
+      const logs = nodes.map((n) => n?.logFile);
+      if (!logs.length || logs.some((f) => !f)) throw new Error(`log proof: node ${proof.node ?? "?"} keeps no log`);
+      const pattern = new RegExp(proof.pattern);
+      const found = logs.some((f) => pattern.test(readFileSync(f!, "utf8")));
+      const where = proof.node === undefined ? "a node's log" : `node ${proof.node}'s log`;
+      const measured = found
+        ? `${where} mentions /${proof.pattern}/`
+        : `${proof.node === undefined ? "no node's log mentions" : `${where} does not mention`} /${proof.pattern}/`;
+      return { proof, ok: found, measured };
     }
   }
 }

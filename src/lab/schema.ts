@@ -83,8 +83,9 @@ export const Proof = z.discriminatedUnion("kind", [
     read: z.string().startsWith("/").default("/cart"),
     lost: z.boolean(),
   }),
-  /** A node's log (1-based) mentions this. */
-  z.strictObject({ kind: z.literal("log"), node: z.number().int().min(1), pattern: z.string() }),
+  /** A node's log (1-based) mentions this; without `node`, any node's (a fault every node meets, on whichever node a
+   * balancer happened to send the requests that show it). */
+  z.strictObject({ kind: z.literal("log"), node: z.number().int().min(1).optional(), pattern: z.string() }),
 ]);
 export type Proof = z.infer<typeof Proof>;
 
