@@ -26,6 +26,9 @@ export default defineConfig({
     // Most tests wait on real servers, not the CPU: a few files at once keep both cores busy.
     maxWorkers: 3,
     testTimeout: 30_000,
+    // Tests start real servers on free ports, several files at once: one can lose a port or start-up race with
+    // another's server. A second try tells that apart from a real failure, which fails both times.
+    retry: 1,
     hookTimeout: 60_000,
   },
 });
