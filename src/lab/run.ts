@@ -34,7 +34,11 @@ export async function runScenarios(
   return Promise.all(
     scenarios.map((s) =>
       limit(async () => {
-        const result = await runScenario(s, workDir).catch((error: Error) => ({ scenario: s, error }));
+        // A scenario that could not be brought up or proven (a port or start-up race with another scenario's
+        // servers) gets a second try; a diagnosis, right or wrong, is never tried again.
+        const attempt = () => runScenario(s, workDir).catch((error: Error) => ({ scenario: s, error }));
+        const first = await attempt();
+        const result = "error" in first ? await attempt() : first;
         opts.onResult?.(result);
         return result;
       }),
