@@ -11,3 +11,27 @@ export {
   threadReply,
 } from "../../src/lab/slack-requests.js";
 export { startSlackApp, type SlackApp } from "../../src/lab/processes.js";
+
+import { expect } from "vitest";
+import type { FakeSlack } from "./fake-slack.js";
+import type { SlackApp } from "../../src/lab/processes.js";
+import { blockAction, latestQuestion, sendToApp } from "../../src/lab/slack-requests.js";
+
+/** Clicks the button (or menu option) of `value` on the latest question, and waits until the app has moved past it. */
+export async function answerLatest(fake: FakeSlack, app: SlackApp, value: string) {
+  const q = latestQuestion(fake)!;
+  const button = q.elements.find((e) => e.value === value);
+  const menu = q.elements.find((e) => (e as { type?: string }).type === "static_select") as
+    { action_id: string; options: Array<{ value: string }> } | undefined;
+  expect(button ?? menu?.options.find((o) => o.value === value), `${q.question} offers no ${value}`).toBeDefined();
+  const click = button ? { actionId: button.action_id, value } : { actionId: menu!.action_id, selected: value };
+  const r = await sendToApp(
+    app,
+    blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }),
+  );
+  expect(r.status).toBe(200);
+  await fake.waitFor((calls) =>
+    calls.some((c, i) => i > q.index && c.method === "chat.update" && c.args.ts === q.messageTs),
+  );
+  return q;
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeSlack } from "../helpers/fake-slack.js";
 import {
+  answerLatest,
   blockAction,
   latestQuestion,
   nextQuestion,
@@ -22,24 +23,7 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-/** Clicks the button of `value` on the latest question, and waits until the app has moved past it. */
-async function answer(value: string) {
-  const q = latestQuestion(fake)!;
-  const button = q.elements.find((e) => e.value === value);
-  const menu = q.elements.find((e) => (e as { type?: string }).type === "static_select") as
-    { action_id: string; options: Array<{ value: string }> } | undefined;
-  expect(button ?? menu?.options.find((o) => o.value === value), `${q.question} offers no ${value}`).toBeDefined();
-  const click = button ? { actionId: button.action_id, value } : { actionId: menu!.action_id, selected: value };
-  const r = await sendToApp(
-    app,
-    blockAction(fake, { blockId: q.blockId, ...click, messageTs: q.messageTs, threadTs: q.threadTs }),
-  );
-  expect(r.status).toBe(200);
-  await fake.waitFor((calls) =>
-    calls.some((c, i) => i > q.index && c.method === "chat.update" && c.args.ts === q.messageTs),
-  );
-  return q;
-}
+const answer = (value: string) => answerLatest(fake, app, value);
 
 describe("a diagnosis in Slack, from slash command to incident summary", () => {
   it("answers /sessiondoc help at once", async () => {
