@@ -7,6 +7,7 @@ import { Handoff } from "../../src/probes/types.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { writeCacheKeys, writeSessions } from "../helpers/sessions.js";
+import { withRedis } from "../../src/lab/stores/admin.js";
 
 // The findings behind store-wipe, store-connectivity, store-cluster-mode and the volatile-* case of store-capacity,
 // read from real redis-server instances.
@@ -21,16 +22,6 @@ afterAll(async () => {
   sockets.forEach((s) => s.destroy());
   await Promise.all(servers.map((s) => s.stop()));
 });
-
-async function admin<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis(url, { lazyConnect: true });
-  await r.connect();
-  try {
-    return await fn(r);
-  } finally {
-    r.disconnect();
-  }
-}
 
 const ids = (out: { findings: Array<{ id: string }> }) => out.findings.map((f) => f.id);
 
@@ -64,7 +55,7 @@ describe("store-wipe", () => {
     const handoff = new Handoff();
     const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
     expect(ids(info)).toContain("no-flushes");
-    await admin(`${url}/1`, (r) => r.flushdb());
+    await withRedis(`${url}/1`, (r) => r.flushdb());
     const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
     const now = finding(sessions, "flush-now");
     expect(now.data).toMatchObject({ flushes: 1, emptied: false });
@@ -119,7 +110,7 @@ describe("store-connectivity", () => {
 
 describe("connections during the diagnosis", () => {
   async function churn(url: string, count: number) {
-    for (let i = 0; i < count; i++) await admin(url, (r) => r.ping());
+    for (let i = 0; i < count; i++) await withRedis(url, (r) => r.ping());
   }
 
   it("clients that connect per request or keep reconnecting show as churn between the two readings", async () => {
@@ -149,7 +140,7 @@ describe("connections during the diagnosis", () => {
 describe("store-capacity under volatile-*", () => {
   it("session keys without a TTL under volatile-lru can never be evicted", async () => {
     const { url } = await redis(["--maxmemory", "50mb", "--maxmemory-policy", "volatile-lru"]);
-    await admin(url, async (r) => {
+    await withRedis(url, async (r) => {
       for (let i = 0; i < 20; i++) await r.set(`sess:no-ttl-${i}`, JSON.stringify({ cookie: {}, user: "u" }));
     });
     const out = await runProbe(redisSessionsProbe, { redis: url });
