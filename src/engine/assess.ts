@@ -60,8 +60,13 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
   // A cause the facts exclude is not weighed, so its hints fall to the causes that remain; but an observation that
   // confirms it outweighs the facts (a person can be wrong about where sessions live; a READONLY error is not).
   const confirmed = new Set(all.filter((w) => w.confirms).map((w) => w.cause));
-  const excluded = (cause: string) =>
+  const exclusions = new Map<string, ReturnType<typeof excludedBy>>();
+  const excludedBy = (cause: string) =>
     confirmed.has(cause) ? undefined : defs.weights.table.notApplicable[cause]?.find((c) => holds(c, facts));
+  const excluded = (cause: string) => {
+    if (!exclusions.has(cause)) exclusions.set(cause, excludedBy(cause));
+    return exclusions.get(cause);
+  };
   const weighed = all.filter((w) => !excluded(w.cause));
   const ranked = rankCauses(weighed, defs.causeIds);
   const answered = new Set(

@@ -97,6 +97,8 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     // with causes still open, examining each of them is progress.
     const suspects = new Set([...now.close, ...now.ranked.filter((r) => r.confidence > HEALTHY_MAX).map((r) => r.id)]);
     const contested = suspects.size > 0;
+    const coverageBefore = new Map(now.coverage.map((c) => [c.cause, c]));
+    const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));
     for (const choice of q.choices) {
       const hypothetical: DiagnosisContext = {
         ...ctx,
@@ -108,10 +110,11 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       };
       const then = assess(hypothetical, assessDefs);
       if (outcomeKey(then) !== outcomeKey(now)) total += VERDICT_WEIGHT;
+      const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
       for (const c of then.coverage) {
-        const before = now.coverage.find((x) => x.cause === c.cause)!;
-        const rankedBefore = now.ranked.find((r) => r.id === c.cause)!;
-        const rankedThen = then.ranked.find((r) => r.id === c.cause)!;
+        const before = coverageBefore.get(c.cause)!;
+        const was = rankedBefore.get(c.cause)!;
+        const is = rankedThen.get(c.cause)!;
         const settledNow = !SETTLED.has(before.status) && SETTLED.has(c.status);
         const suspicion =
           before.status !== c.status && [before.status, c.status].some((x) => x === "found" || x === "suspected");
@@ -119,7 +122,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         // against it, moves toward a verdict even when it does not reach one.
         const piece =
           suspects.has(c.cause) &&
-          (rankedThen.groups > rankedBefore.groups || rankedThen.against >= rankedBefore.against + PIECE);
+          (is.groups > was.groups || is.against >= was.against + PIECE);
         if ((!contested && settledNow) || suspicion || piece) {
           moved.add(c.cause);
           if (now.verdict === "inconclusive") total += 1;

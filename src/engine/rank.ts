@@ -34,8 +34,14 @@ export type RankedCause = {
  * below the threshold at which a cause is named, so no single answer or hint can name one.
  */
 export function rankCauses(weighed: readonly Weighed[], causeIds: readonly string[]): RankedCause[] {
+  const byCause = new Map<string, Weighed[]>();
+  for (const w of weighed) {
+    const list = byCause.get(w.cause);
+    if (list) list.push(w);
+    else byCause.set(w.cause, [w]);
+  }
   const ranked = causeIds.map((id) => {
-    const items = weighed.filter((w) => w.cause === id);
+    const items = byCause.get(id) ?? [];
     const strongest = new Map<string, Weighed>();
     for (const w of items) {
       const key = `${w.group}|${w.weight > 0 ? "+" : "-"}`;
