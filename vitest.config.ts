@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Tests that bring up whole stacks (Tomcat, Apache, nginx, gunicorn, socket.io behind HAProxy, lab scenarios): real
- * parts every one, too slow for the README's test command. `npm run test:stacks` runs them, and CI after `npm test`.
+ * Tests that bring up whole stacks (Tomcat, Apache, nginx, gunicorn, socket.io behind HAProxy, lab scenarios), or
+ * whole processes of this program (the CLI on a pseudo-terminal, Slack replicas killed and restarted, a diagnosis
+ * against a trickling target timed end to end): real parts every one, too slow for the README's test command.
+ * `npm run test:stacks` runs them, and CI after `npm test`.
  */
 export const STACK_TESTS = [
   "test/lab-stacks/**/*.test.ts",
@@ -13,6 +15,10 @@ export const STACK_TESTS = [
   "test/probes/cookie-headers.test.ts",
   "test/probes/workers.test.ts",
   "test/probes/ip-affinity.test.ts",
+  "test/cli-terminal.test.ts",
+  "test/security/trickle-cli.test.ts",
+  "test/security/recovery.test.ts",
+  "test/slack/replicas.test.ts",
 ];
 
 const stacks = process.env.SESSIONDOC_TESTS === "stacks";

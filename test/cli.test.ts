@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { CORE_CAUSE_IDS } from "../src/catalogue/schema.js";
 import { Report } from "../src/report/schema.js";
 import { catalogue } from "./helpers/definitions.js";
-import { root, sessiondoc, sessiondocInProcess } from "./helpers/cli.js";
+import { root, sessiondocInProcess } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sessiondoc-cli-"));
 
@@ -24,8 +24,8 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
     expect(r.status).toBe(0);
   });
 
-  it("prints a report that matches the report schema, with answers given up front", () => {
-    const r = sessiondoc([
+  it("prints a report that matches the report schema, with answers given up front", async () => {
+    const r = await sessiondocInProcess([
       "diagnose",
       "--answer",
       "architecture=node-memory",
@@ -46,13 +46,13 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
     expect(report.questions.find((q) => q.id === "stack")).toMatchObject({ answer: null });
   });
 
-  it("without --json prints a readable report with the fix", () => {
+  it("without --json prints a readable report with the fix", async () => {
     const trace = join(dir, "trace.log");
     writeFileSync(
       trace,
       "Caused by: java.io.InvalidClassException: com.example.Cart; local class incompatible: stream classdesc serialVersionUID = 1\n",
     );
-    const r = sessiondoc(["diagnose", "--evidence", trace, "--non-interactive"]);
+    const r = await sessiondocInProcess(["diagnose", "--evidence", trace, "--non-interactive"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Verdict: cause-found/);
     expect(r.stdout).toContain("[serialization]");
@@ -86,12 +86,16 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
 });
 
 describe("sessiondoc flows", () => {
-  it("check accepts the shipped flows", async () => {
-    const r = await sessiondocInProcess(["flows", "check"]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(
-      /^ok flows\/session-replication\.yaml: flow "session-replication" version [0-9a-f]{12}, \d+ nodes, \d+ paths, each ending in a conclusion/,
+  // Walking the shipped flows' every path is test/flow-paths.test.ts; here, what the command makes of a flow.
+  it("check accepts a flow whose every path ends in a conclusion, and counts them", async () => {
+    const good = join(dir, "good.yaml");
+    writeFileSync(
+      good,
+      "id: good\ntitle: Good\nstart: q\nnodes:\n  q:\n    kind: question\n    text: Q?\n    choices:\n      - { value: a, label: A, next: yes }\n      - { value: b, label: B, next: no }\n    next: no\n  yes:\n    kind: conclusion\n  no:\n    kind: conclusion\n",
     );
+    const r = await sessiondocInProcess(["flows", "check", good]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ok .*good\.yaml: flow "good" version [0-9a-f]{12}, 3 nodes, 2 paths, each ending in a conclusion/);
   });
 
   it("check rejects a branch that no answer can take", async () => {

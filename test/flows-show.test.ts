@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { describeFlowData, FlowDescription } from "../src/flows/describe.js";
-import { sessiondoc } from "./helpers/cli.js";
+import { sessiondocInProcess } from "./helpers/cli.js";
 import { flowFromText, shipped } from "./helpers/definitions.js";
 
 const main = shipped.flows.get("session-replication")!;
 
 describe("sessiondoc flows show --json", () => {
-  it("prints the shipped flow as one JSON document: nodes, pooled questions with preconditions, conclusions", () => {
-    const r = sessiondoc(["flows", "show", "--json"]);
+  it("prints the shipped flow as one JSON document: nodes, pooled questions with preconditions, conclusions", async () => {
+    const r = await sessiondocInProcess(["flows", "show", "--json"]);
     expect(r.code).toBe(0);
     const shown = FlowDescription.parse(r.json);
     expect(shown).toMatchObject({ id: "session-replication", version: main.version, start: main.flow.start });
@@ -29,8 +29,8 @@ describe("sessiondoc flows show --json", () => {
     expect(shown.conclusions).toEqual([{ id: "conclusion", text: "Diagnosis complete." }]);
   });
 
-  it("leaves the text listing as it was without --json", () => {
-    const r = sessiondoc(["flows", "show"]);
+  it("leaves the text listing as it was without --json", async () => {
+    const r = await sessiondocInProcess(["flows", "show"]);
     expect(r.code).toBe(0);
     expect(r.json).toBeUndefined();
     expect(r.stdout).toMatch(/^session-replication: Session replication problems\n/);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Report } from "../../src/report/schema.js";
-import { sessiondoc } from "../helpers/cli.js";
+import { sessiondoc, sessiondocInProcess } from "../helpers/cli.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { writeSessions } from "../helpers/sessions.js";
 
@@ -12,7 +12,7 @@ describe("sessiondoc diagnose --redis", () => {
     const server = await startRedis();
     servers.push(server);
     await writeSessions(server.url, { count: 100, ttl: 300 });
-    const r = sessiondoc([
+    const r = await sessiondocInProcess([
       "diagnose",
       "--redis",
       server.url,

@@ -13,7 +13,7 @@ import { createPolicy } from "../../src/probes/http/policy.js";
 import { probeRegistry } from "../../src/probes/index.js";
 import type { Probe } from "../../src/probes/types.js";
 import { MemoryStore } from "../../src/store/memory.js";
-import { sessiondocAsync } from "../helpers/cli.js";
+import { sessiondocAsync, sessiondocInProcess } from "../helpers/cli.js";
 import { quietLog } from "../helpers/definitions.js";
 import { engineWith } from "../helpers/engine.js";
 
@@ -69,7 +69,7 @@ describe("numeric options and entries on the command line", () => {
   ];
   it("are refused with exit code 2 and what to write instead", async () => {
     for (const [args, message] of cases) {
-      const r = await sessiondocAsync(["diagnose", "--non-interactive", ...args]);
+      const r = await sessiondocInProcess(["diagnose", "--non-interactive", ...args]);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr, args.join(" ")).toMatch(message);
     }
