@@ -95,7 +95,9 @@ describe("sessiondoc flows", () => {
     );
     const r = await sessiondocInProcess(["flows", "check", good]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ok .*good\.yaml: flow "good" version [0-9a-f]{12}, 3 nodes, 2 paths, each ending in a conclusion/);
+    expect(r.stdout).toMatch(
+      /^ok .*good\.yaml: flow "good" version [0-9a-f]{12}, 3 nodes, 2 paths, each ending in a conclusion/,
+    );
   });
 
   it("check rejects a branch that no answer can take", async () => {

@@ -9,7 +9,12 @@ const AFFINITY = { architecture: "node-memory", "lb-sticky": "no" };
 
 describe("a session leak through a shared cache, in the terminal", () => {
   it("comes first, above a cause that ranks higher, with what to do now", async () => {
-    const json = await sessiondocInProcess(["diagnose", "--non-interactive", "--json", ...answers({ ...LEAK, ...AFFINITY })]);
+    const json = await sessiondocInProcess([
+      "diagnose",
+      "--non-interactive",
+      "--json",
+      ...answers({ ...LEAK, ...AFFINITY }),
+    ]);
     const report = json.json as Report;
     expect(report.causes[0]!.id).toBe("lb-affinity");
     expect(report.summary).toMatch(/^SECURITY — A shared cache hands one user's session to others \(found, \d+ %\)\. /);
@@ -25,7 +30,11 @@ describe("a session leak through a shared cache, in the terminal", () => {
   });
 
   it("is not shown when nothing points at a shared cache", async () => {
-    const text = await sessiondocInProcess(["diagnose", "--non-interactive", ...answers({ symptom: "random-logout", ...AFFINITY })]);
+    const text = await sessiondocInProcess([
+      "diagnose",
+      "--non-interactive",
+      ...answers({ symptom: "random-logout", ...AFFINITY }),
+    ]);
     expect(text.stdout.split("\n")[0]).toBe("Verdict: cause-found");
     expect(text.stdout).not.toContain("SECURITY");
   });
