@@ -120,9 +120,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
           before.status !== c.status && [before.status, c.status].some((x) => x === "found" || x === "suspected");
         // A suspect needs a confirming observation or a second piece: an answer that adds a piece for it, or weighs
         // against it, moves toward a verdict even when it does not reach one.
-        const piece =
-          suspects.has(c.cause) &&
-          (is.groups > was.groups || is.against >= was.against + PIECE);
+        const piece = suspects.has(c.cause) && (is.groups > was.groups || is.against >= was.against + PIECE);
         if ((!contested && settledNow) || suspicion || piece) {
           moved.add(c.cause);
           if (now.verdict === "inconclusive") total += 1;
