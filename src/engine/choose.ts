@@ -3,7 +3,7 @@ import { nodeOf } from "../flows/graph.js";
 import type { Flow, QuestionNode } from "../flows/schema.js";
 import { factOf } from "../flows/validate.js";
 import { factValues, observationOf, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
-import { holdsAll } from "../model/facts.js";
+import { conditionsOf, holdsAll } from "../model/facts.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { assess, type Assessment, type AssessDefs, type CoverageStatus } from "./assess.js";
 import { HEALTHY_MAX, PIECE } from "./rank.js";
@@ -36,6 +36,11 @@ const SETTLED: ReadonlySet<CoverageStatus> = new Set([
   "not-compatible",
 ]);
 
+/** Causes competing for the same evidence, or suspected: only telling them apart leads to a verdict. */
+function suspectsOf(a: Assessment): Set<string> {
+  return new Set([...a.close, ...a.ranked.filter((r) => r.confidence > HEALTHY_MAX).map((r) => r.id)]);
+}
+
 function outcomeKey(a: Assessment): string {
   return `${a.verdict}|${a.verdict === "cause-found" ? a.ranked[0]!.id : ""}|${[...a.close].sort().join(",")}`;
 }
@@ -65,6 +70,22 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     return v;
   };
 
+  // Per cause, the facts on which a piece of answer evidence for it depends (the drain test speaks to serialization
+  // only once the architecture is known), with the question that carries the piece.
+  const unlocks = new Map<string, Array<{ fact: string; question: string }>>();
+  for (const rule of defs.weights.table.rules) {
+    const answer = /^answer\/([a-z0-9-]+)=/.exec(rule.on);
+    if (!answer) continue;
+    for (const e of rule.effects)
+      if (e.weight >= PIECE)
+        for (const c of conditionsOf(e.when))
+          if (!c.fact.startsWith("data."))
+            unlocks.set(e.cause, [...(unlocks.get(e.cause) ?? []), { fact: c.fact, question: answer[1]! }]);
+  }
+  /** Whether knowing `fact` would let a question still open add a piece for `cause`. */
+  const unlocksPiece = (ctx: DiagnosisContext, cause: string, fact: string) =>
+    (unlocks.get(cause) ?? []).some((u) => u.fact === fact && eligible(ctx, u.question));
+
   /** Whether a question may be put now: its preconditions hold, its fact is unknown, and it was not asked. */
   function eligible(ctx: DiagnosisContext, id: string): boolean {
     const q = question(id);
@@ -93,9 +114,13 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const fact = factOf(id, q);
     const moved = new Set<string>();
     let total = 0;
-    // Causes competing for the same evidence, or suspected: only telling them apart leads to a verdict. Otherwise,
-    // with causes still open, examining each of them is progress.
-    const suspects = new Set([...now.close, ...now.ranked.filter((r) => r.confidence > HEALTHY_MAX).map((r) => r.id)]);
+    for (const suspect of suspectsOf(now))
+      if (unlocksPiece(ctx, suspect, fact)) {
+        moved.add(suspect);
+        if (now.verdict === "inconclusive") total += 1;
+      }
+    // With no suspect yet, examining the causes still open is progress.
+    const suspects = suspectsOf(now);
     const contested = suspects.size > 0;
     const coverageBefore = new Map(now.coverage.map((c) => [c.cause, c]));
     const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));
@@ -121,7 +146,9 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         // A suspect needs a confirming observation or a second piece: an answer that adds a piece for it, or weighs
         // against it, moves toward a verdict even when it does not reach one.
         const piece = suspects.has(c.cause) && (is.groups > was.groups || is.against >= was.against + PIECE);
-        if ((!contested && settledNow) || suspicion || piece) {
+        // Once a cause is suspected, raising further suspects only widens the list the report names; what counts is
+        // a piece for or against a suspect, or an answer that changes the verdict.
+        if ((!contested && (settledNow || suspicion)) || piece) {
           moved.add(c.cause);
           if (now.verdict === "inconclusive") total += 1;
         }

@@ -168,17 +168,21 @@ export function createEngine(opts: EngineOptions) {
     const old = record.snapshot.context;
     const beforehand = Object.fromEntries(Object.entries(old.facts).filter(([, f]) => f.from === "configuration"));
     const actor = started(machine, { facts: beforehand });
-    for (const ref of new Set(old.evidence.filter((e) => e.source === "log").map((e) => e.ref))) {
-      actor.send({ type: "EVIDENCE", ref, items: old.evidence.filter((e) => e.source === "log" && e.ref === ref) });
-    }
     const answered = new Map(
       old.transcript.flatMap((t) => (t.kind === "question" && t.source === "user" ? [[t.question, t] as const] : [])),
     );
-    await drive(loaded, actor, ({ id, node }) => {
+    const replay: AnswerSource = ({ id, node }) => {
       const t = answered.get(id);
       if (!t || answerProblem(node, t.answer) !== null) return undefined;
       return { type: "ANSWER", question: id, value: t.answer, source: "user", ...(t.by ? { by: t.by } : {}) };
-    });
+    };
+    // Every answer the person gave is given again where it is asked; the logs come in once no more can be, since a
+    // log that arrived first could pass over a question they had answered before it came.
+    await drive(loaded, actor, replay);
+    for (const ref of new Set(old.evidence.filter((e) => e.source === "log").map((e) => e.ref))) {
+      actor.send({ type: "EVIDENCE", ref, items: old.evidence.filter((e) => e.source === "log" && e.ref === ref) });
+    }
+    await drive(loaded, actor, replay);
     actor.send({
       type: "NOTE",
       text: `The flow changed since this diagnosis started (${record.flow.version} → ${loaded.version}); answers and evidence were replayed.`,
