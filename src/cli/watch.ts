@@ -28,7 +28,8 @@ export async function watch(opts: WatchOptions, defs: Definitions, log: Logger):
       if (worse.length && !incident) {
         incident = true;
         process.stdout.write(`\nRegression: ${worse.join("; ")}. Diagnosing:\n\n`);
-        await diagnose({ ...opts, nonInteractive: true }, defs, log);
+        // The watch's own interval is not a --repeat's.
+        await diagnose({ ...opts, interval: undefined, nonInteractive: true }, defs, log);
         process.stdout.write("\n");
       } else if (!worse.length && incident) {
         incident = false;

@@ -13,7 +13,7 @@ import {
   type TranscriptEntry,
 } from "../model/diagnosis.js";
 import { holdsAll, type Facts } from "../model/facts.js";
-import type { ProbeRun } from "../model/findings.js";
+import { seenOnce, type ProbeRun } from "../model/findings.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { withEvidence, type AnswerEvent, type DiagnosisEvent } from "./context.js";
 import { answerEvidence, makeChooser } from "./choose.js";
@@ -220,6 +220,9 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             .map(([k, value]) => [k, { value, source: "probe", from: run.node } satisfies KnownFact]),
         );
         // Findings the table weighs, and anomalies whatever explains them, become the diagnosis' evidence.
+        // A finding of one round in several that could point to a cause is an anomaly: no all-clear past it.
+        const pointsToCause = (f: ProbeRun["findings"][number]) =>
+          opts.weights.rule(observationOf.probe(run.probe, f.id))?.effects.some((e) => e.weight > 0) ?? false;
         const evidence: Evidence[] = run.findings
           .filter((f) => f.anomaly || opts.weights.rule(observationOf.probe(run.probe, f.id)))
           .map((f) => ({
@@ -229,7 +232,8 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             observation: observationOf.probe(run.probe, f.id),
             summary: f.summary,
             ...(f.data ? { data: f.data } : {}),
-            ...(f.anomaly ? { anomaly: true } : {}),
+            ...(f.anomaly || (seenOnce(f.rounds) && pointsToCause(f)) ? { anomaly: true } : {}),
+            ...(f.rounds ? { rounds: f.rounds } : {}),
           }));
         return {
           facts: { ...context.facts, ...newFacts },

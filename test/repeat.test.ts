@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { mergeRounds } from "../src/engine/repeat.js";
+import { weigh } from "../src/evidence/table.js";
+import type { Evidence } from "../src/model/diagnosis.js";
+import { shipped } from "./helpers/definitions.js";
+
+describe("a finding of one round in several", () => {
+  const evidence = (rounds?: Evidence["rounds"]): Evidence => ({
+    id: "probe:http.continuity:session-lost",
+    source: "probe",
+    ref: "http.continuity",
+    observation: "http.continuity/session-lost",
+    summary: "1 of 12 signed-in requests came back anonymous",
+    data: { requests: 12, anonymous: 1, backends: 2 },
+    ...(rounds ? { rounds } : {}),
+  });
+  it("is not weighed for any cause; seen in two rounds it is", () => {
+    expect(weigh([evidence()], {}, shipped.weights).length).toBeGreaterThan(0);
+    expect(weigh([evidence({ seen: 1, of: 5 })], {}, shipped.weights)).toEqual([]);
+    expect(weigh([evidence({ seen: 2, of: 5 })], {}, shipped.weights).length).toBeGreaterThan(0);
+  });
+});
+
+describe("the rounds of one probe, merged", () => {
+  const ok = (ids: string[]) => ({
+    outcome: {
+      status: "ok" as const,
+      target: "http://app.test/",
+      findings: ids.map((id) => ({ id, summary: id })),
+      facts: {},
+    },
+  });
+  it("keeps every finding with the rounds that saw it, and says which rounds could not look", () => {
+    const { outcome } = mergeRounds([ok(["holds"]), ok(["lost"]), { error: "connection refused" }, ok(["lost"])]);
+    expect(outcome.status).toBe("partial");
+    expect(outcome.findings).toEqual([
+      { id: "holds", summary: "holds (1 of 3 rounds)", rounds: { seen: 1, of: 3 } },
+      { id: "lost", summary: "lost (2 of 3 rounds)", rounds: { seen: 2, of: 3 } },
+      { id: "rounds-failed", summary: "could not look in 1 of 4 rounds: connection refused" },
+    ]);
+  });
+  it("is the round itself when there was one, and failed when no round could look", () => {
+    expect(mergeRounds([ok(["holds"])]).outcome.findings).toEqual([{ id: "holds", summary: "holds" }]);
+    expect(mergeRounds([{ error: "a" }, { error: "b" }])).toMatchObject({ outcome: { status: "failed" }, error: "b" });
+  });
+});
