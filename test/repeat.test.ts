@@ -1,8 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mergeRounds } from "../src/engine/repeat.js";
 import { weigh } from "../src/evidence/table.js";
 import type { Evidence } from "../src/model/diagnosis.js";
+import { Report } from "../src/report/schema.js";
+import { sessiondocInProcess } from "./helpers/cli.js";
 import { shipped } from "./helpers/definitions.js";
+import { startRedis, type RedisServer } from "./helpers/redis.js";
+
+const servers: RedisServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
 
 describe("a finding of one round in several", () => {
   const evidence = (rounds?: Evidence["rounds"]): Evidence => ({
@@ -42,5 +50,39 @@ describe("the rounds of one probe, merged", () => {
   it("is the round itself when there was one, and failed when no round could look", () => {
     expect(mergeRounds([ok(["holds"])]).outcome.findings).toEqual([{ id: "holds", summary: "holds" }]);
     expect(mergeRounds([{ error: "a" }, { error: "b" }])).toMatchObject({ outcome: { status: "failed" }, error: "b" });
+  });
+});
+
+describe("sessiondoc check --repeat", () => {
+  it("probes a real store in several rounds, and the JSON report says in how many each finding was seen", async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const r = await sessiondocInProcess([
+      "check",
+      "--redis",
+      server.url,
+      "--repeat",
+      "2",
+      "--interval",
+      "0.2",
+      "--json",
+    ]);
+    const report = Report.parse(r.json);
+    const info = report.probes.find((p) => p.id === "redis.info")!;
+    expect(info.status).toBe("ok");
+    expect(info.findings.length).toBeGreaterThan(0);
+    for (const f of info.findings) {
+      expect(f.rounds).toEqual({ seen: 2, of: 2 });
+      expect(f.summary).toMatch(/\(2 of 2 rounds\)$/);
+    }
+  });
+
+  it("refuses an interval without --repeat, and a repeat out of range", async () => {
+    const alone = await sessiondocInProcess(["check", "--redis", "redis://127.0.0.1:1", "--interval", "5"]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--interval needs --repeat N/);
+    const many = await sessiondocInProcess(["check", "--repeat", "21"]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toMatch(/--repeat needs a whole number from 1 to 20, got "21"/);
   });
 });
