@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mergeRounds } from "../src/engine/repeat.js";
+import { forWeighing, mergeRounds } from "../src/engine/repeat.js";
 import { weigh } from "../src/evidence/table.js";
 import type { Evidence } from "../src/model/diagnosis.js";
 import { Report } from "../src/report/schema.js";
@@ -50,6 +50,27 @@ describe("the rounds of one probe, merged", () => {
   it("is the round itself when there was one, and failed when no round could look", () => {
     expect(mergeRounds([ok(["holds"])]).outcome.findings).toEqual([{ id: "holds", summary: "holds" }]);
     expect(mergeRounds([{ error: "a" }, { error: "b" }])).toMatchObject({ outcome: { status: "failed" }, error: "b" });
+  });
+});
+
+describe("what a repeated probe's findings weigh", () => {
+  const f = (id: string, seen: number, of = 5) => ({ id, summary: id, rounds: { seen, of } });
+  const fault = (x: { id: string }) => x.id === "lost";
+  it("a fault of one round is an anomaly; what other rounds saw still counts", () => {
+    expect(forWeighing([f("lost", 1), f("holds", 4)], fault)).toEqual([
+      { ...f("lost", 1), anomaly: true },
+      f("holds", 4),
+    ]);
+  });
+  it("a fault of two rounds or more: what the rounds without it saw does not rule causes out", () => {
+    expect(forWeighing([f("lost", 2), f("holds", 3), f("stack", 5)], fault)).toEqual([f("lost", 2), f("stack", 5)]);
+  });
+  it("a probe that was not repeated is weighed as it is", () => {
+    const once = [
+      { id: "lost", summary: "lost" },
+      { id: "holds", summary: "holds" },
+    ];
+    expect(forWeighing(once, fault)).toEqual(once);
   });
 });
 

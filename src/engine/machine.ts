@@ -13,11 +13,12 @@ import {
   type TranscriptEntry,
 } from "../model/diagnosis.js";
 import { holdsAll, type Facts } from "../model/facts.js";
-import { seenOnce, type ProbeRun } from "../model/findings.js";
+import type { Finding, ProbeRun } from "../model/findings.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { withEvidence, type AnswerEvent, type DiagnosisEvent } from "./context.js";
 import { answerEvidence, makeChooser } from "./choose.js";
 import { answerProblem, route, targetsOf } from "./route.js";
+import { forWeighing } from "./repeat.js";
 
 export type ProbeInput = { node: string; probe: string; params: Record<string, unknown> };
 export type ProbeRunOutput = ProbeRun & { facts: Facts };
@@ -220,10 +221,9 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             .map(([k, value]) => [k, { value, source: "probe", from: run.node } satisfies KnownFact]),
         );
         // Findings the table weighs, and anomalies whatever explains them, become the diagnosis' evidence.
-        // A finding of one round in several that could point to a cause is an anomaly: no all-clear past it.
-        const pointsToCause = (f: ProbeRun["findings"][number]) =>
+        const pointsToCause = (f: Finding) =>
           opts.weights.rule(observationOf.probe(run.probe, f.id))?.effects.some((e) => e.weight > 0) ?? false;
-        const evidence: Evidence[] = run.findings
+        const evidence: Evidence[] = forWeighing(run.findings, pointsToCause)
           .filter((f) => f.anomaly || opts.weights.rule(observationOf.probe(run.probe, f.id)))
           .map((f) => ({
             id: `probe:${run.node}:${f.id}`,
@@ -232,7 +232,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             observation: observationOf.probe(run.probe, f.id),
             summary: f.summary,
             ...(f.data ? { data: f.data } : {}),
-            ...(f.anomaly || (seenOnce(f.rounds) && pointsToCause(f)) ? { anomaly: true } : {}),
+            ...(f.anomaly ? { anomaly: true } : {}),
             ...(f.rounds ? { rounds: f.rounds } : {}),
           }));
         return {

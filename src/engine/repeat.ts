@@ -1,4 +1,4 @@
-import type { Finding, ProbeOutcome, Rounds } from "../model/findings.js";
+import { seenOnce, type Finding, type ProbeOutcome, type Rounds } from "../model/findings.js";
 
 /** `--repeat`: each probe runs this many rounds, a round starting `intervalMs` after the one before. */
 export type Repeat = { rounds: number; intervalMs: number };
@@ -51,4 +51,19 @@ function withRounds(f: Finding, rounds: Rounds): Finding {
 
 function failed(): ProbeOutcome {
   return { status: "failed", target: "-", findings: [], facts: {} };
+}
+
+/**
+ * The findings of a probe run that become a diagnosis' evidence, as its rounds allow: a finding of one round alone
+ * that could point to a cause is an anomaly (it is not weighed: see `seenOnce`); and when a finding that points to a
+ * cause was seen in two rounds or more but not in all, what the other rounds saw instead does not rule causes out —
+ * the fault comes and goes, and the rounds without it are not evidence that it is absent.
+ */
+export function forWeighing(findings: readonly Finding[], pointsToCause: (f: Finding) => boolean): Finding[] {
+  const partial = (f: Finding) => f.rounds !== undefined && f.rounds.seen < f.rounds.of;
+  const comesAndGoes = findings.some((f) => partial(f) && !seenOnce(f.rounds) && pointsToCause(f));
+  return findings.flatMap((f) => {
+    if (comesAndGoes && partial(f) && !pointsToCause(f)) return [];
+    return seenOnce(f.rounds) && pointsToCause(f) ? [{ ...f, anomaly: true }] : [f];
+  });
 }

@@ -98,7 +98,10 @@ describe("--repeat against a real balancer, nodes and store", () => {
     const lost = continuity.findings.find((f) => f.id === "session-lost");
     expect(lost?.rounds).toEqual({ seen: 2, of: 3 });
     expect(lost?.summary).toMatch(/\(2 of 3 rounds\)$/);
-    expect(report.verdict).not.toBe("no-fault-found");
+    // The nodes it was given share their sessions, so no cause of the catalogue is named: the loss through the
+    // balancer is what is wrong, and the verdict says so instead of an all-clear.
+    expect(report.verdict).toBe("inconclusive");
+    expect(report.summary).toMatch(/came back anonymous.*\(2 of 3 rounds\)/);
     const weighed = report.causes.flatMap((c) => c.evidence).filter((e) => /\(2 of 3 rounds\)/.test(e.summary));
     expect(weighed.some((e) => e.weight > 0)).toBe(true);
   }, 180_000);
