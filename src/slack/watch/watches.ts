@@ -64,6 +64,7 @@ export function slackWatches(deps: {
   const probeTimeoutMs = config.limits.probeTimeoutSeconds * 1000;
   // Each incident's diagnosis runs apart from the app's diagnoses: nobody answers it, and it ends at once.
   const engine = createEngine({ ...deps.defs, store: new MemoryStore(), log, probeTimeoutMs });
+  const audit = (fields: Record<string, unknown>, msg: string) => log.info({ audit: true, ...fields }, msg);
 
   async function diagnose(watch: Watch, ts: string): Promise<void> {
     const resolved = resolveTarget(config, { target: watch.target });
@@ -74,6 +75,17 @@ export function slackWatches(deps: {
     );
     const report = buildReport(step.record, deps.defs.flows.get(FLOW)!.flow, deps.defs);
     metrics.diagnoses.inc({ verdict: report.verdict });
+    audit(
+      {
+        watch: watch.id,
+        user: watch.by,
+        target: watch.target,
+        probes: report.probes.filter((p) => p.status !== "skipped").map((p) => `${p.id}:${p.status}`),
+        verdict: report.verdict,
+        cause: report.causes[0]?.id,
+      },
+      "watch diagnosis finished",
+    );
     await calls.bestEffort("post a watch's diagnosis", () =>
       client.chat.postMessage({ channel: watch.channel, thread_ts: ts, ...diagnosisMessage(report, step.record.id) }),
     );
@@ -123,7 +135,10 @@ export function slackWatches(deps: {
           }
           const status = worse.length ? "regression" : incident || ongoing(round).length ? "ongoing" : "ok";
           record(watch, round, status);
-          log.info({ watch: watch.id, status, round: watch.rounds + 1 }, "watch round");
+          audit(
+            { watch: watch.id, user: watch.by, target: watch.target, round: watch.rounds + 1, status },
+            "watch round",
+          );
           const { incident: _previous, ...rest } = watch;
           await deps.watches.update({
             ...rest,
@@ -155,12 +170,16 @@ export function slackWatches(deps: {
       const args = parseWatchArgs(words);
       resolveTarget(config, { target: args.target });
       const target = targetNamed(config, args.target);
-      if (!(await mayProbe(client, target, who, calls.withDeadline)))
-        throw new UserFacingError(`You may not probe \`${args.target}\` from this channel, so you cannot watch it.`);
       const channel = args.channel ?? who.channel;
+      const refuse = (why: string) => {
+        audit({ user: who.user, target: args.target, channel, action: "watch", refused: true }, "action refused");
+        return new UserFacingError(why);
+      };
+      if (!(await mayProbe(client, target, who, calls.withDeadline)))
+        throw refuse(`You may not probe \`${args.target}\` from this channel, so you cannot watch it.`);
       if (channel !== who.channel && !target?.allowed?.channels.includes(channel))
         if (!(await deps.access.isMember(client, channel, who.user)))
-          throw new UserFacingError(`Alerts go only to a channel you are in, or one \`${args.target}\` allows.`);
+          throw refuse(`Alerts go only to a channel you are in, or one \`${args.target}\` allows.`);
       const id = watchId(args.target, channel);
       const existing = await deps.watches.get(id);
       await deps.watches.put({
@@ -169,6 +188,10 @@ export function slackWatches(deps: {
         by: who.user,
         since: existing?.since ?? new Date().toISOString(),
       });
+      audit(
+        { user: who.user, target: args.target, channel, action: "watch", intervalSeconds: args.intervalSeconds },
+        "watch started",
+      );
       return `${existing ? "Now watching" : "Watching"} \`${args.target}\` every ${every(args.intervalSeconds)}: an alert in <#${channel}> when sessions get worse, with the diagnosis in its thread, and a message when it clears. \`/sessiondoc unwatch ${args.target}\` stops it.`;
     },
 
@@ -179,7 +202,9 @@ export function slackWatches(deps: {
       const channel = /^<#([CG]\w+)(\|[^>]*)?>$/.exec(where ?? "")?.[1] ?? who.channel;
       if (!(await mayProbe(client, targetNamed(config, name), who, calls.withDeadline)))
         throw new UserFacingError(`You may not probe \`${name}\` from this channel, so you cannot change its watch.`);
-      return (await deps.watches.remove(watchId(name, channel)))
+      const removed = await deps.watches.remove(watchId(name, channel));
+      if (removed) audit({ user: who.user, target: name, channel, action: "unwatch" }, "watch stopped");
+      return removed
         ? `Stopped watching \`${name}\` into <#${channel}>.`
         : `\`${name}\` is not watched into <#${channel}>.`;
     },
