@@ -127,10 +127,12 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
           ...(opts.realtimePath ? { "http.realtime": { path: opts.realtimePath } } : {}),
         },
         // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
-        // Each round of --repeat gets the usual time.
+        // With --repeat each round gets the usual time, and every probe its waits between rounds.
         deadline:
           opts.timeout || !interactive
-            ? Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS * (repeat?.rounds ?? 1)) * 1000
+            ? Date.now() +
+              (opts.timeout ? opts.timeout * 1000 : DEFAULT_TIMEOUT_SECONDS * 1000 * (repeat?.rounds ?? 1)) +
+              (opts.timeout || !repeat ? 0 : (repeat.rounds - 1) * repeat.intervalMs * defs.probes.size)
             : undefined,
         ...(repeat ? { repeat } : {}),
       },
