@@ -136,7 +136,7 @@ function withRepeat(cmd: Command): Command {
   return cmd
     .option(
       "--repeat <n>",
-      "run each probe in n rounds (2-20) and weigh what they saw together; a finding of one round alone is not weighed",
+      "run each probe in n rounds (up to 20) and weigh what they saw together; a finding of one round alone is not weighed",
       wholeNumber("--repeat", 1, 20),
     )
     .option(
