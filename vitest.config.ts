@@ -19,6 +19,7 @@ export const STACK_TESTS = [
   "test/security/trickle-cli.test.ts",
   "test/security/recovery.test.ts",
   "test/slack/replicas.test.ts",
+  "test/probes/repeat.test.ts",
 ];
 
 const stacks = process.env.SESSIONDOC_TESTS === "stacks";

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeRound, regressions, type Round } from "../src/engine/watch.js";
+import { describeRound, recovered, regressions, type Round } from "../src/engine/watch.js";
 import { root } from "./helpers/cli.js";
 import { startRedis, type RedisServer } from "./helpers/redis.js";
 
@@ -37,6 +37,15 @@ describe("a watch round", () => {
     ]);
     // Counters since the server started are not news on the first round.
     expect(regressions(undefined, round({ store: store({ evicted: 900 }) }))).toEqual([]);
+  });
+
+  it("has recovered only when nothing got worse and nothing is still wrong", () => {
+    const flushed = round({ store: store({ keys: 3, flushes: 1 }) });
+    expect(recovered(flushed, round({ store: store({ keys: 3, flushes: 1, uptime: 1060 }) }))).toBe(true);
+    const losing = round({ continuity: { requests: 12, anonymous: 4, backends: 2 } });
+    expect(recovered(losing, losing)).toBe(false);
+    const blind = round({ problems: ["redis.info failed: connection refused"] });
+    expect(recovered(blind, blind)).toBe(false);
   });
 
   it("is one line: continuity, backends, store keys and changes", () => {

@@ -4,6 +4,7 @@ import type { EvidenceEvent } from "../engine/context.js";
 import type { Definitions } from "../engine/definitions.js";
 import { createEngine, type AnswerSource, type PendingQuestion } from "../engine/engine.js";
 import type { Progress } from "../engine/probe-runner.js";
+import type { Repeat } from "../engine/repeat.js";
 import { answerProblem, questionNode } from "../engine/route.js";
 import { loadConfig } from "../config/load.js";
 import { targetNamed } from "../config/schema.js";
@@ -23,6 +24,8 @@ import { UsageError } from "./usage.js";
 
 /** Probes of a diagnosis without a terminal, all together, unless --timeout says otherwise. */
 export const DEFAULT_TIMEOUT_SECONDS = 300;
+/** Seconds between a probe's rounds with --repeat. */
+export const DEFAULT_REPEAT_INTERVAL_SECONDS = 10;
 const EVIDENCE_READ_TIMEOUT_MS = 10_000;
 
 export type DiagnoseOptions = {
@@ -46,6 +49,9 @@ export type DiagnoseOptions = {
   realtimePath?: string;
   /** Seconds for all the probes of the diagnosis together. */
   timeout?: number;
+  /** Each probe in this many rounds (`--repeat`), `interval` seconds apart. */
+  repeat?: number;
+  interval?: number;
   nonInteractive?: boolean;
   json?: boolean;
   /** The report as text (the default), one JSON document, or the incident summary as Markdown. */
@@ -66,6 +72,7 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
   const loaded = defs.flows.get(opts.flow);
   if (!loaded) throw new UsageError(`--flow: no flow "${opts.flow}" (flows: ${[...defs.flows.keys()].join(", ")})`);
   const { targets, facts } = targetsOf(opts);
+  const repeat = repeatOf(opts);
   // A named target's facts answer their questions as --answer would; an --answer given here wins.
   const presets = parseAnswers(
     [...Object.entries(facts).map(([id, v]) => `${id}=${v}`), ...(opts.answer ?? [])],
@@ -120,8 +127,14 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
           ...(opts.realtimePath ? { "http.realtime": { path: opts.realtimePath } } : {}),
         },
         // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
+        // With --repeat each round gets the usual time, and every probe its waits between rounds.
         deadline:
-          opts.timeout || !interactive ? Date.now() + (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000 : undefined,
+          opts.timeout || !interactive
+            ? Date.now() +
+              (opts.timeout ? opts.timeout * 1000 : DEFAULT_TIMEOUT_SECONDS * 1000 * (repeat?.rounds ?? 1)) +
+              (opts.timeout || !repeat ? 0 : (repeat.rounds - 1) * repeat.intervalMs * defs.probes.size)
+            : undefined,
+        ...(repeat ? { repeat } : {}),
       },
       answers,
     )
@@ -154,6 +167,13 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
   const text = renderText(report, { ...terminalStyle(), rerun: { command, ...(add ? { add } : {}) } });
   process.stdout.write(`${text}\n${masked ? MASKED_NOTE : ""}`);
   return 0;
+}
+
+/** `--repeat N` (N over 1) with its `--interval`; an interval alone is a mistake worth saying. */
+function repeatOf(opts: DiagnoseOptions): Repeat | undefined {
+  if (opts.interval !== undefined && !opts.repeat) throw new UsageError("--interval needs --repeat N (N of 2 or more)");
+  if (!opts.repeat || opts.repeat < 2) return undefined;
+  return { rounds: opts.repeat, intervalMs: (opts.interval ?? DEFAULT_REPEAT_INTERVAL_SECONDS) * 1000 };
 }
 
 /** The gate's exit code and its one line: a cause, a clean bill, targets that could not be probed, or neither. */

@@ -11,6 +11,7 @@ import {
   closest,
   collect,
   positiveInt,
+  wholeNumber,
   httpUrl,
   loginSpec,
   redisUrl,
@@ -130,6 +131,21 @@ function diagnoseCommand(cmd: Command, args: readonly string[], mode: Mode = "di
     });
 }
 
+/** `--repeat` and its `--interval`, for diagnose and check: a fault that comes and goes needs more than one look. */
+function withRepeat(cmd: Command): Command {
+  return cmd
+    .option(
+      "--repeat <n>",
+      "run each probe in n rounds (up to 20) and weigh what they saw together; a finding of one round alone is not weighed",
+      wholeNumber("--repeat", 1, 20),
+    )
+    .option(
+      "--interval <seconds>",
+      "seconds between a probe's rounds with --repeat (default 10)",
+      seconds("--interval", 0.1, 3600),
+    );
+}
+
 /** Starting the Slack app, handed in by the program's entry: one door does not import the other. */
 export type SlackDoor = { configured: boolean; start: () => Promise<void> };
 
@@ -153,15 +169,19 @@ export function buildProgram(slack: SlackDoor, args: readonly string[] = []): Co
     .addHelpText("after", HELP_AFTER);
 
   diagnoseCommand(
-    program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"),
+    withRepeat(
+      program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"),
+    ),
     args,
   );
   diagnoseCommand(
-    program
-      .command("check")
-      .description(
-        "a deploy gate: probe without questions, print one line; exit 0 no fault found, 3 a cause found, 4 targets could not be probed, 5 inconclusive",
-      ),
+    withRepeat(
+      program
+        .command("check")
+        .description(
+          "a deploy gate: probe without questions, print one line; exit 0 no fault found, 3 a cause found, 4 targets could not be probed, 5 inconclusive",
+        ),
+    ),
     args,
     "check",
   );

@@ -108,6 +108,15 @@ export function closest(word: string, options: readonly string[]): string | unde
   return best?.o;
 }
 
+export function wholeNumber(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || n < min || n > max)
+      throw new UsageError(`${flag} needs a whole number from ${min} to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
 export function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);

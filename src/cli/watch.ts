@@ -1,5 +1,5 @@
 import type { Definitions } from "../engine/definitions.js";
-import { describeRound, regressions, watchRound, type Round } from "../engine/watch.js";
+import { describeRound, recovered, regressions, watchRound, type Round } from "../engine/watch.js";
 import type { Logger } from "../log.js";
 import { diagnose, GATE_EXIT, targetsOf, type DiagnoseOptions } from "./diagnose.js";
 import { UsageError } from "./usage.js";
@@ -28,9 +28,10 @@ export async function watch(opts: WatchOptions, defs: Definitions, log: Logger):
       if (worse.length && !incident) {
         incident = true;
         process.stdout.write(`\nRegression: ${worse.join("; ")}. Diagnosing:\n\n`);
-        await diagnose({ ...opts, nonInteractive: true }, defs, log);
+        // The watch's own interval is not a --repeat's.
+        await diagnose({ ...opts, interval: undefined, nonInteractive: true }, defs, log);
         process.stdout.write("\n");
-      } else if (!worse.length && incident) {
+      } else if (incident && recovered(prev, round)) {
         incident = false;
         process.stdout.write(`Recovered: round ${n} saw nothing worse than the round before.\n`);
       }

@@ -13,6 +13,7 @@ import type { DiagnosisStore } from "../store/types.js";
 import { withEvidence, type AnswerEvent, type EvidenceEvent } from "./context.js";
 import { compileFlow, type DiagnosisMachine } from "./machine.js";
 import { makeProbeRunner, type Progress } from "./probe-runner.js";
+import type { Repeat } from "./repeat.js";
 import { answerProblem, questionNode } from "./route.js";
 
 export type EngineOptions = {
@@ -35,6 +36,7 @@ export type StepOptions = {
   onProgress?: (p: Progress) => void;
   probeParams?: Record<string, Record<string, unknown>>;
   deadline?: number;
+  repeat?: Repeat;
 };
 
 type DiagnosisActor = ActorRefFrom<DiagnosisMachine>;
@@ -84,6 +86,7 @@ export function createEngine(opts: EngineOptions) {
         probeParams: step.probeParams,
         timeoutMs: opts.probeTimeoutMs,
         deadline: step.deadline,
+        repeat: step.repeat,
       }),
     });
 

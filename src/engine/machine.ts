@@ -13,11 +13,12 @@ import {
   type TranscriptEntry,
 } from "../model/diagnosis.js";
 import { holdsAll, type Facts } from "../model/facts.js";
-import type { ProbeRun } from "../model/findings.js";
+import type { Finding, ProbeRun } from "../model/findings.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { withEvidence, type AnswerEvent, type DiagnosisEvent } from "./context.js";
 import { answerEvidence, makeChooser } from "./choose.js";
 import { answerProblem, route, targetsOf } from "./route.js";
+import { forWeighing } from "./repeat.js";
 
 export type ProbeInput = { node: string; probe: string; params: Record<string, unknown> };
 export type ProbeRunOutput = ProbeRun & { facts: Facts };
@@ -220,7 +221,9 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             .map(([k, value]) => [k, { value, source: "probe", from: run.node } satisfies KnownFact]),
         );
         // Findings the table weighs, and anomalies whatever explains them, become the diagnosis' evidence.
-        const evidence: Evidence[] = run.findings
+        const pointsToCause = (f: Finding) =>
+          opts.weights.rule(observationOf.probe(run.probe, f.id))?.effects.some((e) => e.weight > 0) ?? false;
+        const evidence: Evidence[] = forWeighing(run.findings, pointsToCause)
           .filter((f) => f.anomaly || opts.weights.rule(observationOf.probe(run.probe, f.id)))
           .map((f) => ({
             id: `probe:${run.node}:${f.id}`,
@@ -230,6 +233,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             summary: f.summary,
             ...(f.data ? { data: f.data } : {}),
             ...(f.anomaly ? { anomaly: true } : {}),
+            ...(f.rounds ? { rounds: f.rounds } : {}),
           }));
         return {
           facts: { ...context.facts, ...newFacts },

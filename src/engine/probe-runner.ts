@@ -3,6 +3,7 @@ import type { Facts } from "../model/facts.js";
 import { ProbeOutcome, type ProbeRun } from "../model/findings.js";
 import { hasTarget, TARGET_FLAGS, type Targets } from "../model/targets.js";
 import { Handoff, type ProbeRegistry } from "../probes/types.js";
+import { mergeRounds, type Repeat, type RoundResult } from "./repeat.js";
 import { redactText } from "../redact.js";
 import type { ProbeInput, ProbeRunOutput, RunProbe } from "./machine.js";
 
@@ -43,6 +44,26 @@ async function bounded<T>(ms: number, outer: AbortSignal, run: (signal: AbortSig
 }
 
 /**
+ * Waits until round `n` of a repeated probe is due (`n` intervals after the first started) and returns the time the
+ * round may take: the probe's limit within what is left of the step, or 0 when the step is stopped or over.
+ */
+async function nextRound(
+  n: number,
+  at: { firstStarted: number; intervalMs: number; limitMs: number; deadline?: number },
+  signal: AbortSignal,
+): Promise<number> {
+  const deadline = at.deadline ?? Infinity;
+  const wait = at.firstStarted + n * at.intervalMs - performance.now();
+  if (Date.now() + wait >= deadline) return 0;
+  if (wait > 0)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  return signal.aborted ? 0 : Math.min(at.limitMs, deadline - Date.now());
+}
+
+/**
  * Runs probes on behalf of the machine: skips those whose targets are not configured, bounds each by a timeout
  * (and by the step's deadline), abandons one that overruns, and turns any failure into a "failed" run with a
  * readable reason, so a probe can never crash or hold up a diagnosis.
@@ -58,6 +79,8 @@ export function makeProbeRunner(opts: {
   deadline?: number;
   /** Where probes hand values to later ones; a caller that reads them (a watch round) passes its own. */
   handoff?: Handoff;
+  /** Each probe in several rounds, their findings merged (`--repeat`). */
+  repeat?: Repeat;
 }): RunProbe {
   const probeTimeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const handoff = opts.handoff ?? new Handoff();
@@ -81,9 +104,24 @@ export function makeProbeRunner(opts: {
         facts: {},
       };
     } else {
-      try {
-        outcome = ProbeOutcome.parse(
-          await bounded(timeoutMs, signal, (bound) =>
+      const rounds: RoundResult[] = [];
+      for (let n = 0; n < (opts.repeat?.rounds ?? 1); n++) {
+        const left =
+          n === 0
+            ? timeoutMs
+            : await nextRound(
+                n,
+                {
+                  firstStarted: started,
+                  intervalMs: opts.repeat!.intervalMs,
+                  limitMs: probeTimeoutMs,
+                  deadline: opts.deadline,
+                },
+                signal,
+              );
+        if (left <= 0) break;
+        try {
+          const found = await bounded(left, signal, (bound) =>
             probe.run({
               targets: opts.targets,
               params: { ...input.params, ...opts.probeParams?.[input.probe] },
@@ -92,13 +130,15 @@ export function makeProbeRunner(opts: {
               log: opts.log,
               handoff,
             }),
-          ),
-        );
-      } catch (err) {
-        error = redactText(err instanceof Error ? err.message : String(err));
-        outcome = { status: "failed", target: "-", findings: [], facts: {} };
-        opts.log.warn({ probe: input.probe, node: input.node, err: error }, "probe failed");
+          );
+          rounds.push({ outcome: ProbeOutcome.parse(found) });
+        } catch (err) {
+          const reason = redactText(err instanceof Error ? err.message : String(err));
+          rounds.push({ error: reason });
+          opts.log.warn({ probe: input.probe, node: input.node, round: n + 1, err: reason }, "probe failed");
+        }
       }
+      ({ outcome, error } = mergeRounds(rounds));
     }
     const run: ProbeRun = {
       node: input.node,

@@ -13,6 +13,20 @@ export type Round = {
   problems: string[];
 };
 
+/** What is wrong in this round whatever the round before saw: sessions lost, probes that could not look. */
+export function ongoing(cur: Round): string[] {
+  const c = cur.continuity;
+  return [
+    ...(c && c.anonymous > 0 ? [`${c.anonymous} of ${c.requests} signed-in requests came back anonymous`] : []),
+    ...cur.problems,
+  ];
+}
+
+/** Whether an incident has cleared: nothing got worse since the round before, and nothing is still wrong. */
+export function recovered(prev: Round | undefined, cur: Round): boolean {
+  return regressions(prev, cur).length === 0 && ongoing(cur).length === 0;
+}
+
 /** What changed for the worse since the round before: each a short phrase, empty when nothing did. */
 export function regressions(prev: Round | undefined, cur: Round): string[] {
   const out: string[] = [];

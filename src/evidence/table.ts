@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DataFileError, readYaml, validateYaml, type DataProblem, type YamlSource } from "../data/load-yaml.js";
 import { Condition, conditionsOf, holdsAll, When, type Facts } from "../model/facts.js";
 import type { Evidence } from "../model/diagnosis.js";
+import { seenOnce } from "../model/findings.js";
 import { projectPath } from "../paths.js";
 
 export const EVIDENCE_FILE = projectPath("catalogue", "evidence.yaml");
@@ -147,7 +148,7 @@ export type Weighed = {
 export function weigh(evidence: readonly Evidence[], facts: Facts, weights: Weights): Weighed[] {
   return evidence.flatMap((item) => {
     const rule = weights.rule(item.observation);
-    if (!rule) return [];
+    if (!rule || seenOnce(item.rounds)) return [];
     const scope: Record<string, Facts[string]> = { ...facts };
     for (const [k, v] of Object.entries(item.data ?? {})) scope[`data.${k}`] = v;
     return rule.effects

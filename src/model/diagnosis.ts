@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FactValue } from "./facts.js";
-import { ProbeRun, ProbeStatus } from "./findings.js";
+import { ProbeRun, ProbeStatus, Rounds } from "./findings.js";
 
 export const AnswerSource = z.enum(["user", "probe", "default"]);
 export type AnswerSource = z.infer<typeof AnswerSource>;
@@ -34,6 +34,8 @@ export const Evidence = z.strictObject({
   data: z.record(z.string(), FactValue).optional(),
   /** Something is wrong here whatever explains it (from the probe's finding). */
   anomaly: z.boolean().optional(),
+  /** In how many of a repeated probe's rounds it was seen. */
+  rounds: Rounds.optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 

@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { FactValue } from "./facts.js";
 
+/** In how many of a repeated probe's rounds (`--repeat`) a finding was seen, of the rounds in which the probe ran. */
+export const Rounds = z.strictObject({ seen: z.number().int().min(1), of: z.number().int().min(2) });
+export type Rounds = z.infer<typeof Rounds>;
+
+/**
+ * Seen in one round of several: one failed request of a healthy system looks like this, so it is shown and keeps a
+ * diagnosis from an all-clear, but it is not weighed for or against any cause.
+ */
+export const seenOnce = (rounds: Rounds | undefined): boolean => rounds?.seen === 1;
+
 /**
  * What a probe observed: an id stable within the probe, a sentence with the numbers behind it, and the numbers.
  * A finding carries no weights: what it means for each cause is in the evidence table (catalogue/evidence.yaml).
@@ -11,6 +21,7 @@ export const Finding = z.strictObject({
   data: z.record(z.string(), FactValue).optional(),
   /** Something is wrong here, whether or not a cause of the catalogue explains it; it rules out "no fault found". */
   anomaly: z.boolean().optional(),
+  rounds: Rounds.optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 

@@ -17,6 +17,8 @@ import { registerListeners } from "./listeners/index.js";
 import { createMetrics } from "./metrics.js";
 import { slackCalls } from "./slack-calls.js";
 import { createSlots } from "./slots.js";
+import { MemoryWatchStore, RedisWatchStore } from "./watch/store.js";
+import { slackWatches } from "./watch/watches.js";
 
 /** How often each process looks for steps whose process died. */
 const RECOVERY_INTERVAL_MS = 3_000;
@@ -124,7 +126,18 @@ export async function startSlackApp(
       { cause: err },
     );
   }
-  registerListeners(app, { diagnoses, store, config, log, metrics, calls });
+  const watches = slackWatches({
+    watches: settings.redisUrl ? new RedisWatchStore(settings.redisUrl) : new MemoryWatchStore(),
+    store,
+    config,
+    defs,
+    log,
+    metrics,
+    calls,
+    access: access({ config, calls }),
+    client: app.client,
+  });
+  registerListeners(app, { diagnoses, store, config, log, metrics, calls, watches });
 
   let server: Server | undefined;
   if (receiver) {
@@ -153,6 +166,7 @@ export async function startSlackApp(
   recover();
   const recovering = setInterval(recover, RECOVERY_INTERVAL_MS);
   recovering.unref();
+  watches.start();
 
   log.info(
     {
@@ -168,6 +182,7 @@ export async function startSlackApp(
     server,
     async stop() {
       clearInterval(recovering);
+      await watches.stop();
       if (server) await new Promise((r) => server!.close(r));
       else await app.stop();
       await store.close();

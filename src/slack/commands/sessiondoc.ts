@@ -8,14 +8,16 @@ const HELP = [
   "• `/sessiondoc diagnose` — pick a target and start a diagnosis in a thread",
   "• `/sessiondoc diagnose checkout-prod` — start one against a configured target (or an allowlisted URL)",
   "• `/sessiondoc summary #incident-channel` — post the summary of this channel's latest diagnosis there",
+  "• `/sessiondoc watch checkout-prod [#channel] [every 5m]` — probe a target every interval; one alert per incident, with the diagnosis in its thread",
+  "• `/sessiondoc unwatch checkout-prod [#channel]` — stop watching it",
   "• `/sessiondoc help` — this message",
 ].join("\n");
 
-/** `/sessiondoc diagnose [target|url]`, `/sessiondoc summary #channel`, `/sessiondoc help`. */
+/** `/sessiondoc diagnose [target|url]`, `summary #channel`, `watch TARGET [#channel] [every 5m]`, `unwatch TARGET`, `help`. */
 export function register(app: App, deps: ListenerDeps): void {
   app.command("/sessiondoc", async ({ command, ack, respond, client }) => {
     const text = typeof command.text === "string" ? command.text : "";
-    const [verb = "help", arg] = text.trim().split(/\s+/).filter(Boolean);
+    const [verb = "help", arg, ...more] = text.trim().split(/\s+/).filter(Boolean);
     if (!command.channel_id || !command.user_id) {
       await timedAck(deps, "command", () => ack({ response_type: "ephemeral", text: "This command needs a channel." }));
       return;
@@ -87,6 +89,16 @@ export function register(app: App, deps: ListenerDeps): void {
         await deps.diagnoses.postSummary(client, { diagnosis: id, channel, user: who.user });
         await tell(`Summary posted to <#${channel}>.`);
       });
+      return;
+    }
+    if (verb === "watch" || verb === "unwatch") {
+      await timedAck(deps, "command", () => ack());
+      const words = [arg, ...more].filter((w): w is string => Boolean(w));
+      await reportingErrors(deps, tell, who.user, async () =>
+        tell(await (verb === "watch" ? deps.watches.watch(who, words) : deps.watches.unwatch(who, words))).then(
+          () => undefined,
+        ),
+      );
       return;
     }
     await timedAck(deps, "command", () => ack({ response_type: "ephemeral", text: HELP }));

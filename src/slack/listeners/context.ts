@@ -9,6 +9,7 @@ import type { SlackDiagnoses } from "../diagnoses.js";
 import type { Metrics } from "../metrics.js";
 import type { SlackCalls } from "../slack-calls.js";
 import { UserFacingError } from "../targets.js";
+import type { SlackWatches } from "../watch/watches.js";
 
 export type ListenerDeps = {
   diagnoses: SlackDiagnoses;
@@ -17,6 +18,7 @@ export type ListenerDeps = {
   log: Logger;
   metrics: Metrics;
   calls: SlackCalls;
+  watches: SlackWatches;
 };
 
 /** Tells the person acting something only they see. */

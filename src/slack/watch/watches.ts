@@ -1,0 +1,226 @@
+import type { WebClient } from "@slack/web-api";
+import { targetNamed, type Config } from "../../config/schema.js";
+import type { Definitions } from "../../engine/definitions.js";
+import { createEngine } from "../../engine/engine.js";
+import { describeRound, ongoing, recovered, regressions, watchRound, type Round } from "../../engine/watch.js";
+import type { Logger } from "../../log.js";
+import { buildReport } from "../../report/build.js";
+import { MemoryStore } from "../../store/memory.js";
+import { LockTimeout, type DiagnosisStore } from "../../store/types.js";
+import type { Access } from "../access.js";
+import { FLOW } from "../diagnoses.js";
+import type { Metrics } from "../metrics.js";
+import type { SlackCalls } from "../slack-calls.js";
+import { mayProbe, resolveTarget, UserFacingError } from "../targets.js";
+import { alertMessage, diagnosisMessage, every, recoveryMessage } from "./messages.js";
+import { slotScheduler, type RoundScheduler } from "./schedule.js";
+import { watchId, type Watch, type WatchEntry, type WatchStore } from "./store.js";
+
+/** Between rounds when the command names no interval. */
+export const DEFAULT_WATCH_SECONDS = 300;
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `TARGET [#channel] [every 5m]` (or `every 30s`, `every 1h`). */
+export function parseWatchArgs(words: string[]): { target: string; channel?: string; intervalSeconds: number } {
+  const [target, ...rest] = words;
+  if (!target) throw new UserFacingError("Name a target: `/sessiondoc watch checkout-prod [#channel] [every 5m]`.");
+  let channel: string | undefined;
+  let intervalSeconds = DEFAULT_WATCH_SECONDS;
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i]!;
+    const mention = /^<#([CG]\w+)(\|[^>]*)?>$/.exec(word);
+    if (mention) channel = mention[1];
+    else if (word === "every") {
+      const every = /^(\d+)(s|m|h)$/.exec(rest[++i] ?? "");
+      const seconds = every ? Number(every[1]) * UNITS[every[2]!]! : 0;
+      if (seconds < 1 || seconds > 86_400)
+        throw new UserFacingError("Say how often as `every 30s`, `every 5m` or `every 1h` (at most a day).");
+      intervalSeconds = seconds;
+    } else
+      throw new UserFacingError(
+        `I did not understand \`${word}\`: \`/sessiondoc watch ${target} [#channel] [every 5m]\`.`,
+      );
+  }
+  return { target, ...(channel ? { channel } : {}), intervalSeconds };
+}
+
+/**
+ * Watches in Slack: people add and remove them with `/sessiondoc watch` and `unwatch`; every replica schedules their
+ * rounds, each round runs on one (claimed in the store), compares with the round before, and tells the channel once
+ * per incident, with the full diagnosis in the alert's thread, and again when it clears.
+ */
+export function slackWatches(deps: {
+  watches: WatchStore;
+  store: DiagnosisStore;
+  config: Config;
+  defs: Definitions;
+  log: Logger;
+  metrics: Metrics;
+  calls: SlackCalls;
+  access: Access;
+  client: WebClient;
+}) {
+  const { config, log, metrics, calls, client } = deps;
+  const probeTimeoutMs = config.limits.probeTimeoutSeconds * 1000;
+  // Each incident's diagnosis runs apart from the app's diagnoses: nobody answers it, and it ends at once.
+  const engine = createEngine({ ...deps.defs, store: new MemoryStore(), log, probeTimeoutMs });
+  const audit = (fields: Record<string, unknown>, msg: string) => log.info({ audit: true, ...fields }, msg);
+
+  async function diagnose(watch: Watch, ts: string): Promise<void> {
+    const resolved = resolveTarget(config, { target: watch.target });
+    const step = await engine.start(
+      { flowId: FLOW, facts: resolved.facts, target: watch.target },
+      { targets: resolved.targets, deadline: Date.now() + config.limits.diagnosisTimeoutSeconds * 1000 },
+      (q) => ({ type: "ANSWER", question: q.id, value: null, source: "default" }),
+    );
+    const report = buildReport(step.record, deps.defs.flows.get(FLOW)!.flow, deps.defs);
+    metrics.diagnoses.inc({ verdict: report.verdict });
+    audit(
+      {
+        watch: watch.id,
+        user: watch.by,
+        target: watch.target,
+        probes: report.probes.filter((p) => p.status !== "skipped").map((p) => `${p.id}:${p.status}`),
+        verdict: report.verdict,
+        cause: report.causes[0]?.id,
+      },
+      "watch diagnosis finished",
+    );
+    await calls.bestEffort("post a watch's diagnosis", () =>
+      client.chat.postMessage({ channel: watch.channel, thread_ts: ts, ...diagnosisMessage(report, step.record.id) }),
+    );
+  }
+
+  function record(watch: Watch, round: Round, status: "ok" | "regression" | "ongoing") {
+    const target = { target: watch.target };
+    const c = round.continuity;
+    if (c?.requests) metrics.watchContinuity.set(target, (c.requests - c.anonymous) / c.requests);
+    metrics.watchLastRound.set(target, Math.floor(round.at.getTime() / 1000));
+    for (const s of ["ok", "regression", "ongoing"])
+      metrics.watchStatus.set({ ...target, status: s }, s === status ? 1 : 0);
+    if (round.problems.length) metrics.watchProbeFailures.inc(target, round.problems.length);
+  }
+
+  /** One round of a watch, on whichever replica claimed it; never two of one watch at once. */
+  async function runRound(claimed: Watch): Promise<void> {
+    await deps.store
+      .withLock(
+        `watch:${claimed.id}`,
+        async () => {
+          const watch = await deps.watches.get(claimed.id);
+          if (!watch) return;
+          const resolved = resolveTarget(config, { target: watch.target });
+          const round = await watchRound(deps.defs.probes, resolved.targets, log, probeTimeoutMs);
+          const prev = watch.prev;
+          const worse = regressions(prev, round);
+          const line = describeRound(watch.rounds + 1, prev, round);
+          let incident = watch.incident;
+          if (worse.length && !incident) {
+            const posted = await calls.bestEffort("post a watch alert", () =>
+              client.chat.postMessage({ channel: watch.channel, ...alertMessage(watch.target, worse) }),
+            );
+            if (posted?.ts) {
+              incident = { ts: posted.ts, since: round.at.toISOString(), what: worse };
+              await diagnose(watch, posted.ts).catch((err: Error) =>
+                log.warn({ watch: watch.id, err: err.message }, "watch diagnosis failed"),
+              );
+            }
+          } else if (incident && recovered(prev, round)) {
+            const ts = incident.ts;
+            const text = recoveryMessage(watch.target, incident.since, line);
+            await calls.bestEffort("post a watch recovery", () =>
+              client.chat.postMessage({ channel: watch.channel, thread_ts: ts, reply_broadcast: true, text }),
+            );
+            incident = undefined;
+          }
+          const status = worse.length ? "regression" : incident || ongoing(round).length ? "ongoing" : "ok";
+          record(watch, round, status);
+          audit(
+            { watch: watch.id, user: watch.by, target: watch.target, round: watch.rounds + 1, status },
+            "watch round",
+          );
+          const { incident: _previous, ...rest } = watch;
+          await deps.watches.update({
+            ...rest,
+            rounds: watch.rounds + 1,
+            prev: round,
+            last: { at: round.at.toISOString(), status, line },
+            ...(incident ? { incident } : {}),
+          });
+        },
+        { waitMs: 0 },
+      )
+      .catch((err: unknown) => {
+        // The round before is still running (a slow target, a long diagnosis): this slot is skipped.
+        if (!(err instanceof LockTimeout)) throw err;
+      });
+  }
+
+  const scheduler: RoundScheduler = slotScheduler({ store: deps.watches, run: runRound, log });
+
+  return {
+    start: () => scheduler.start(),
+    async stop() {
+      await scheduler.stop();
+      await deps.watches.close();
+    },
+
+    /** `/sessiondoc watch`: a configured target this person may probe here, into a channel they may post to. */
+    async watch(who: { user: string; channel: string }, words: string[]): Promise<string> {
+      const args = parseWatchArgs(words);
+      resolveTarget(config, { target: args.target });
+      const target = targetNamed(config, args.target);
+      const channel = args.channel ?? who.channel;
+      const refuse = (why: string) => {
+        audit({ user: who.user, target: args.target, channel, action: "watch", refused: true }, "action refused");
+        return new UserFacingError(why);
+      };
+      if (!(await mayProbe(client, target, who, calls.withDeadline)))
+        throw refuse(`You may not probe \`${args.target}\` from this channel, so you cannot watch it.`);
+      if (channel !== who.channel && !target?.allowed?.channels.includes(channel))
+        if (!(await deps.access.isMember(client, channel, who.user)))
+          throw refuse(`Alerts go only to a channel you are in, or one \`${args.target}\` allows.`);
+      const id = watchId(args.target, channel);
+      const existing = await deps.watches.get(id);
+      await deps.watches.put({
+        ...(existing ?? { id, target: args.target, channel, rounds: 0 }),
+        intervalSeconds: args.intervalSeconds,
+        by: who.user,
+        since: existing?.since ?? new Date().toISOString(),
+      });
+      audit(
+        { user: who.user, target: args.target, channel, action: "watch", intervalSeconds: args.intervalSeconds },
+        "watch started",
+      );
+      return `${existing ? "Now watching" : "Watching"} \`${args.target}\` every ${every(args.intervalSeconds)}: an alert in <#${channel}> when sessions get worse, with the diagnosis in its thread, and a message when it clears. \`/sessiondoc unwatch ${args.target}\` stops it.`;
+    },
+
+    /** `/sessiondoc unwatch TARGET [#channel]`: for anyone who may probe the target. */
+    async unwatch(who: { user: string; channel: string }, words: string[]): Promise<string> {
+      const [name, where] = words;
+      if (!name) throw new UserFacingError("Name the target: `/sessiondoc unwatch checkout-prod [#channel]`.");
+      const channel = /^<#([CG]\w+)(\|[^>]*)?>$/.exec(where ?? "")?.[1] ?? who.channel;
+      if (!(await mayProbe(client, targetNamed(config, name), who, calls.withDeadline)))
+        throw new UserFacingError(`You may not probe \`${name}\` from this channel, so you cannot change its watch.`);
+      const removed = await deps.watches.remove(watchId(name, channel));
+      if (removed) audit({ user: who.user, target: name, channel, action: "unwatch" }, "watch stopped");
+      return removed
+        ? `Stopped watching \`${name}\` into <#${channel}>.`
+        : `\`${name}\` is not watched into <#${channel}>.`;
+    },
+
+    /** The watches of targets this person may probe in the watch's channel, for App Home. */
+    async visibleTo(user: string): Promise<WatchEntry[]> {
+      const all = await deps.watches.list();
+      const allowed = await Promise.all(
+        all.map((w) =>
+          mayProbe(client, targetNamed(config, w.target), { user, channel: w.channel }, calls.withDeadline).catch(
+            () => false,
+          ),
+        ),
+      );
+      return all.filter((_, i) => allowed[i]).sort((a, b) => a.target.localeCompare(b.target));
+    },
+  };
+}
+export type SlackWatches = ReturnType<typeof slackWatches>;
