@@ -13,6 +13,7 @@ export const STACK_TESTS = [
   "test/probes/cookie-headers.test.ts",
   "test/probes/workers.test.ts",
   "test/probes/ip-affinity.test.ts",
+  "test/slack/workers.test.ts",
 ];
 
 const stacks = process.env.SESSIONDOC_TESTS === "stacks";

@@ -11,8 +11,8 @@ import type { JobQueue, Jobs } from "./types.js";
  * worker died) makes the job stalled at the next check, and another worker begins it again. Short enough that a
  * step is taken over within seconds, long enough that a busy event loop does not lose a lock it is still using.
  */
-const LOCK_MS = 10_000;
-const STALLED_CHECK_MS = 5_000;
+const LOCK_MS = 6_000;
+const STALLED_CHECK_MS = 3_000;
 /** A job is begun again once; if that worker dies too, the job is abandoned. */
 const MAX_STALLED = 1;
 
@@ -54,7 +54,11 @@ export function bullmqJobs(opts: { url: string; log: Logger; prefix?: string }):
       async work(handler, { concurrency, onAbandoned }) {
         worker = new Worker(
           name,
-          async (job) => handler({ id: job.id!, data: parse(job.data), resumed: job.attemptsStarted > 1 }),
+          async (job) => {
+            const resumed = job.attemptsStarted > 1;
+            log.debug({ job: job.id, queue: name, resumed }, "job started");
+            await handler({ id: job.id!, data: parse(job.data), resumed });
+          },
           {
             connection: consumer,
             prefix,

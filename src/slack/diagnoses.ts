@@ -4,11 +4,12 @@ import { z } from "zod";
 import { targetNamed, type Config } from "../config/schema.js";
 import type { AnswerEvent, EvidenceEvent } from "../engine/context.js";
 import type { Definitions } from "../engine/definitions.js";
-import type { JobQueue, JobRun } from "../jobs/index.js";
 import { DiagnosisError, type Engine, type PendingQuestion, type Step } from "../engine/engine.js";
+import type { JobQueue, JobRun } from "../jobs/index.js";
 import { Evidence, type DiagnosisRecord } from "../model/diagnosis.js";
 import type { ProbeRun } from "../model/findings.js";
 import type { Logger } from "../log.js";
+import { redactText } from "../redact.js";
 import { buildReport } from "../report/build.js";
 import type { Report } from "../report/schema.js";
 import type { DiagnosisStore } from "../store/types.js";
@@ -433,14 +434,24 @@ export function slackDiagnoses(deps: SlackDeps) {
       return (await authorized(client, diagnosis, user, "answer questions in")).pending;
     },
 
-    /** Runs a step taken from the queue, in whichever process took it. */
-    run: (client: WebClient, job: JobRun<Work>): Promise<void> => {
+    /**
+     * Runs a step taken from the queue, in whichever process took it. A step taken over from a worker that died and
+     * failing again is not thrown: the thread says the diagnosis stopped.
+     */
+    async run(client: WebClient, job: JobRun<Work>): Promise<void> {
       const w = job.data;
-      return w.kind === "start"
-        ? runStart(client, job, w)
-        : w.kind === "answer"
-          ? runAnswer(client, job, w)
-          : runEvidence(client, job, w);
+      const running =
+        w.kind === "start"
+          ? runStart(client, job, w)
+          : w.kind === "answer"
+            ? runAnswer(client, job, w)
+            : runEvidence(client, job, w);
+      if (!job.resumed) return running;
+      log.warn({ diagnosis: w.diagnosis, kind: w.kind }, "taking over a step whose worker stopped");
+      await running.catch(async (err: Error) => {
+        log.warn({ diagnosis: w.diagnosis, err: redactText(err.message) }, "step taken over failed");
+        await stopped(client, w);
+      });
     },
 
     /** A step whose workers died twice: says so in the thread. */
