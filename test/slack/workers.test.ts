@@ -130,5 +130,29 @@ describe("listeners and workers as separate processes", () => {
     expect(resultsIn(thread)).toHaveLength(1);
     expect(resultsIn(calm)).toHaveLength(1);
     expect(fake.violations).toEqual([]);
+    await second.stop();
   }, 150_000);
+
+  it("a step whose second worker dies too is reported stopped in its thread", async () => {
+    const listener = await run(["slack", "--no-worker"]);
+    const probing = async (worker: SlackApp) => {
+      const before = hang.requests;
+      await fake.waitFor(() => hang.requests > before, 30_000);
+      expect(worker.logs.some((l) => /job started/.test(l))).toBe(true);
+    };
+    const first = await run(["worker"]);
+    await sendToApp(listener, slashCommand(fake, { text: "diagnose slow", channel: "CTWICE", user: "UTWICE" }));
+    await probing(first);
+    await first.stop(); // SIGKILL
+    const second = await run(["worker"]);
+    await probing(second);
+    await second.stop(); // SIGKILL, while the step taken over is probing again
+    await run(["worker"]);
+    const thread = rootIn("CTWICE")!.result!.ts as string;
+    await fake.waitFor(() => inThread(thread).some((c) => /stopped/.test(String(c.args.text))), 40_000);
+    expect(String(inThread(thread).find((c) => /stopped/.test(String(c.args.text)))!.args.text)).toBe(
+      "⚠️ This diagnosis stopped: the app restarted while it was running its probes, and could not finish it. Run it again with `/sessiondoc diagnose slow`.",
+    );
+    expect(questionsIn(thread)).toEqual([]);
+  }, 120_000);
 });
