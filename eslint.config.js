@@ -12,7 +12,7 @@ import { layers } from "./eslint/layers.js";
 // Nothing imports a door or the lab, and probe families never import each other. `probes` is the probe contract and
 // registry (src/probes/*.ts), `probes/*` any family under it.
 const core = ["data", "model"];
-const engine = ["flows", "catalogue", "evidence", "probes", "store", ...core];
+const engine = ["flows", "catalogue", "evidence", "probes", "store", "jobs", ...core];
 const doors = ["report", "config", "engine", "probes/*", ...engine];
 const inward = {
   main: ["cli", "slack", ...doors],
@@ -25,6 +25,8 @@ const inward = {
   catalogue: core,
   evidence: core,
   store: ["model"],
+  // Background work behind one interface (jobs/index.ts): BullMQ in Redis, or this process.
+  jobs: [],
   probes: ["probes/*", "model"],
   "probes/*": ["probes", "model"],
   data: [],

@@ -20,6 +20,7 @@ export const STACK_TESTS = [
   "test/security/recovery.test.ts",
   "test/slack/replicas.test.ts",
   "test/probes/repeat.test.ts",
+  "test/slack/workers.test.ts",
 ];
 
 const stacks = process.env.SESSIONDOC_TESTS === "stacks";

@@ -158,7 +158,7 @@ describe("the command line", () => {
     const cmd = await sessiondocInProcess(["diagnos"]);
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toBe(
-      'sessiondoc: unknown command "diagnos" (did you mean diagnose?); commands: diagnose, check, watch, flows, slack, causes, help\n',
+      'sessiondoc: unknown command "diagnos" (did you mean diagnose?); commands: diagnose, check, watch, flows, slack, worker, causes, help\n',
     );
     const opt = await sessiondocInProcess(["diagnose", "--urll", "x"]);
     expect(opt.code).toBe(2);

@@ -40,6 +40,8 @@ Environment:
   SESSIONDOC_CONFIG    the configuration file (default ./sessiondoc.yaml): targets for Slack
   SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode), PORT, REDIS_URL
                        the Slack app: \`sessiondoc slack\`, or \`sessiondoc\` alone once all are set
+  SESSIONDOC_WORKER_CONCURRENCY
+                       diagnosis steps one Slack app or worker process takes at once
   NO_COLOR, COLUMNS    plain text; the width reports wrap to`;
 
 /** The exit code a command sets, when it is not 0. */
@@ -147,7 +149,13 @@ function withRepeat(cmd: Command): Command {
 }
 
 /** Starting the Slack app, handed in by the program's entry: one door does not import the other. */
-export type SlackDoor = { configured: boolean; start: () => Promise<void> };
+export type SlackDoor = {
+  configured: boolean;
+  /** The app; `worker: false` listens only, leaving diagnosis steps to worker processes. */
+  start: (opts?: { worker: boolean }) => Promise<void>;
+  /** A process that runs diagnosis steps only. */
+  worker: () => Promise<void>;
+};
 
 /** `args`: the words after the program name, for the command that runs a diagnosis again. */
 export function buildProgram(slack: SlackDoor, args: readonly string[] = []): Command {
@@ -220,7 +228,16 @@ export function buildProgram(slack: SlackDoor, args: readonly string[] = []): Co
   program
     .command("slack")
     .description("start the Slack app (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)")
-    .action(slack.start);
+    .option(
+      "--no-worker",
+      "only listen: acknowledge and queue diagnosis steps for `sessiondoc worker` (needs REDIS_URL)",
+    )
+    .action((opts: { worker: boolean }) => slack.start({ worker: opts.worker }));
+
+  program
+    .command("worker")
+    .description("run the Slack app's diagnosis steps from the queue in REDIS_URL, posting with SLACK_BOT_TOKEN")
+    .action(() => slack.worker());
 
   program
     .command("causes [id]")

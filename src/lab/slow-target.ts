@@ -1,7 +1,13 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
-export type SlowTarget = { url: string; port: number; stop(): Promise<void> };
+export type SlowTarget = {
+  url: string;
+  port: number;
+  /** Requests received so far, on any path. */
+  readonly requests: number;
+  stop(): Promise<void>;
+};
 
 /**
  * A web app that holds its clients: `hang` accepts and never answers; `trickle` answers at once (a session cookie,
@@ -26,7 +32,11 @@ export async function startSlowTarget(
       timers.delete(timer);
     });
   };
-  const server = createServer((_req, res) => (mode === "trickle" ? trickle(res) : undefined));
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    if (mode === "trickle") trickle(res);
+  });
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -36,6 +46,9 @@ export async function startSlowTarget(
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return requests;
+    },
     stop: () =>
       new Promise((resolve) => {
         for (const t of timers) clearInterval(t);

@@ -1,27 +1,26 @@
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
-import type { WebClientOptions } from "@slack/web-api";
-import type { Server } from "node:http";
+import { WebClient, type WebClientOptions } from "@slack/web-api";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { loadConfig } from "../config/load.js";
 import { loadDefinitions } from "../engine/definitions.js";
 import { createEngine } from "../engine/engine.js";
+import { openJobs } from "../jobs/index.js";
 import type { Logger } from "../log.js";
 import { redactText } from "../redact.js";
 import { MemoryStore } from "../store/memory.js";
 import { RedisStore } from "../store/redis.js";
 import type { DiagnosisStore } from "../store/types.js";
 import { access } from "./access.js";
-import { slackDiagnoses } from "./diagnoses.js";
-import type { SlackEnv } from "./env.js";
+import { slackDiagnoses, Work } from "./diagnoses.js";
+import type { SlackEnv, WorkerEnv } from "./env.js";
 import { boundedServer, frontDoor } from "./front-door.js";
 import { registerListeners } from "./listeners/index.js";
-import { createMetrics } from "./metrics.js";
+import { reportingErrors, tellEphemeral, type ListenerDeps } from "./listeners/context.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { slackCalls } from "./slack-calls.js";
 import { createSlots } from "./slots.js";
 import { MemoryWatchStore, RedisWatchStore } from "./watch/store.js";
 import { slackWatches } from "./watch/watches.js";
-
-/** How often each process looks for steps whose process died. */
-const RECOVERY_INTERVAL_MS = 3_000;
 
 /** Bolt's and the Web API client's messages, redacted: at debug level they carry request bodies. */
 function boltLogger(log: Logger): BoltLogger {
@@ -39,15 +38,11 @@ function boltLogger(log: Logger): BoltLogger {
 }
 
 /**
- * The Slack app: the real Bolt app over HTTP (`/slack/events` behind the front door, `/healthz`, `/metrics`) or
- * Socket Mode, with the engine, a store (Redis when REDIS_URL is set, so replicas share diagnoses) and the
- * configuration.
+ * What the listener and the workers share: the configuration, the store (Redis when REDIS_URL is set, so replicas
+ * share diagnoses), the engine, calls to Slack, and the queue of diagnosis steps (in Redis too, so any worker runs
+ * any step; otherwise in this process).
  */
-export async function startSlackApp(
-  settings: SlackEnv,
-  log: Logger,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ app: App; server?: Server; stop(): Promise<void> }> {
+async function slackCore(settings: { redisUrl?: string; concurrency?: number }, log: Logger, env: NodeJS.ProcessEnv) {
   const { config } = loadConfig(env);
   const { limits } = config;
   const defs = loadDefinitions();
@@ -60,6 +55,8 @@ export async function startSlackApp(
     await store.close();
     throw err;
   });
+  const jobs = openJobs({ redisUrl: settings.redisUrl, log });
+  const steps = jobs.queue("steps", Work);
   const metrics = createMetrics();
   const engine = createEngine({ ...defs, store, log, probeTimeoutMs: limits.probeTimeoutSeconds * 1000 });
   const calls = slackCalls({ timeoutMs: limits.slackTimeoutSeconds * 1000, log });
@@ -73,14 +70,89 @@ export async function startSlackApp(
     calls,
     slots: createSlots(limits),
     access: access({ config, calls }),
+    steps,
   });
+  const deps: Omit<ListenerDeps, "watches"> = { diagnoses, store, config, log, metrics, calls };
   // Each call gives up within the Slack time limit; errors are retried twice, quickly; a 429 comes back at once
   // (with its Retry-After) instead of pausing every call of the client for minutes.
   const clientOptions: WebClientOptions = {
-    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
     timeout: limits.slackTimeoutSeconds * 1000,
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 },
     rejectRateLimitedCalls: true,
+  };
+  return {
+    deps,
+    defs,
+    clientOptions,
+    /**
+     * Runs steps in this process. More are taken than `limits.slots` lets run, so a step over its person's or
+     * target's share waits here without holding back other people's.
+     */
+    work: (client: WebClient) =>
+      steps.work(
+        ({ data, ...job }) =>
+          reportingErrors(
+            deps,
+            async (text) => tellEphemeral(deps, client, { user: data.user, ...(await diagnoses.threadOf(data)) })(text),
+            data.user,
+            () => diagnoses.run(client, { data, ...job }),
+          ),
+        {
+          concurrency: settings.concurrency ?? 2 * limits.slots,
+          onAbandoned: (w) => diagnoses.abandoned(client, w),
+        },
+      ),
+    /** Lets running steps finish, then closes the queue and the store. */
+    async close() {
+      await jobs.close();
+      await store.close();
+    },
+  };
+}
+
+/** Checked at start: a Slack that cannot be reached is a clear startup error, not a crash later. */
+function tokenRefused(err: unknown, apiUrl: string | undefined): Error {
+  return new Error(
+    `Slack's Web API did not confirm the bot token (${(err as Error).message}): check SLACK_BOT_TOKEN and that ${apiUrl ?? "https://slack.com/api/"} can be reached`,
+    { cause: err },
+  );
+}
+
+/** `/healthz` and `/metrics`, served by the listener's receiver and by a worker. */
+function operatorRoutes(metrics: Metrics) {
+  return [
+    {
+      path: "/healthz",
+      method: ["GET"],
+      handler: (_req: unknown, res: ServerResponse) =>
+        void res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
+    },
+    {
+      path: "/metrics",
+      method: ["GET"],
+      handler: async (_req: unknown, res: ServerResponse) =>
+        void res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics()),
+    },
+  ];
+}
+
+/**
+ * The Slack app: the real Bolt app over HTTP (`/slack/events` behind the front door, `/healthz`, `/metrics`) or
+ * Socket Mode, with the engine, a store and the configuration. With `worker: false` it only listens: it acks and
+ * queues diagnosis steps for `sessiondoc worker` processes to run.
+ */
+export async function startSlackApp(
+  settings: SlackEnv,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { worker?: boolean } = {},
+): Promise<{ app: App; server?: Server; stop(): Promise<void> }> {
+  const core = await slackCore(settings, log, env);
+  const { deps } = core;
+  const { config, store, metrics } = deps;
+  const clientOptions: WebClientOptions = {
+    ...core.clientOptions,
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
   };
   const socketMode = Boolean(settings.appToken && !settings.signingSecret);
   const receiver = socketMode
@@ -88,21 +160,7 @@ export async function startSlackApp(
     : new HTTPReceiver({
         signingSecret: settings.signingSecret!,
         logger: boltLogger(log),
-        customRoutes: [
-          {
-            path: "/healthz",
-            method: ["GET"],
-            handler: (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
-          },
-          {
-            path: "/metrics",
-            method: ["GET"],
-            handler: async (_req, res) =>
-              void res
-                .writeHead(200, { "content-type": metrics.registry.contentType })
-                .end(await metrics.registry.metrics()),
-          },
-        ],
+        customRoutes: operatorRoutes(metrics),
         // A listener that fails before acknowledging was given something it could not use.
         processEventErrorHandler: async ({ error, response }) => {
           log.warn({ err: redactText(error.message) }, "request not handled");
@@ -121,23 +179,22 @@ export async function startSlackApp(
   try {
     await app.init();
   } catch (err) {
-    throw new Error(
-      `Slack's Web API did not confirm the bot token (${(err as Error).message}): check SLACK_BOT_TOKEN and that ${settings.apiUrl ?? "https://slack.com/api/"} can be reached`,
-      { cause: err },
-    );
+    throw tokenRefused(err, settings.apiUrl);
   }
   const watches = slackWatches({
     watches: settings.redisUrl ? new RedisWatchStore(settings.redisUrl) : new MemoryWatchStore(),
     store,
     config,
-    defs,
+    defs: core.defs,
     log,
     metrics,
-    calls,
-    access: access({ config, calls }),
+    calls: deps.calls,
+    access: access({ config, calls: deps.calls }),
     client: app.client,
   });
-  registerListeners(app, { diagnoses, store, config, log, metrics, calls, watches });
+  registerListeners(app, { ...deps, watches });
+  // Steps run here unless this process only listens; the queue takes them before the first request can.
+  if (opts.worker !== false) await core.work(app.client);
 
   let server: Server | undefined;
   if (receiver) {
@@ -161,11 +218,6 @@ export async function startSlackApp(
     });
   } else await app.start();
 
-  const recover = () =>
-    void diagnoses.recover(app.client).catch((err: Error) => log.warn({ err: err.message }, "recovery failed"));
-  recover();
-  const recovering = setInterval(recover, RECOVERY_INTERVAL_MS);
-  recovering.unref();
   watches.start();
 
   log.info(
@@ -173,6 +225,7 @@ export async function startSlackApp(
       mode: socketMode ? "socket" : "http",
       port: socketMode ? undefined : settings.port,
       store: settings.redisUrl ? "redis" : "memory",
+      worker: opts.worker !== false,
       targets: Object.keys(config.targets),
     },
     "sessiondoc Slack app started",
@@ -181,11 +234,55 @@ export async function startSlackApp(
     app,
     server,
     async stop() {
-      clearInterval(recovering);
       await watches.stop();
       if (server) await new Promise((r) => server!.close(r));
       else await app.stop();
-      await store.close();
+      await core.close();
+    },
+  };
+}
+
+/**
+ * `sessiondoc worker`: runs diagnosis steps from the queue in Redis and posts what they find with the bot token; it
+ * takes no requests from Slack. With PORT set it serves `/healthz` and `/metrics` (the probes' metrics are here).
+ */
+export async function startSlackWorker(
+  settings: WorkerEnv,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ server?: Server; stop(): Promise<void> }> {
+  const core = await slackCore(settings, log, env);
+  const client = new WebClient(settings.botToken, {
+    ...core.clientOptions,
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    logger: boltLogger(log),
+  });
+  try {
+    await client.auth.test();
+  } catch (err) {
+    await core.close();
+    throw tokenRefused(err, settings.apiUrl);
+  }
+  let server: Server | undefined;
+  if (settings.port !== undefined) {
+    const routes = operatorRoutes(core.deps.metrics);
+    server = createServer((req, res) => {
+      const route = routes.find((r) => req.method === "GET" && req.url === r.path);
+      if (route) void route.handler(req, res);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once("error", reject);
+      server!.listen(settings.port, () => resolve());
+    });
+  }
+  await core.work(client);
+  log.info({ port: settings.port, targets: Object.keys(core.deps.config.targets) }, "sessiondoc worker started");
+  return {
+    server,
+    async stop() {
+      if (server) await new Promise((r) => server!.close(r));
+      await core.close();
     },
   };
 }

@@ -5,13 +5,14 @@ import { targetNamed, type Config } from "../config/schema.js";
 import type { AnswerEvent, EvidenceEvent } from "../engine/context.js";
 import type { Definitions } from "../engine/definitions.js";
 import { DiagnosisError, type Engine, type PendingQuestion, type Step } from "../engine/engine.js";
+import type { JobQueue, JobRun } from "../jobs/index.js";
 import { Evidence, type DiagnosisRecord } from "../model/diagnosis.js";
 import type { ProbeRun } from "../model/findings.js";
 import type { Logger } from "../log.js";
 import { redactText } from "../redact.js";
 import { buildReport } from "../report/build.js";
 import type { Report } from "../report/schema.js";
-import { LockTimeout, type DiagnosisStore } from "../store/types.js";
+import type { DiagnosisStore } from "../store/types.js";
 import type { Access } from "./access.js";
 import type { HomeEntry } from "./blocks/home.js";
 import { escape } from "./blocks/limits.js";
@@ -38,6 +39,8 @@ export type SlackDeps = {
   slots: Slots;
   calls: SlackCalls;
   access: Access;
+  /** Where steps go to be run by a worker: this process or any other. */
+  steps: JobQueue<Work>;
 };
 
 const threadKey = (channel: string, ts: string) => `thread:${channel}:${ts}`;
@@ -49,15 +52,13 @@ const common = {
   user: z.string(),
   /** What it probes (a target name or URL), for sharing background slots fairly. */
   target: z.string().optional(),
-  /** Times another process took it over after the one running it died. */
-  attempts: z.number().default(0),
 };
 
 /**
- * A step that changes a diagnosis, kept in the store while it runs: if the process running it dies, another one
- * takes it over (once), or says in the thread that it stopped.
+ * A step that changes a diagnosis, run as a job: if the worker running it dies, another one takes it over (once),
+ * or says in the thread that it stopped.
  */
-const Work = z.discriminatedUnion("kind", [
+export const Work = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("start"),
     ...common,
@@ -76,7 +77,7 @@ const Work = z.discriminatedUnion("kind", [
   }),
   z.strictObject({ kind: z.literal("evidence"), ...common, ref: z.string(), items: z.array(Evidence) }),
 ]);
-type Work = z.infer<typeof Work>;
+export type Work = z.infer<typeof Work>;
 
 /**
  * Diagnoses as Slack conversations: a root message in the channel, then progress, questions and the result in its
@@ -85,7 +86,7 @@ type Work = z.infer<typeof Work>;
  * (progress updates excepted: they are never waited for).
  */
 export function slackDiagnoses(deps: SlackDeps) {
-  const { engine, store, config, defs, log, metrics, slots, calls, access } = deps;
+  const { engine, store, config, defs, log, metrics, slots, calls, access, steps } = deps;
   const flow = () => defs.flows.get(FLOW)!;
   const targetOf = (meta: Record<string, string>) => meta.targetName ?? meta.adhocUrl;
   const targetsOf = (record: DiagnosisRecord) =>
@@ -161,7 +162,18 @@ export function slackDiagnoses(deps: SlackDeps) {
   const locked = <T>(w: Work, fn: () => Promise<T>) =>
     slots.run({ user: w.user, target: w.target }, () => store.withLock(w.diagnosis, fn));
 
-  async function runStart(client: WebClient, w: Extract<Work, { kind: "start" }>) {
+  /**
+   * Posts a message of a job's once: a job begun again after its worker died skips what the first run posted. The
+   * mark follows the post, so a worker that dies between the two leaves it posted twice, never not at all.
+   */
+  async function once(job: JobRun<Work>, what: string, post: () => Promise<unknown>) {
+    const key = `posted:${job.id}:${what}`;
+    if (job.resumed && (await store.resolve(key))) return;
+    await post();
+    await store.alias(key, job.data.diagnosis);
+  }
+
+  async function runStart(client: WebClient, job: JobRun<Work>, w: Extract<Work, { kind: "start" }>) {
     const resolved = resolveTarget(config, w.ref);
     const updater = progressUpdater({
       client,
@@ -175,22 +187,20 @@ export function slackDiagnoses(deps: SlackDeps) {
     if (w.permalink) meta.permalink = w.permalink;
     if (w.ref.target) meta.targetName = w.ref.target;
     else if (w.ref.url) meta.adhocUrl = resolved.name;
-    // Named by its thread before it probes, so logs pasted in the thread meanwhile are not lost.
-    await Promise.all([
-      store.alias(threadKey(w.channel, w.thread), w.diagnosis),
-      store.alias(latestKey(w.channel), w.diagnosis),
-    ]);
-    const step = await locked(w, () =>
-      engine.start(
+    const step = await locked(w, async () => {
+      // Begun again after its worker died: a start that reached its first stop is not run again.
+      const reached = job.resumed ? await engine.get(w.diagnosis).catch(() => undefined) : undefined;
+      if (reached && (reached.pending || reached.record.snapshot.status === "done")) return reached;
+      return engine.start(
         { id: w.diagnosis, flowId: FLOW, facts: resolved.facts, target: resolved.name || undefined, meta },
         { targets: resolved.targets, onProgress: updater.onProgress, deadline: deadline() },
-      ),
-    );
+      );
+    });
     updater.finish();
-    await announce(client, step, updater.runs, w.user);
+    await once(job, "announce", () => announce(client, step, updater.runs, w.user));
   }
 
-  async function runAnswer(client: WebClient, w: Extract<Work, { kind: "answer" }>, resumed: boolean) {
+  async function runAnswer(client: WebClient, job: JobRun<Work>, w: Extract<Work, { kind: "answer" }>) {
     const outcome = await locked(w, async () => {
       const before = await load(w.diagnosis);
       const pending = before.pending;
@@ -214,7 +224,7 @@ export function slackDiagnoses(deps: SlackDeps) {
     });
     if (!outcome.step) {
       // Taken over after a crash that came after the answer was saved: show where the diagnosis is now.
-      if (resumed) return announce(client, outcome.stale, [], w.user);
+      if (job.resumed) return once(job, "announce", () => announce(client, outcome.stale, [], w.user));
       await ephemeral(
         client,
         outcome.stale.record,
@@ -237,60 +247,38 @@ export function slackDiagnoses(deps: SlackDeps) {
         }),
       );
     }
-    await announce(client, step, updater.runs.slice(record.snapshot.context.probes.length), w.user);
+    await once(job, "announce", () =>
+      announce(client, step, updater.runs.slice(record.snapshot.context.probes.length), w.user),
+    );
   }
 
-  async function runEvidence(client: WebClient, w: Extract<Work, { kind: "evidence" }>, resumed: boolean) {
+  async function runEvidence(client: WebClient, job: JobRun<Work>, w: Extract<Work, { kind: "evidence" }>) {
     const event: EvidenceEvent = { type: "EVIDENCE", ref: w.ref, items: w.items, by: w.user };
     const outcome = await locked(w, async () => {
       const { record } = await load(w.diagnosis);
       const ids = new Set(record.snapshot.context.evidence.map((e) => e.id));
-      if (resumed && w.items.every((i) => ids.has(i.id))) return { record, step: undefined };
+      // Begun again after its worker died, with the evidence on record: only what was not posted yet.
+      if (job.resumed && w.items.every((i) => ids.has(i.id))) return { record, step: undefined, changed: false };
       const waiting = typeof record.snapshot.value === "string" ? record.snapshot.value : undefined;
       const step = await engine.continue(w.diagnosis, { targets: targetsOf(record), deadline: deadline() }, event);
       return { record, step, changed: record.snapshot.status === "done" || step.pending?.id !== waiting };
     });
-    if (!outcome.step) return;
     const { record, step } = outcome;
-    audit({ diagnosis: w.diagnosis, user: w.user, action: "evidence", items: w.items.length }, "evidence added");
+    if (step)
+      audit({ diagnosis: w.diagnosis, user: w.user, action: "evidence", items: w.items.length }, "evidence added");
     const titles = w.items.map((i) => `• ${escape(i.summary)}`).join("\n");
-    await calls.required("post the evidence in the thread", () =>
-      client.chat.postMessage({
-        channel: record.meta.channel!,
-        thread_ts: record.meta.thread,
-        text: `Evidence added by <@${w.user}>`,
-        blocks: [{ type: "section", text: { type: "mrkdwn", text: `📋 <@${w.user}> added evidence:\n${titles}` } }],
-      }),
+    await once(job, "evidence", () =>
+      calls.required("post the evidence in the thread", () =>
+        client.chat.postMessage({
+          channel: record.meta.channel!,
+          thread_ts: record.meta.thread,
+          text: `Evidence added by <@${w.user}>`,
+          blocks: [{ type: "section", text: { type: "mrkdwn", text: `📋 <@${w.user}> added evidence:\n${titles}` } }],
+        }),
+      ),
     );
     // A finished diagnosis is re-ranked; one in progress may skip questions the evidence settled.
-    if (outcome.changed) await announce(client, step, [], w.user);
-  }
-
-  const perform = (client: WebClient, w: Work, resumed = false): Promise<void> =>
-    w.kind === "start"
-      ? runStart(client, w)
-      : w.kind === "answer"
-        ? runAnswer(client, w, resumed)
-        : runEvidence(client, w, resumed);
-
-  /**
-   * Runs a step while it is on record as work in flight. The work's own lock (kept alive while it runs) tells other
-   * processes that its owner is alive; the record goes when the step ends, whether it succeeded or not.
-   */
-  async function tracked(client: WebClient, w: Work): Promise<void> {
-    const key = randomUUID();
-    await store.withLock(
-      `work:${key}`,
-      async () => {
-        await store.track(key, JSON.stringify(w));
-        try {
-          await perform(client, w);
-        } finally {
-          await store.untrack(key).catch((err: Error) => log.warn({ err: err.message }, "work record not removed"));
-        }
-      },
-      { waitMs: 0 },
-    );
+    if (step && outcome.changed) await once(job, "announce", () => announce(client, step, [], w.user));
   }
 
   /** Says in the thread that a diagnosis stopped, and how to run it again. */
@@ -353,9 +341,15 @@ export function slackDiagnoses(deps: SlackDeps) {
           }),
         ),
       ]);
-      await tracked(client, {
+      // Named by its thread before it probes, so logs pasted in the thread meanwhile are not lost.
+      const diagnosis = randomUUID();
+      await Promise.all([
+        store.alias(threadKey(channel, thread), diagnosis),
+        store.alias(latestKey(channel), diagnosis),
+      ]);
+      await steps.add({
         kind: "start",
-        diagnosis: randomUUID(),
+        diagnosis,
         user: who.user,
         target: resolved.name || undefined,
         channel,
@@ -363,7 +357,6 @@ export function slackDiagnoses(deps: SlackDeps) {
         ...(progress?.ts ? { progress: progress.ts } : {}),
         ...(permalink?.permalink ? { permalink: permalink.permalink } : {}),
         ref: ref.target ? { target: ref.target } : ref.url ? { url: withoutSecrets(ref.url) } : {},
-        attempts: 0,
       });
     },
 
@@ -373,20 +366,19 @@ export function slackDiagnoses(deps: SlackDeps) {
       input: { diagnosis: string; question: string; value: string | null; user: string; messageTs?: string },
     ): Promise<void> {
       const { record } = await authorized(client, input.diagnosis, input.user, "answer questions in");
-      await tracked(client, { kind: "answer", ...input, target: targetOf(record.meta), attempts: 0 });
+      await steps.add({ kind: "answer", ...input, target: targetOf(record.meta) });
     },
 
     /** Pasted logs or a stack trace, from a modal or a thread reply, from someone the target allows. */
     async evidence(client: WebClient, input: { diagnosis: string; event: EvidenceEvent; user: string }) {
       const { record } = await authorized(client, input.diagnosis, input.user, "add evidence to");
-      await tracked(client, {
+      await steps.add({
         kind: "evidence",
         diagnosis: input.diagnosis,
         user: input.user,
         target: targetOf(record.meta),
         ref: input.event.ref,
         items: input.event.items,
-        attempts: 0,
       });
     },
 
@@ -443,37 +435,33 @@ export function slackDiagnoses(deps: SlackDeps) {
     },
 
     /**
-     * Work whose process died (its lock expired with it): taken over once, then, if it dies again, reported in
-     * the thread. Work that another process is running is left alone.
+     * Runs a step taken from the queue, in whichever process took it. A step taken over from a worker that died and
+     * failing again is not thrown: the thread says the diagnosis stopped.
      */
-    async recover(client: WebClient): Promise<void> {
-      const takeOver = async ({ key, entry }: { key: string; entry: string }) => {
-        // Finished between the listing and the lock: nothing to do.
-        if (!(await store.tracked()).some((t) => t.key === key)) return;
-        const parsed = Work.safeParse(JSON.parse(entry));
-        if (!parsed.success) return store.untrack(key);
-        const w = parsed.data;
-        try {
-          if (w.attempts >= 1) return await stopped(client, w);
-          log.warn({ diagnosis: w.diagnosis, kind: w.kind }, "taking over a step whose process stopped");
-          await store.track(key, JSON.stringify({ ...w, attempts: w.attempts + 1 }));
-          await perform(client, w, true).catch(async (err: Error) => {
-            log.warn({ diagnosis: w.diagnosis, err: redactText(err.message) }, "step taken over failed");
-            await stopped(client, w);
-          });
-        } finally {
-          await store.untrack(key);
-        }
-      };
-      await Promise.all(
-        (await store.tracked()).map((t) =>
-          store
-            .withLock(`work:${t.key}`, () => takeOver(t), { waitMs: 0 })
-            .catch((err: Error) => {
-              if (!(err instanceof LockTimeout)) log.warn({ err: err.message }, "recovery scan failed");
-            }),
-        ),
-      );
+    async run(client: WebClient, job: JobRun<Work>): Promise<void> {
+      const w = job.data;
+      const running =
+        w.kind === "start"
+          ? runStart(client, job, w)
+          : w.kind === "answer"
+            ? runAnswer(client, job, w)
+            : runEvidence(client, job, w);
+      if (!job.resumed) return running;
+      log.warn({ diagnosis: w.diagnosis, kind: w.kind }, "taking over a step whose worker stopped");
+      await running.catch(async (err: Error) => {
+        log.warn({ diagnosis: w.diagnosis, err: redactText(err.message) }, "step taken over failed");
+        await stopped(client, w);
+      });
+    },
+
+    /** A step whose workers died twice: says so in the thread. */
+    abandoned: stopped,
+
+    /** Where to tell the person who asked for a step that it failed: the diagnosis' thread. */
+    async threadOf(w: Work): Promise<{ channel?: string; thread?: string }> {
+      if (w.kind === "start") return { channel: w.channel, thread: w.thread };
+      const record = await store.get(w.diagnosis).catch(() => undefined);
+      return { channel: record?.meta.channel, thread: record?.meta.thread };
     },
 
     /** The question waiting, for checking a typed answer before its modal closes (reads the store only). */

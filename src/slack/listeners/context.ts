@@ -29,7 +29,7 @@ export type Tell = (text: string) => Promise<unknown>;
  * is failing) and the request has a response_url, through that instead.
  */
 export function tellEphemeral(
-  deps: ListenerDeps,
+  deps: Pick<ListenerDeps, "calls">,
   client: WebClient,
   where: { channel?: string; user: string; thread?: string },
   respond?: RespondFn,
@@ -59,7 +59,12 @@ export const firstDelivery = (deps: ListenerDeps, key: string) => deps.store.fir
  * Runs a listener's work after its ack: a refusal or a mistake becomes a polite note to the user, anything else is
  * logged and reported without internals or secrets.
  */
-export async function reportingErrors(deps: ListenerDeps, tell: Tell, user: string, work: () => Promise<void>) {
+export async function reportingErrors(
+  deps: Pick<ListenerDeps, "log">,
+  tell: Tell,
+  user: string,
+  work: () => Promise<void>,
+) {
   try {
     await work();
   } catch (err) {
