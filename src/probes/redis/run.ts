@@ -69,7 +69,9 @@ export function redisPlan(ctx: PlanContext, steps: RedisStep[]): PlannedRequest[
       : []),
     ...(target.db ? [{ command: `SELECT ${target.db}`, times: perNode, note: "on connect" }] : []),
     { command: "CLIENT SETNAME sessiondoc-probe", times: perNode, note: "on connect" },
-    ...(target.mode === "sentinel" ? [{ command: "ROLE", times: "once", note: "the client checks it is the master" }] : []),
+    ...(target.mode === "sentinel"
+      ? [{ command: "ROLE", times: "once", note: "the client checks it is the master" }]
+      : []),
     { command: "PING", times: perNode, note: "proves the connection and its credentials" },
   ];
   return [...connect, ...steps].map(step);
