@@ -11,7 +11,8 @@ const PROGRESS_INTERVAL_MS = 1000;
 /**
  * Probe progress shown in place, best effort: updates are coalesced (at most one in flight and one a second; only
  * the latest state is sent), a 429 drops the update and sends the latest state once Retry-After has passed, and
- * nothing here is ever awaited by a diagnosis — a slow or rate-limited Slack never holds up a question.
+ * nothing here is ever awaited by a diagnosis — a slow or rate-limited Slack never holds up a question. A state the
+ * message already shows (`shown`, then each one sent) is not sent again.
  */
 export function progressUpdater(opts: {
   client: WebClient;
@@ -20,10 +21,13 @@ export function progressUpdater(opts: {
   log: Logger;
   metrics: Metrics;
   runs?: ProbeRun[];
+  /** What the progress message shows now. */
+  shown: KnownBlock[];
 }) {
   const runs: ProbeRun[] = [...(opts.runs ?? [])];
   let running: string | undefined;
   let latest: KnownBlock[] | undefined;
+  let latestJson = JSON.stringify(opts.shown);
   let version = 0;
   let sent = 0;
   let inFlight = false;
@@ -67,7 +71,11 @@ export function progressUpdater(opts: {
   };
 
   const show = () => {
-    latest = progressBlocks([...runs], running);
+    const blocks = progressBlocks([...runs], running);
+    const json = JSON.stringify(blocks);
+    if (json === latestJson) return;
+    latest = blocks;
+    latestJson = json;
     version++;
     send();
   };
@@ -86,7 +94,8 @@ export function progressUpdater(opts: {
     },
     /** The final state, once the step is over (sent when Slack allows, without waiting for it). */
     finish() {
-      if (runs.length) show();
+      running = undefined;
+      show();
     },
   };
 }

@@ -146,14 +146,19 @@ describe("a diagnosis in Slack, from slash command to incident summary", () => {
         (c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? "")),
       ),
     ).toHaveLength(1);
-    // The finished diagnosis is ranked again with the new evidence.
+    // The finished diagnosis is ranked again with the new evidence: its one result is edited in place, marked updated.
     const results = fake.calls.filter(
       (c) =>
         c.method === "chat.postMessage" &&
         c.args.thread_ts === root.result!.ts &&
         /Most likely cause/.test(String(c.args.text)),
     );
-    expect(results.length).toBe(2);
-    expect(JSON.stringify(results[1]!.args.blocks)).toMatch(/READONLY/);
+    expect(results.length).toBe(1);
+    await fake.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.update" && c.args.ts === results[0]!.result!.ts),
+    );
+    const updated = fake.called("chat.update").find((c) => c.args.ts === results[0]!.result!.ts)!;
+    expect(JSON.stringify(updated.args.blocks)).toMatch(/READONLY/);
+    expect(JSON.stringify(updated.args.blocks)).toContain("(updated)");
   });
 });
