@@ -21,6 +21,7 @@ import { answeredBlocks, choiceLabel, questionBlocks, type AnswerCounts, type La
 import { resultBlocks } from "./blocks/result.js";
 import { summaryMarkdown, type SummaryContext } from "../report/markdown.js";
 import { summaryBlocks, summaryText } from "./blocks/summary.js";
+import { withNames } from "./mentions.js";
 import type { Metrics } from "./metrics.js";
 import { progressUpdater } from "./progress.js";
 import type { SlackCalls } from "./slack-calls.js";
@@ -467,11 +468,11 @@ export function slackDiagnoses(deps: SlackDeps) {
       audit({ diagnosis: record.id, user: input.user, action: "summary", channel: input.channel }, "summary posted");
     },
 
-    /** The summary as Markdown, for someone the target allows. */
+    /** The summary as Markdown, for someone the target allows: people and channels by name, not by Slack id. */
     async markdown(client: WebClient, diagnosis: string, user: string): Promise<string> {
       const { record } = await authorized(client, diagnosis, user, "export");
       audit({ diagnosis, user, action: "export" }, "summary exported");
-      return summaryMarkdown(summaryOf(record));
+      return withNames(client, calls, summaryMarkdown(summaryOf(record)));
     },
 
     /** Recent diagnoses for App Home: only those this person may see. */
