@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from "@slack/bolt";
 import type { WebClientOptions } from "@slack/web-api";
 import type { Server } from "node:http";
 import { loadConfig } from "../config/load.js";
@@ -15,6 +15,7 @@ import type { SlackEnv } from "./env.js";
 import { boundedServer, frontDoor } from "./front-door.js";
 import { registerListeners } from "./listeners/index.js";
 import { createMetrics } from "./metrics.js";
+import { opsRoutes } from "./ops-routes.js";
 import { slackCalls } from "./slack-calls.js";
 import { createSlots } from "./slots.js";
 
@@ -81,26 +82,27 @@ export async function startSlackApp(
     rejectRateLimitedCalls: true,
   };
   const socketMode = Boolean(settings.appToken && !settings.signingSecret);
+  // Socket Mode: Slack's requests come over the socket; /healthz and /metrics are still served on PORT.
+  let connected = false;
+  const socket = socketMode
+    ? new SocketModeReceiver({
+        appToken: settings.appToken!,
+        logger: boltLogger(log),
+        customRoutes: opsRoutes(metrics, () => connected),
+        installerOptions: {
+          port: settings.port,
+          ...(settings.apiUrl ? { clientOptions: { slackApiUrl: settings.apiUrl } } : {}),
+        },
+      })
+    : undefined;
+  socket?.client.on("connected", () => (connected = true));
+  for (const state of ["reconnecting", "disconnected"]) socket?.client.on(state, () => (connected = false));
   const receiver = socketMode
     ? undefined
     : new HTTPReceiver({
         signingSecret: settings.signingSecret!,
         logger: boltLogger(log),
-        customRoutes: [
-          {
-            path: "/healthz",
-            method: ["GET"],
-            handler: (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
-          },
-          {
-            path: "/metrics",
-            method: ["GET"],
-            handler: async (_req, res) =>
-              void res
-                .writeHead(200, { "content-type": metrics.registry.contentType })
-                .end(await metrics.registry.metrics()),
-          },
-        ],
+        customRoutes: opsRoutes(metrics),
         // A listener that fails before acknowledging was given something it could not use.
         processEventErrorHandler: async ({ error, response }) => {
           log.warn({ err: redactText(error.message) }, "request not handled");
@@ -110,7 +112,7 @@ export async function startSlackApp(
       });
   const app = new App({
     token: settings.botToken,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken }),
+    receiver: receiver ?? socket!,
     logger: boltLogger(log),
     clientOptions,
     // Bolt checks the token at once; deferred, a Slack that cannot be reached is a clear startup error, not a crash.
@@ -157,7 +159,7 @@ export async function startSlackApp(
   log.info(
     {
       mode: socketMode ? "socket" : "http",
-      port: socketMode ? undefined : settings.port,
+      port: settings.port,
       store: settings.redisUrl ? "redis" : "memory",
       targets: Object.keys(config.targets),
     },
