@@ -20,9 +20,7 @@ export function opsRoutes(metrics: Metrics, healthy: () => boolean = () => true)
       path: "/metrics",
       method: ["GET"],
       handler: async (_req, res) =>
-        void res
-          .writeHead(200, { "content-type": metrics.registry.contentType })
-          .end(await metrics.registry.metrics()),
+        void res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics()),
     },
   ];
 }
