@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import { execFileSync } from "node:child_process";
+import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultProbes } from "../../src/probes/index.js";
 import { Handoff, type Probe } from "../../src/probes/types.js";
@@ -74,6 +75,41 @@ describe("Redis probes send only what their plan declares", () => {
 
   it("a command a plan leaves out is caught", () => {
     expect(undeclaredCommands(plan("redis.writes"), ["INFO", "DBSIZE", "SCAN"])).toEqual(["SCAN"]);
+  });
+});
+
+describe("on a Redis Cluster, what the client sends on its own is declared too", () => {
+  it("redis.info and redis.sessions, with the commands every master counted", async () => {
+    const nodes = await Promise.all(
+      [0, 1, 2].map(() => startRedis(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])),
+    );
+    const admins = nodes.map((n) => new Redis(n.port, "127.0.0.1"));
+    try {
+      execFileSync("redis-cli", ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-yes"], {
+        stdio: "ignore",
+      });
+      for (const r of admins)
+        for (let i = 0; i < 100 && !String(await r.cluster("INFO")).includes("cluster_state:ok"); i++)
+          await new Promise((res) => setTimeout(res, 100));
+      const writer = new Cluster([{ host: "127.0.0.1", port: nodes[0]!.port }]);
+      for (let i = 0; i < 30; i++) await writer.set(`sess:cluster-${i}`, "{}", "EX", 1800);
+      writer.disconnect();
+      const redis = `redis+cluster://127.0.0.1:${nodes[0]!.port}`;
+      for (const name of ["redis.info", "redis.sessions"]) {
+        await Promise.all(admins.map((r) => r.call("CONFIG", "RESETSTAT")));
+        const outcome = await runProbe(probe(name), { redis });
+        expect(outcome.status, JSON.stringify(outcome.findings)).toBe("ok");
+        const counted = new Set<string>();
+        for (const r of admins) for (const c of (await commandsCounted(r)).keys()) counted.add(c);
+        counted.delete("CONFIG RESETSTAT");
+        expect(counted).toContain("CLUSTER SLOTS");
+        const plan = probe(name).plan({ targets: { nodes: [], redis }, params: {} });
+        expect(undeclaredCommands(plan, [...counted]), name).toEqual([]);
+      }
+    } finally {
+      for (const r of admins) r.disconnect();
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
   });
 });
 

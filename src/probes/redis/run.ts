@@ -61,7 +61,10 @@ export function redisPlan(ctx: PlanContext, steps: RedisStep[]): PlannedRequest[
   const perNode = target.mode === "cluster" ? "on each master" : "once";
   const connect: RedisStep[] = [
     ...(target.mode === "sentinel"
-      ? [{ command: `SENTINEL get-master-addr-by-name ${target.masterName}`, times: "once per sentinel tried" }]
+      ? [
+          { command: `SENTINEL get-master-addr-by-name ${target.masterName}`, times: "once per sentinel tried" },
+          { command: `SENTINEL sentinels ${target.masterName}`, times: "once", note: "the client learns the others" },
+        ]
       : []),
     ...(target.mode === "cluster" ? [{ command: "CLUSTER SLOTS", times: "once", note: "the cluster's masters" }] : []),
     ...(target.password
@@ -69,9 +72,6 @@ export function redisPlan(ctx: PlanContext, steps: RedisStep[]): PlannedRequest[
       : []),
     ...(target.db ? [{ command: `SELECT ${target.db}`, times: perNode, note: "on connect" }] : []),
     { command: "CLIENT SETNAME sessiondoc-probe", times: perNode, note: "on connect" },
-    ...(target.mode === "sentinel"
-      ? [{ command: "ROLE", times: "once", note: "the client checks it is the master" }]
-      : []),
     { command: "PING", times: perNode, note: "proves the connection and its credentials" },
   ];
   return [...connect, ...steps].map(step);
