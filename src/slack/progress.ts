@@ -7,6 +7,8 @@ import type { Metrics } from "./metrics.js";
 import { retryAfterOf, slackReason, type SlackCalls } from "./slack-calls.js";
 
 const PROGRESS_INTERVAL_MS = 1000;
+/** A probe is shown as running once it has run this long: one skipped for want of a target never is. */
+const SHOW_RUNNING_AFTER_MS = 300;
 
 /**
  * Probe progress shown in place, best effort: updates are coalesced (at most one in flight and one a second; only
@@ -33,6 +35,7 @@ export function progressUpdater(opts: {
   let inFlight = false;
   let notBefore = 0;
   let timer: NodeJS.Timeout | undefined;
+  let runningTimer: NodeJS.Timeout | undefined;
 
   const send = () => {
     if (inFlight || version === sent || !opts.where || !latest) return;
@@ -83,17 +86,21 @@ export function progressUpdater(opts: {
   return {
     runs,
     onProgress(p: Progress) {
-      if (p.kind === "probe-started") running = p.probe;
-      else {
-        running = undefined;
-        runs.push(p.run);
-        opts.metrics.probeDuration.observe({ probe: p.run.probe, status: p.run.status }, p.run.durationMs / 1000);
-        if (p.run.status === "failed") opts.metrics.probeFailures.inc({ probe: p.run.probe });
+      clearTimeout(runningTimer);
+      if (p.kind === "probe-started") {
+        running = p.probe;
+        runningTimer = setTimeout(show, SHOW_RUNNING_AFTER_MS).unref();
+        return;
       }
+      running = undefined;
+      runs.push(p.run);
+      opts.metrics.probeDuration.observe({ probe: p.run.probe, status: p.run.status }, p.run.durationMs / 1000);
+      if (p.run.status === "failed") opts.metrics.probeFailures.inc({ probe: p.run.probe });
       show();
     },
     /** The final state, once the step is over (sent when Slack allows, without waiting for it). */
     finish() {
+      clearTimeout(runningTimer);
       running = undefined;
       show();
     },
