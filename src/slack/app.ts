@@ -96,7 +96,8 @@ export async function startSlackApp(
       })
     : undefined;
   socket?.client.on("connected", () => (connected = true));
-  for (const state of ["reconnecting", "disconnected"]) socket?.client.on(state, () => (connected = false));
+  // "close" as soon as the socket drops: the client says "reconnecting" only when it tries again, seconds later.
+  for (const state of ["close", "reconnecting", "disconnected"]) socket?.client.on(state, () => (connected = false));
   const receiver = socketMode
     ? undefined
     : new HTTPReceiver({
