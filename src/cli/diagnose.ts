@@ -17,6 +17,7 @@ import { summaryMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/schema.js";
 import { renderText } from "../report/text.js";
 import { MemoryStore } from "../store/memory.js";
+import { dryRun, renderDryRun } from "./dry-run.js";
 import { EvidenceFileError, readBounded } from "./evidence-file.js";
 import { promptAnswer } from "./prompt.js";
 import { rerunCommand } from "./rerun.js";
@@ -58,6 +59,8 @@ export type DiagnoseOptions = {
   output?: "text" | "json" | "markdown";
   /** Run as a deploy gate: never prompt, one line (or --json), the gate's exit code. */
   gate?: boolean;
+  /** List what the probes would send, and send nothing. */
+  dryRun?: boolean;
   /** A target of sessiondoc.yaml, as Slack's `/sessiondoc diagnose NAME` uses it. */
   target?: string;
   /** The words the command was called with, for the command that runs it again. */
@@ -73,6 +76,15 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
   if (!loaded) throw new UsageError(`--flow: no flow "${opts.flow}" (flows: ${[...defs.flows.keys()].join(", ")})`);
   const { targets, facts } = targetsOf(opts);
   const repeat = repeatOf(opts);
+  if (opts.dryRun) {
+    const probes = dryRun(loaded.flow, defs, targets, probeParamsOf(opts));
+    process.stdout.write(
+      opts.json || opts.output === "json"
+        ? `${JSON.stringify({ dryRun: true, probes }, null, 2)}\n`
+        : `${renderDryRun(probes)}\n`,
+    );
+    return 0;
+  }
   // A named target's facts answer their questions as --answer would; an --answer given here wins.
   const presets = parseAnswers(
     [...Object.entries(facts).map(([id, v]) => `${id}=${v}`), ...(opts.answer ?? [])],
@@ -122,10 +134,7 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
       {
         targets,
         onProgress: process.stderr.isTTY ? showProgress : undefined,
-        probeParams: {
-          ...(opts.healthWindow ? { "http.health": { windowSeconds: opts.healthWindow } } : {}),
-          ...(opts.realtimePath ? { "http.realtime": { path: opts.realtimePath } } : {}),
-        },
+        probeParams: probeParamsOf(opts),
         // A person answering at a prompt takes their time: only an explicit --timeout bounds probes that come later.
         // With --repeat each round gets the usual time, and every probe its waits between rounds.
         deadline:
@@ -174,6 +183,14 @@ function repeatOf(opts: DiagnoseOptions): Repeat | undefined {
   if (opts.interval !== undefined && !opts.repeat) throw new UsageError("--interval needs --repeat N (N of 2 or more)");
   if (!opts.repeat || opts.repeat < 2) return undefined;
   return { rounds: opts.repeat, intervalMs: (opts.interval ?? DEFAULT_REPEAT_INTERVAL_SECONDS) * 1000 };
+}
+
+/** Parameters the options give probes, over those of the flow's probe nodes. */
+function probeParamsOf(opts: DiagnoseOptions): Record<string, Record<string, unknown>> {
+  return {
+    ...(opts.healthWindow ? { "http.health": { windowSeconds: opts.healthWindow } } : {}),
+    ...(opts.realtimePath ? { "http.realtime": { path: opts.realtimePath } } : {}),
+  };
 }
 
 /** The gate's exit code and its one line: a cause, a clean bill, targets that could not be probed, or neither. */

@@ -44,6 +44,8 @@ Environment:
                        diagnosis steps one Slack app or worker process takes at once
   NO_COLOR, COLUMNS    plain text; the width reports wrap to`;
 
+const DRY_RUN_HELP = "list the HTTP requests and Redis commands each probe would send, and send nothing";
+
 /** The exit code a command sets, when it is not 0. */
 const exit = { code: 0 };
 
@@ -178,7 +180,10 @@ export function buildProgram(slack: SlackDoor, args: readonly string[] = []): Co
 
   diagnoseCommand(
     withRepeat(
-      program.command("diagnose", { isDefault: true }).description("walk the diagnosis (the default command)"),
+      program
+        .command("diagnose", { isDefault: true })
+        .description("walk the diagnosis (the default command)")
+        .option("--dry-run", DRY_RUN_HELP),
     ),
     args,
   );
@@ -186,6 +191,7 @@ export function buildProgram(slack: SlackDoor, args: readonly string[] = []): Co
     withRepeat(
       program
         .command("check")
+        .option("--dry-run", DRY_RUN_HELP)
         .description(
           "a deploy gate: probe without questions, print one line; exit 0 no fault found, 3 a cause found, 4 targets could not be probed, 5 inconclusive",
         ),

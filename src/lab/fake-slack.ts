@@ -125,6 +125,15 @@ export class FakeSlack {
   readonly members = new Map<string, string[]>();
   /** Users that requests built for this workspace came from (see slack-requests.ts). */
   readonly users = new Set<string>();
+  /**
+   * Display names for `users.info`, by user id; a user seen but not named here is called by its id in lower case
+   * without the leading U (UALICE → alice), and one never seen is `user_not_found`.
+   */
+  readonly userNames = new Map<string, string>();
+  /** Channel names for `conversations.info`; a channel not named here is its id in lower case without the C. */
+  readonly channelNames = new Map<string, string>();
+  /** Channels `conversations.info` answers `channel_not_found` for (archived, or the bot cannot see them). */
+  readonly hiddenChannels = new Set<string>();
   private sockets?: WebSocketServer;
   private readonly connected: WebSocket[] = [];
   /** Socket Mode acknowledgements received from the app: `{ envelope_id, payload }`. */
@@ -275,8 +284,32 @@ export class FakeSlack {
       }
       case "apps.connections.open":
         return { ok: true, url: this.url.replace(/^http/, "ws").replace(/\/api\/$/, "/socket") };
-      case "conversations.info":
-        return { ok: true, channel: { id: args.channel, name: "channel" } };
+      case "conversations.info": {
+        const id = String(args.channel);
+        if (this.hiddenChannels.has(id)) return { ok: false, error: "channel_not_found" };
+        const name = this.channelNames.get(id) ?? id.replace(/^C/, "").toLowerCase();
+        return {
+          ok: true,
+          channel: { id, name, is_channel: true, is_private: false, is_archived: false, name_normalized: name },
+        };
+      }
+      case "users.info": {
+        const id = String(args.user);
+        if (!this.users.has(id) && !this.userNames.has(id)) return { ok: false, error: "user_not_found" };
+        const name = this.userNames.get(id) ?? id.replace(/^U/, "").toLowerCase();
+        return {
+          ok: true,
+          user: {
+            id,
+            team_id: "T1",
+            name,
+            deleted: false,
+            real_name: name,
+            is_bot: false,
+            profile: { real_name: name, display_name: name, display_name_normalized: name },
+          },
+        };
+      }
       case "conversations.members": {
         const members = this.members.get(String(args.channel)) ?? [...this.users];
         return { ok: true, members, response_metadata: { next_cursor: "" } };

@@ -136,17 +136,21 @@ export function viewSubmission(o: {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-/** The latest question the app posted: its block id (diagnosis and question) and its message ts. */
+/**
+ * The latest question the app asked, posted or shown on the question card it edits in place: its block id (diagnosis
+ * and question), its message ts and its thread.
+ */
 export function latestQuestion(fake: FakeSlack) {
-  const posts = fake
-    .called("chat.postMessage")
-    .filter(
-      (c) =>
-        Array.isArray(c.args.blocks) &&
-        (c.args.blocks as Array<{ block_id?: string }>).some((b) => b.block_id?.startsWith("q|")),
-    );
-  const last = posts.at(-1);
+  const asked = fake.calls.filter(
+    (c) =>
+      (c.method === "chat.postMessage" || c.method === "chat.update") &&
+      Array.isArray(c.args.blocks) &&
+      (c.args.blocks as Array<{ block_id?: string }>).some((b) => b.block_id?.startsWith("q|")),
+  );
+  const last = asked.at(-1);
   if (!last) return undefined;
+  const messageTs = (last.method === "chat.update" ? last.args.ts : last.result!.ts) as string;
+  const posted = fake.called("chat.postMessage").find((c) => c.result?.ts === messageTs);
   const block = (
     last.args.blocks as Array<{
       block_id?: string;
@@ -159,8 +163,8 @@ export function latestQuestion(fake: FakeSlack) {
     question: block.block_id!.split("|")[2]!,
     elements: block.elements!,
     index,
-    threadTs: last.args.thread_ts as string,
-    messageTs: last.result!.ts as string,
+    threadTs: posted?.args.thread_ts as string,
+    messageTs,
   };
 }
 

@@ -29,7 +29,26 @@ export type ProbeSpec = {
   uses?: Array<keyof HandoffValues>;
 };
 
-export type Probe = ProbeSpec & { run(ctx: ProbeContext): Promise<ProbeOutcome> };
+/**
+ * One kind of request a probe would send, as `--dry-run` lists it: an HTTP method and URL (origin and path, never
+ * credentials, cookies or their values; `<placeholders>` for what only the target's answers tell), or a Redis command
+ * with the shape of its arguments. `times` says how often, at most.
+ */
+export type PlannedRequest =
+  | { kind: "http"; method: string; url: string; times: string; followsRedirects: boolean; note?: string }
+  | { kind: "redis"; to: string; command: string; times: string; note?: string };
+
+/** What a probe's plan sees: the targets and its parameters, exactly as `run` would get them. */
+export type PlanContext = Pick<ProbeContext, "targets" | "params">;
+
+export type Probe = ProbeSpec & {
+  run(ctx: ProbeContext): Promise<ProbeOutcome>;
+  /**
+   * What `run` would send with these targets and parameters, declared beside it; it sends nothing itself. Tests run
+   * each probe against a real server and check that everything it sent is declared here.
+   */
+  plan(ctx: PlanContext): PlannedRequest[];
+};
 
 export type ProbeRegistry = ReadonlyMap<string, Probe>;
 

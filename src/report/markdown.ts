@@ -21,6 +21,15 @@ export function topCauses(report: Report) {
 }
 
 /**
+ * A code fence of tildes, longer than any run of tildes in `code`: the summary is often pasted inside a backtick
+ * fence (Slack shows it in one), and a backtick fence inside another would end it.
+ */
+function fenceFor(code: string): string {
+  const longest = Math.max(2, ...[...code.matchAll(/~+/g)].map((m) => m[0].length));
+  return "~".repeat(longest + 1);
+}
+
+/**
  * The incident summary as Markdown, to paste into an incident document: Slack's "Export Markdown" (who ran it as a
  * Slack mention) and the CLI's `--output markdown` (who ran it by name).
  */
@@ -54,8 +63,10 @@ export function summaryMarkdown(
       "",
     );
     lines.push("## Recommended fix", ...top.fixes.map((f) => `- ${f}`), "");
-    for (const s of top.snippets.slice(0, 2))
-      lines.push(`**${s.title}** (${s.stack})`, "```" + s.language, s.code.trimEnd(), "```", "");
+    for (const s of top.snippets.slice(0, 2)) {
+      const fence = fenceFor(s.code);
+      lines.push(`**${s.title}** (${s.stack})`, fence + s.language, s.code.trimEnd(), fence, "");
+    }
   }
   const time = when(at);
   lines.push(

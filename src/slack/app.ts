@@ -1,6 +1,6 @@
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from "@slack/bolt";
 import { WebClient, type WebClientOptions } from "@slack/web-api";
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import { loadConfig } from "../config/load.js";
 import { loadDefinitions } from "../engine/definitions.js";
 import { createEngine } from "../engine/engine.js";
@@ -16,7 +16,8 @@ import type { SlackEnv, WorkerEnv } from "./env.js";
 import { boundedServer, frontDoor } from "./front-door.js";
 import { registerListeners } from "./listeners/index.js";
 import { reportingErrors, tellEphemeral, type ListenerDeps } from "./listeners/context.js";
-import { createMetrics, type Metrics } from "./metrics.js";
+import { createMetrics } from "./metrics.js";
+import { opsRoutes } from "./ops-routes.js";
 import { slackCalls } from "./slack-calls.js";
 import { createSlots } from "./slots.js";
 import { MemoryWatchStore, RedisWatchStore } from "./watch/store.js";
@@ -118,24 +119,6 @@ function tokenRefused(err: unknown, apiUrl: string | undefined): Error {
   );
 }
 
-/** `/healthz` and `/metrics`, served by the listener's receiver and by a worker. */
-function operatorRoutes(metrics: Metrics) {
-  return [
-    {
-      path: "/healthz",
-      method: ["GET"],
-      handler: (_req: unknown, res: ServerResponse) =>
-        void res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
-    },
-    {
-      path: "/metrics",
-      method: ["GET"],
-      handler: async (_req: unknown, res: ServerResponse) =>
-        void res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics()),
-    },
-  ];
-}
-
 /**
  * The Slack app: the real Bolt app over HTTP (`/slack/events` behind the front door, `/healthz`, `/metrics`) or
  * Socket Mode, with the engine, a store and the configuration. With `worker: false` it only listens: it acks and
@@ -155,12 +138,28 @@ export async function startSlackApp(
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
   };
   const socketMode = Boolean(settings.appToken && !settings.signingSecret);
+  // Socket Mode: Slack's requests come over the socket; /healthz and /metrics are still served on PORT.
+  let connected = false;
+  const socket = socketMode
+    ? new SocketModeReceiver({
+        appToken: settings.appToken!,
+        logger: boltLogger(log),
+        customRoutes: opsRoutes(metrics, () => connected),
+        installerOptions: {
+          port: settings.port,
+          ...(settings.apiUrl ? { clientOptions: { slackApiUrl: settings.apiUrl } } : {}),
+        },
+      })
+    : undefined;
+  socket?.client.on("connected", () => (connected = true));
+  // "close" as soon as the socket drops: the client says "reconnecting" only when it tries again, seconds later.
+  for (const state of ["close", "reconnecting", "disconnected"]) socket?.client.on(state, () => (connected = false));
   const receiver = socketMode
     ? undefined
     : new HTTPReceiver({
         signingSecret: settings.signingSecret!,
         logger: boltLogger(log),
-        customRoutes: operatorRoutes(metrics),
+        customRoutes: opsRoutes(metrics),
         // A listener that fails before acknowledging was given something it could not use.
         processEventErrorHandler: async ({ error, response }) => {
           log.warn({ err: redactText(error.message) }, "request not handled");
@@ -170,7 +169,7 @@ export async function startSlackApp(
       });
   const app = new App({
     token: settings.botToken,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken }),
+    receiver: receiver ?? socket!,
     logger: boltLogger(log),
     clientOptions,
     // Bolt checks the token at once; deferred, a Slack that cannot be reached is a clear startup error, not a crash.
@@ -223,7 +222,7 @@ export async function startSlackApp(
   log.info(
     {
       mode: socketMode ? "socket" : "http",
-      port: socketMode ? undefined : settings.port,
+      port: settings.port,
       store: settings.redisUrl ? "redis" : "memory",
       worker: opts.worker !== false,
       targets: Object.keys(config.targets),
@@ -265,7 +264,7 @@ export async function startSlackWorker(
   }
   let server: Server | undefined;
   if (settings.port !== undefined) {
-    const routes = operatorRoutes(core.deps.metrics);
+    const routes = opsRoutes(core.deps.metrics);
     server = createServer((req, res) => {
       const route = routes.find((r) => req.method === "GET" && req.url === r.path);
       if (route) void route.handler(req, res);

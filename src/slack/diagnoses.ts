@@ -17,10 +17,12 @@ import type { Access } from "./access.js";
 import type { HomeEntry } from "./blocks/home.js";
 import { escape } from "./blocks/limits.js";
 import { progressBlocks } from "./blocks/progress.js";
-import { answeredBlocks, choiceLabel, questionBlocks } from "./blocks/question.js";
+import { evidenceBlocks } from "./blocks/evidence.js";
+import { answeredBlocks, choiceLabel, questionBlocks, type AnswerCounts, type LastAnswer } from "./blocks/question.js";
 import { resultBlocks } from "./blocks/result.js";
 import { summaryMarkdown, type SummaryContext } from "../report/markdown.js";
 import { summaryBlocks, summaryText } from "./blocks/summary.js";
+import { withNames } from "./mentions.js";
 import type { Metrics } from "./metrics.js";
 import { progressUpdater } from "./progress.js";
 import type { SlackCalls } from "./slack-calls.js";
@@ -28,6 +30,8 @@ import type { Slots } from "./slots.js";
 import { mayProbe, resolveTarget, UserFacingError } from "./targets.js";
 
 export const FLOW = "session-replication";
+/** What the progress message shows before the first probe starts. */
+const STARTING = "starting";
 
 export type SlackDeps = {
   engine: Engine;
@@ -125,37 +129,103 @@ export function slackDiagnoses(deps: SlackDeps) {
       client.chat.postEphemeral({ channel: record.meta.channel!, user, thread_ts: record.meta.thread, text }),
     );
 
-  /** After each step: the next question, or the result; the audit log records who probed what and the verdict. */
-  async function announce(client: WebClient, { record, pending }: Step, runs: ProbeRun[], actor: string) {
+  /**
+   * Where a diagnosis' thread messages are (the question card, the result, the evidence), kept on its record under
+   * its lock once posted, so that any replica edits them in place instead of posting more.
+   */
+  async function remember(id: string, fields: Record<string, string>) {
+    await store.withLock(id, async () => {
+      const record = await store.get(id);
+      if (record) await store.put({ ...record, meta: { ...record.meta, ...fields } });
+    });
+  }
+
+  /** Edits the thread message at `ts`, or posts it when there is none yet; returns its ts. */
+  async function place(
+    client: WebClient,
+    what: string,
+    record: DiagnosisRecord,
+    ts: string | undefined,
+    message: { text: string; blocks: KnownBlock[] },
+  ): Promise<string | undefined> {
     const channel = record.meta.channel!;
-    const thread = record.meta.thread!;
+    if (ts) {
+      await calls.required(what, () => client.chat.update({ channel, ts, ...message }));
+      return ts;
+    }
+    const posted = await calls.required(what, () =>
+      client.chat.postMessage({ channel, thread_ts: record.meta.thread!, ...message }),
+    );
+    return posted.ts;
+  }
+
+  /**
+   * After each step: the next question on the question card, or the card closed and the result; the result again,
+   * marked updated, when evidence added afterwards re-ranked it (`previous`: the result as it was). The audit log
+   * records who probed what and the verdict.
+   */
+  async function announce(
+    client: WebClient,
+    { record, pending }: Step,
+    runs: ProbeRun[],
+    actor: string,
+    opts: { card?: string; last?: LastAnswer; previous?: Report } = {},
+  ) {
     const who = { diagnosis: record.id, user: actor, startedBy: record.meta.user, target: targetOf(record.meta) };
     if (runs.length) audit({ ...who, probes: runs.map((r) => `${r.probe}:${r.status}`) }, "probes run");
+    const card = opts.card ?? record.meta.card;
+    const counts = answerCounts(record);
     if (pending) {
-      await calls.required("post the next question in the thread", () =>
-        client.chat.postMessage({
-          channel,
-          thread_ts: thread,
-          text: pending.node.text,
-          blocks: questionBlocks(record.id, pending, stepNumber(record)),
-        }),
-      );
+      const blocks = questionBlocks(record.id, pending, stepNumber(record), counts, opts.last);
+      const ts = await place(client, "show the next question", record, card, { text: pending.node.text, blocks });
+      if (ts && ts !== record.meta.card) await remember(record.id, { card: ts });
       return;
     }
     const report = buildReport(record, flow().flow, defs);
+    const root = { channel: record.meta.channel!, ts: record.meta.thread!, text: rootText(record, report) };
+    if (opts.previous) {
+      // Evidence after the result: the result and the root message change only when the ranking did.
+      if (ranking(opts.previous) === ranking(report)) return;
+      audit({ ...who, verdict: report.verdict, cause: report.causes[0]?.id }, "diagnosis re-ranked");
+      await place(client, "update the result in the thread", record, record.meta.result, {
+        text: report.summary,
+        blocks: resultBlocks(report, record.id, true),
+      });
+      if (JSON.stringify(rootBlocks(record, opts.previous)) !== JSON.stringify(rootBlocks(record, report)))
+        await calls.bestEffort("show the verdict on the root message", () =>
+          client.chat.update({ ...root, blocks: rootBlocks(record, report) }),
+        );
+      return;
+    }
     metrics.diagnoses.inc({ verdict: report.verdict });
     audit({ ...who, verdict: report.verdict, cause: report.causes[0]?.id }, "diagnosis finished");
-    await calls.required("post the result in the thread", () =>
-      client.chat.postMessage({
-        channel,
-        thread_ts: thread,
-        text: report.summary,
-        blocks: resultBlocks(report, record.id),
-      }),
-    );
+    if (card)
+      await calls.bestEffort("close the question card", () =>
+        client.chat.update({
+          channel: record.meta.channel!,
+          ts: card,
+          text: "Questions done",
+          blocks: answeredBlocks(counts, opts.last),
+        }),
+      );
+    const result = await place(client, "post the result in the thread", record, undefined, {
+      text: report.summary,
+      blocks: resultBlocks(report, record.id),
+    });
+    if (result) await remember(record.id, { result });
     await calls.bestEffort("show the verdict on the root message", () =>
-      client.chat.update({ channel, ts: thread, text: rootText(record, report), blocks: rootBlocks(record, report) }),
+      client.chat.update({ ...root, blocks: rootBlocks(record, report) }),
     );
+  }
+
+  /** The evidence added in the thread, on one message edited in place. */
+  async function showEvidence(client: WebClient, record: DiagnosisRecord) {
+    const blocks = evidenceBlocks(record);
+    const ts = await place(client, "post the evidence in the thread", record, record.meta.evidence, {
+      text: "Evidence added",
+      blocks,
+    });
+    if (ts && ts !== record.meta.evidence) await remember(record.id, { evidence: ts });
   }
 
   /** Runs `fn` in a background slot, holding the diagnosis' lock: the only place a diagnosis changes. */
@@ -181,6 +251,7 @@ export function slackDiagnoses(deps: SlackDeps) {
       where: w.progress ? { channel: w.channel, ts: w.progress } : undefined,
       log,
       metrics,
+      shown: progressBlocks([], STARTING),
     });
     const meta: Record<string, string> = { channel: w.channel, thread: w.thread, user: w.user };
     if (w.progress) meta.progress = w.progress;
@@ -213,6 +284,7 @@ export function slackDiagnoses(deps: SlackDeps) {
         log,
         metrics,
         runs: record.snapshot.context.probes,
+        shown: progressBlocks(record.snapshot.context.probes),
       });
       const event: AnswerEvent = { type: "ANSWER", question: w.question, value: w.value, source: "user", by: w.user };
       const step = await engine.continue(
@@ -236,19 +308,12 @@ export function slackDiagnoses(deps: SlackDeps) {
     const { record, pending, step, updater } = outcome;
     audit({ diagnosis: w.diagnosis, user: w.user, action: "answer", question: w.question }, "question answered");
     updater.finish();
-    if (w.messageTs) {
-      const label = choiceLabel(pending, w.value);
-      await calls.bestEffort("mark the question answered", () =>
-        client.chat.update({
-          channel: record.meta.channel!,
-          ts: w.messageTs!,
-          text: `${pending.node.text} — ${label}`,
-          blocks: answeredBlocks(pending, stepNumber(record), label, w.user),
-        }),
-      );
-    }
+    const last = { question: pending.node.text, label: choiceLabel(pending, w.value), user: w.user };
     await once(job, "announce", () =>
-      announce(client, step, updater.runs.slice(record.snapshot.context.probes.length), w.user),
+      announce(client, step, updater.runs.slice(record.snapshot.context.probes.length), w.user, {
+        card: w.messageTs,
+        last,
+      }),
     );
   }
 
@@ -266,19 +331,11 @@ export function slackDiagnoses(deps: SlackDeps) {
     const { record, step } = outcome;
     if (step)
       audit({ diagnosis: w.diagnosis, user: w.user, action: "evidence", items: w.items.length }, "evidence added");
-    const titles = w.items.map((i) => `• ${escape(i.summary)}`).join("\n");
-    await once(job, "evidence", () =>
-      calls.required("post the evidence in the thread", () =>
-        client.chat.postMessage({
-          channel: record.meta.channel!,
-          thread_ts: record.meta.thread,
-          text: `Evidence added by <@${w.user}>`,
-          blocks: [{ type: "section", text: { type: "mrkdwn", text: `📋 <@${w.user}> added evidence:\n${titles}` } }],
-        }),
-      ),
-    );
+    await once(job, "evidence", () => showEvidence(client, step?.record ?? record));
     // A finished diagnosis is re-ranked; one in progress may skip questions the evidence settled.
-    if (step && outcome.changed) await once(job, "announce", () => announce(client, step, [], w.user));
+    const previous = record.snapshot.status === "done" ? buildReport(record, flow().flow, defs) : undefined;
+    if (step && outcome.changed)
+      await once(job, "announce", () => announce(client, step, [], w.user, previous ? { previous } : {}));
   }
 
   /** Says in the thread that a diagnosis stopped, and how to run it again. */
@@ -337,7 +394,7 @@ export function slackDiagnoses(deps: SlackDeps) {
             channel,
             thread_ts: thread,
             text: "Probes",
-            blocks: progressBlocks([], "starting"),
+            blocks: progressBlocks([], STARTING),
           }),
         ),
       ]);
@@ -401,11 +458,11 @@ export function slackDiagnoses(deps: SlackDeps) {
       audit({ diagnosis: record.id, user: input.user, action: "summary", channel: input.channel }, "summary posted");
     },
 
-    /** The summary as Markdown, for someone the target allows. */
+    /** The summary as Markdown, for someone the target allows: people and channels by name, not by Slack id. */
     async markdown(client: WebClient, diagnosis: string, user: string): Promise<string> {
       const { record } = await authorized(client, diagnosis, user, "export");
       audit({ diagnosis, user, action: "export" }, "summary exported");
-      return summaryMarkdown(summaryOf(record));
+      return withNames(client, calls, summaryMarkdown(summaryOf(record)));
     },
 
     /** Recent diagnoses for App Home: only those this person may see. */
@@ -499,6 +556,22 @@ function withoutSecrets(raw: string): string {
   url.search = "";
   url.hash = "";
   return url.href;
+}
+
+/** How many questions people answered, and how many of those answers were "I don't know". */
+function answerCounts(record: DiagnosisRecord): AnswerCounts {
+  const asked = record.snapshot.context.transcript.filter((t) => t.kind === "question" && t.source === "user");
+  const unknown = asked.filter((t) => t.kind === "question" && t.answer === null).length;
+  return { answered: asked.length - unknown, unknown };
+}
+
+/** What a re-ranking may change: the verdict, the summary, and each cause's confidence and evidence. */
+function ranking(report: Report): string {
+  return JSON.stringify([
+    report.verdict,
+    report.summary,
+    report.causes.map((c) => [c.id, c.confidence, c.evidence.map((e) => e.summary)]),
+  ]);
 }
 
 function rootText(record: DiagnosisRecord, report: Report): string {

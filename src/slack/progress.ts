@@ -7,11 +7,14 @@ import type { Metrics } from "./metrics.js";
 import { retryAfterOf, slackReason, type SlackCalls } from "./slack-calls.js";
 
 const PROGRESS_INTERVAL_MS = 1000;
+/** A probe is shown as running once it has run this long: one skipped for want of a target never is. */
+const SHOW_RUNNING_AFTER_MS = 300;
 
 /**
  * Probe progress shown in place, best effort: updates are coalesced (at most one in flight and one a second; only
  * the latest state is sent), a 429 drops the update and sends the latest state once Retry-After has passed, and
- * nothing here is ever awaited by a diagnosis — a slow or rate-limited Slack never holds up a question.
+ * nothing here is ever awaited by a diagnosis — a slow or rate-limited Slack never holds up a question. A state the
+ * message already shows (`shown`, then each one sent) is not sent again.
  */
 export function progressUpdater(opts: {
   client: WebClient;
@@ -20,15 +23,19 @@ export function progressUpdater(opts: {
   log: Logger;
   metrics: Metrics;
   runs?: ProbeRun[];
+  /** What the progress message shows now. */
+  shown: KnownBlock[];
 }) {
   const runs: ProbeRun[] = [...(opts.runs ?? [])];
   let running: string | undefined;
   let latest: KnownBlock[] | undefined;
+  let latestJson = JSON.stringify(opts.shown);
   let version = 0;
   let sent = 0;
   let inFlight = false;
   let notBefore = 0;
   let timer: NodeJS.Timeout | undefined;
+  let runningTimer: NodeJS.Timeout | undefined;
 
   const send = () => {
     if (inFlight || version === sent || !opts.where || !latest) return;
@@ -67,7 +74,11 @@ export function progressUpdater(opts: {
   };
 
   const show = () => {
-    latest = progressBlocks([...runs], running);
+    const blocks = progressBlocks([...runs], running);
+    const json = JSON.stringify(blocks);
+    if (json === latestJson) return;
+    latest = blocks;
+    latestJson = json;
     version++;
     send();
   };
@@ -75,18 +86,23 @@ export function progressUpdater(opts: {
   return {
     runs,
     onProgress(p: Progress) {
-      if (p.kind === "probe-started") running = p.probe;
-      else {
-        running = undefined;
-        runs.push(p.run);
-        opts.metrics.probeDuration.observe({ probe: p.run.probe, status: p.run.status }, p.run.durationMs / 1000);
-        if (p.run.status === "failed") opts.metrics.probeFailures.inc({ probe: p.run.probe });
+      clearTimeout(runningTimer);
+      if (p.kind === "probe-started") {
+        running = p.probe;
+        runningTimer = setTimeout(show, SHOW_RUNNING_AFTER_MS).unref();
+        return;
       }
+      running = undefined;
+      runs.push(p.run);
+      opts.metrics.probeDuration.observe({ probe: p.run.probe, status: p.run.status }, p.run.durationMs / 1000);
+      if (p.run.status === "failed") opts.metrics.probeFailures.inc({ probe: p.run.probe });
       show();
     },
     /** The final state, once the step is over (sent when Slack allows, without waiting for it). */
     finish() {
-      if (runs.length) show();
+      clearTimeout(runningTimer);
+      running = undefined;
+      show();
     },
   };
 }

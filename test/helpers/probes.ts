@@ -11,6 +11,7 @@ export const reportsArchitecture: Probe = {
   needs: ["url"],
   facts: { architecture: { description: "where sessions live", values: ["external-store", "node-memory"] } },
   findings: { "shared-store": "where sessions are kept" },
+  plan: () => [],
   async run({ params }) {
     const architecture = String(params.architecture ?? "external-store");
     return {
@@ -33,6 +34,7 @@ export const hangs: Probe = {
   needs: [],
   facts: {},
   findings: {},
+  plan: () => [],
   run: ({ signal }) =>
     new Promise((_, reject) =>
       signal.addEventListener("abort", () => reject(new Error(`gave up: ${String(signal.reason)}`))),
@@ -45,6 +47,7 @@ export const throws: Probe = {
   needs: [],
   facts: {},
   findings: {},
+  plan: () => [],
   run: async () => {
     throw new Error("connect ECONNREFUSED redis://probe:s3cretpass@10.0.0.5:6379");
   },

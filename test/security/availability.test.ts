@@ -165,9 +165,9 @@ describe("a flaky Slack API", () => {
     await sendToApp(app, slashCommand(fake, { text: "diagnose quick", channel: "CLOCK", user: "ULOCK" }));
     await fake.waitFor((calls) => calls.slice(from).some(isQuestion("CLOCK")));
     const q = latestQuestion(fake)!;
-    // The next question's message hangs until the Slack time limit.
+    // The next question, shown on the question card, hangs until the Slack time limit.
     fake.fault({
-      method: "chat.postMessage",
+      method: "chat.update",
       kind: "hang",
       when: (a) => a.channel === "CLOCK" && JSON.stringify(a.blocks ?? "").includes('"q|'),
     });
@@ -184,7 +184,7 @@ describe("a flaky Slack API", () => {
         user: "ULOCK",
       }),
     );
-    await fake.waitFor((calls) => calls.slice(from).some((c) => c.method === "chat.postMessage (hang)"));
+    await fake.waitFor((calls) => calls.slice(from).some((c) => c.method === "chat.update (hang)"));
     const started = performance.now();
     await sendToApp(
       app,

@@ -169,6 +169,7 @@ describe("bounded work", () => {
       needs: [],
       facts: {},
       findings: {},
+      plan: () => [],
       run: () => new Promise(() => undefined),
     };
     const run = makeProbeRunner({

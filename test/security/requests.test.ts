@@ -182,23 +182,26 @@ describe("a request delivered again", () => {
       headers: { ...json, "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" },
       timestamp: now() + 1,
     });
-    await fake.waitFor(
-      () =>
-        fake
-          .called("chat.postMessage")
-          .filter((c) => c.args.thread_ts === q.threadTs && /added evidence/.test(JSON.stringify(c.args.blocks)))
-          .length >= 2,
-    );
+    // The evidence is listed on one message, edited in place: one entry for each addition acted on.
+    const added = () => {
+      const posted = fake
+        .called("chat.postMessage")
+        .find((c) => c.args.thread_ts === q.threadTs && /added evidence/.test(JSON.stringify(c.args.blocks)));
+      const ts = posted?.result?.ts;
+      const shown = [posted, ...fake.called("chat.update").filter((c) => ts && c.args.ts === ts)].at(-1);
+      return JSON.stringify(shown?.args.blocks ?? "").match(/added evidence/g)?.length ?? 0;
+    };
+    await fake.waitFor(() => added() >= 2);
     await sleep(500);
 
-    const added = fake
-      .called("chat.postMessage")
-      .filter((c) => c.args.thread_ts === q.threadTs && /added evidence/.test(JSON.stringify(c.args.blocks)));
-    const answered = fake.called("chat.update").filter((c) => c.args.ts === q.messageTs);
-    const counts = { diagnoses: roots("CREPLAY").length, evidence: added.length, answers: answered.length };
+    // Each answer shows on the question card as who answered what.
+    const answered = fake
+      .called("chat.update")
+      .filter((c) => c.args.ts === q.messageTs && /> answered \*/.test(JSON.stringify(c.args.blocks)));
+    const counts = { diagnoses: roots("CREPLAY").length, evidence: added(), answers: answered.length };
     const actedTwice = [counts.diagnoses - 1, counts.evidence - 2, counts.answers - 1].filter((n) => n > 0).length;
     console.log(
-      `replays: ${JSON.stringify(counts)} (expected 1 diagnosis, 2 evidence messages, 1 answer); acted twice: ${actedTwice}`,
+      `replays: ${JSON.stringify(counts)} (expected 1 diagnosis, 2 additions of evidence, 1 answer); acted twice: ${actedTwice}`,
     );
     expect(counts).toEqual({ diagnoses: 1, evidence: 2, answers: 1 });
   });

@@ -8,6 +8,7 @@ import {
   sendToApp,
   slashCommand,
   startSlackApp,
+  threadReply,
   viewSubmission,
   type SlackApp,
 } from "../helpers/slack.js";
@@ -146,14 +147,71 @@ describe("a diagnosis in Slack, from slash command to incident summary", () => {
         (c) => c.method === "chat.postMessage" && /added evidence/.test(JSON.stringify(c.args.blocks ?? "")),
       ),
     ).toHaveLength(1);
-    // The finished diagnosis is ranked again with the new evidence.
+    // The finished diagnosis is ranked again with the new evidence: its one result is edited in place, marked updated.
     const results = fake.calls.filter(
       (c) =>
         c.method === "chat.postMessage" &&
         c.args.thread_ts === root.result!.ts &&
         /Most likely cause/.test(String(c.args.text)),
     );
-    expect(results.length).toBe(2);
-    expect(JSON.stringify(results[1]!.args.blocks)).toMatch(/READONLY/);
+    expect(results.length).toBe(1);
+    await fake.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.update" && c.args.ts === results[0]!.result!.ts),
+    );
+    const updated = fake.called("chat.update").find((c) => c.args.ts === results[0]!.result!.ts)!;
+    expect(JSON.stringify(updated.args.blocks)).toMatch(/READONLY/);
+    expect(JSON.stringify(updated.args.blocks)).toContain("(updated)");
+  });
+
+  it("exports Markdown with people and channels by name, one lookup each, and no fence inside its fence", async () => {
+    fake.userNames.set("UALICE", "alice");
+    fake.channelNames.set("CWAR", "war-room");
+    fake.hiddenChannels.add("CGONE");
+    const root = fake.called("chat.postMessage")[0]!;
+    // A line that supports the top cause, so that it is key evidence in the export, with mentions as Slack sends them.
+    const text =
+      "Warning: connect.session() MemoryStore is not designed for a production environment; seen by <@UBOB> and <@UGHOST>, see <#CWAR|war-room>, <#CWAR> and <#CGONE>";
+    fake.users.add("UBOB");
+    const reply = threadReply({ channel: "CINC", threadTs: root.result!.ts as string, user: "UALICE", text });
+    expect((await sendToApp(app, reply, { headers: { "content-type": "application/json" } })).status).toBe(200);
+    await fake.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.update" && /UGHOST/.test(JSON.stringify(c.args.blocks ?? ""))),
+    );
+    const result = fake.called("chat.postMessage").find((c) => /Most likely cause/.test(String(c.args.text)))!;
+    const diagnosis = String((result.args.blocks as Array<{ block_id?: string }>).at(-1)!.block_id).split("|")[1]!;
+
+    const from = fake.calls.length;
+    await sendToApp(
+      app,
+      blockAction(fake, { blockId: `result|${diagnosis}`, actionId: "summary-markdown", value: diagnosis }),
+    );
+    await fake.waitFor((calls) => calls.slice(from).some((c) => c.method === "chat.postEphemeral"));
+    const after = fake.calls.slice(from);
+    const exported = String(after.find((c) => c.method === "chat.postEphemeral")!.args.text);
+    expect(exported).toContain("Run by @alice");
+    expect(exported).toContain("@bob");
+    expect(exported).toContain("#war-room, #war-room and #CGONE");
+    expect(exported).toContain("@UGHOST"); // no such user: its id
+    expect(exported).not.toMatch(/<[@#]/);
+    // One lookup per person and per channel for this export.
+    expect(
+      after
+        .filter((c) => c.method === "users.info")
+        .map((c) => c.args.user)
+        .sort(),
+    ).toEqual(["UALICE", "UBOB", "UGHOST"]);
+    expect(
+      after
+        .filter((c) => c.method === "conversations.info")
+        .map((c) => c.args.channel)
+        .sort(),
+    ).toEqual(["CGONE", "CWAR"]);
+    // Shown in one backtick fence; the snippets inside are fenced with tildes, each fence closed.
+    expect(exported.match(/```/g)).toHaveLength(2);
+    expect(exported).toMatch(/^```\n# Session diagnosis/);
+    expect(exported).toMatch(/\n```$/);
+    const markdown = exported.slice(4, -4);
+    expect(markdown.match(/^~~~/gm)?.length ?? 0).toBeGreaterThan(0);
+    expect((markdown.match(/^~~~/gm)?.length ?? 0) % 2).toBe(0);
   });
 });

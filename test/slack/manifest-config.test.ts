@@ -36,6 +36,7 @@ describe("manifest.yml", () => {
         "groups:history",
         "groups:read",
         "usergroups:read",
+        "users:read",
       ].sort(),
     );
   });

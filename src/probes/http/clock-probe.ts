@@ -3,6 +3,7 @@ import type { Finding } from "../../model/findings.js";
 import { formatDuration } from "../../units.js";
 import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem, type HttpResponse } from "./client.js";
+import { plannedGet, times } from "./plan.js";
 import { failedOutcome } from "./findings.js";
 import { httpClient } from "./session.js";
 
@@ -24,6 +25,13 @@ export const httpClockProbe: Probe = {
     clock: "node clocks agree within 2 s",
     "no-date": "a node sent no usable Date header",
   },
+  plan: ({ targets: t }) =>
+    t.nodes.map((node) =>
+      plannedGet(node, t.healthPath ?? t.checkPath ?? "/", times(SAMPLES), {
+        followsRedirects: false,
+        note: "its Date header against this host's clock",
+      }),
+    ),
   async run(ctx) {
     const t = ctx.targets;
     const client = httpClient(ctx);

@@ -3,6 +3,7 @@ import type { Finding } from "../../model/findings.js";
 import type { Targets } from "../../model/targets.js";
 import type { Probe } from "../types.js";
 import { displayUrl, type HttpClient, type HttpResponse } from "./client.js";
+import { plannedGet, plannedSignIn } from "./plan.js";
 import { deletes, type CookieJar } from "./cookies.js";
 import { COOKIE_FINDINGS, cookieFindings, failedOutcome } from "./findings.js";
 import { recogniseAffinity } from "./names.js";
@@ -77,6 +78,33 @@ export const httpContinuityProbe: Probe = {
   },
   findings: CONTINUITY_FINDINGS,
   provides: ["balancer-answered"],
+  plan({ targets: t, params }) {
+    const url = t.url!;
+    const node = t.nodes[0];
+    const requests = Number(params.requests ?? DEFAULT_REQUESTS);
+    const learning = `2 anonymous, up to ${VALIDATION_TRIES} signed in, one per cookie set at sign-in (that cookie left out)`;
+    const fallback = node ? `; when learning on the node fails, also ${learning}` : `, then ${learning}`;
+    return [
+      plannedGet(url, t.checkPath!, `${requests + 3} times${fallback}`, {
+        note: `2 anonymous (the baseline), a first visit, then ${requests} with the session`,
+      }),
+      plannedSignIn(t, url, "up to 4 times", "sign-in: two visitors, a third a second later when they share a value"),
+      ...(node
+        ? [
+            plannedGet(node, t.checkPath!, learning, { note: "learning the session cookie on the first node" }),
+            plannedSignIn(t, node, "once"),
+          ]
+        : []),
+      ...(t.nodes.length >= 2 && !t.backendHeader
+        ? t.nodes.map((n) =>
+            plannedGet(n, t.checkPath!, "2 times", {
+              followsRedirects: false,
+              note: "a response header that tells the nodes apart",
+            }),
+          )
+        : []),
+    ];
+  },
   async run(ctx) {
     const t = ctx.targets;
     const base = t.url!;

@@ -2,6 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem, type HttpClient } from "./client.js";
+import { plannedGet, plannedSignIn } from "./plan.js";
 import { collisionFindings } from "./collisions.js";
 import { failedOutcome } from "./findings.js";
 import {
@@ -44,6 +45,18 @@ export const httpCookieHeadersProbe: Probe = {
     "duplicate-cookie": { description: "a browser would send the session cookie's name twice", values: ["yes", "no"] },
   },
   findings: COOKIE_HEADER_FINDINGS,
+  plan({ targets: t }) {
+    const url = t.url!;
+    return [
+      plannedSignIn(t, url, "once"),
+      plannedGet(url, t.checkPath!, "once", { note: "with the cookies the sign-in set" }),
+      plannedGet(url, t.healthPath ?? t.checkPath!, `up to ${PAD_SIZES.length} times`, {
+        followsRedirects: false,
+        note: `one dummy cookie of ${PAD_SIZES.map((b) => `${b / 1024} KB`).join(", ")}, stopping at the first refusal`,
+      }),
+      ...(t.nodes[0] ? [plannedSignIn(t, t.nodes[0], "once, when the balancer's sign-in fails")] : []),
+    ];
+  },
   async run(ctx) {
     const t = ctx.targets;
     const base = t.url!;

@@ -2,6 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem } from "./client.js";
+import { plannedGet, times } from "./plan.js";
 import { httpClient } from "./session.js";
 
 // Ten seconds of checks: flapping that shows within a minute is seen with fair odds, and a clean window this long
@@ -22,14 +23,16 @@ export const httpHealthProbe: Probe = {
     healthy: "every node passed every health check over the window",
     refused: "a health check could not be sent",
   },
+  plan({ targets: t, params }) {
+    const { interval, checks } = schedule(params);
+    return t.nodes.map((node) =>
+      plannedGet(node, t.healthPath!, times(checks), { followsRedirects: false, note: `${interval} ms apart` }),
+    );
+  },
   async run(ctx) {
     const t = ctx.targets;
     const client = httpClient(ctx);
-    const interval = Number(ctx.params.intervalMs ?? DEFAULT_INTERVAL_MS);
-    const checks =
-      typeof ctx.params.windowSeconds === "number"
-        ? Math.max(2, Math.round((ctx.params.windowSeconds * 1000) / interval) + 1)
-        : Number(ctx.params.checks ?? DEFAULT_CHECKS);
+    const { interval, checks } = schedule(ctx.params);
     const target = t.nodes.map((n) => displayUrl(new URL(t.healthPath!, n))).join(", ");
     try {
       const patterns = new Map<string, boolean[]>(t.nodes.map((n) => [new URL(n).host, []]));
@@ -114,4 +117,14 @@ function healthFindings(
     if (windowSeconds >= HEALTHY_WINDOW_SECONDS) facts["lb-health"] = "no";
   } else if (flapping) facts["lb-health"] = "yes";
   return findings;
+}
+
+/** How many health checks of each node, how far apart: a window in seconds, or a count. */
+function schedule(params: Record<string, unknown>): { interval: number; checks: number } {
+  const interval = Number(params.intervalMs ?? DEFAULT_INTERVAL_MS);
+  const checks =
+    typeof params.windowSeconds === "number"
+      ? Math.max(2, Math.round((params.windowSeconds * 1000) / interval) + 1)
+      : Number(params.checks ?? DEFAULT_CHECKS);
+  return { interval, checks };
 }

@@ -3,6 +3,7 @@ import type { Finding } from "../../model/findings.js";
 import type { Targets } from "../../model/targets.js";
 import type { NodeSession, Probe } from "../types.js";
 import { displayUrl, type HttpClient } from "./client.js";
+import { plannedGet, plannedSignIn } from "./plan.js";
 import { failedOutcome } from "./findings.js";
 import { stackOfCookie } from "./names.js";
 import {
@@ -65,6 +66,27 @@ export const httpNodesProbe: Probe = {
   },
   findings: NODES_FINDINGS,
   provides: ["node-sessions"],
+  plan({ targets: t }) {
+    const others = t.nodes.length - 1;
+    return [
+      ...t.nodes.flatMap((node) => [
+        plannedSignIn(t, node, "once"),
+        plannedGet(
+          node,
+          t.checkPath!,
+          `${2 + others} times, up to ${VERIFY_TRIES} more, and one per cookie set at sign-in (that cookie left out)`,
+          { note: `2 anonymous, its own session verified, each other node's session presented` },
+        ),
+      ]),
+      ...(t.url && t.nodes.length > 1
+        ? [
+            plannedGet(t.url, t.checkPath!, `2 times, then ${ROUTING_TRIES} per node's session`, {
+              note: "each node's session through the balancer, to see where its route takes it",
+            }),
+          ]
+        : []),
+    ];
+  },
   async run(ctx) {
     const t = ctx.targets;
     const client = httpClient(ctx);

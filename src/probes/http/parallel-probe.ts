@@ -1,6 +1,7 @@
 import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { displayUrl } from "./client.js";
+import { plannedGet, plannedSignIn } from "./plan.js";
 import { parseSetCookie } from "./cookies.js";
 import { failedOutcome, skippedAfterFailure } from "./findings.js";
 import { carriesSession, httpClient, inferSessionCookie, newJar, obtainSession } from "./session.js";
@@ -67,6 +68,14 @@ export const httpParallelProbe: Probe = {
     "ids-diverge": "parallel answers came back with different session ids",
     "session-left-alone": "no parallel answer changed the session cookie's value",
     "no-session-cookie": "signing in set no cookie the probe could take for the session",
+  },
+  plan({ targets: t, params }) {
+    const n = Number(params.requests ?? DEFAULT_PARALLEL);
+    const when = "only when the balancer answered http.continuity in full";
+    return [
+      plannedSignIn(t, t.url!, "once", `sign-in, ${when}`),
+      plannedGet(t.url!, t.checkPath!, `${n} times at once`, { followsRedirects: false, note: "with one session" }),
+    ];
   },
   async run(ctx) {
     const t = ctx.targets;

@@ -2,6 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding, ProbeOutcome } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem, type HttpResponse } from "./client.js";
+import { times } from "./plan.js";
 import { failedOutcome, skippedAfterFailure } from "./findings.js";
 import { recogniseAffinity } from "./names.js";
 import { httpClient, newJar } from "./session.js";
@@ -85,6 +86,29 @@ export const httpRealtimeProbe: Probe = {
     "transport-session-unknown": "polls with a fresh session id reached a node that does not know it",
     "transport-session-holds": "every poll reached the node that made the transport session",
     "poll-error": "a poll was answered with neither data nor an engine.io error",
+  },
+  plan({ targets: t, params }) {
+    const endpoint = displayUrl(new URL(typeof params.path === "string" ? params.path : DEFAULT_REALTIME_PATH, t.url!));
+    const maxPolls = Number(params.polls ?? DEFAULT_POLLS);
+    const when = "only when the balancer answered http.continuity in full";
+    return [
+      {
+        kind: "http",
+        method: "GET",
+        url: `${endpoint}?EIO=4&transport=polling`,
+        times: times(MAX_HANDSHAKES, true),
+        followsRedirects: false,
+        note: `the engine.io handshake, ${when}`,
+      },
+      {
+        kind: "http",
+        method: "GET",
+        url: `${endpoint}?EIO=4&transport=polling&sid=<sid>`,
+        times: `up to ${maxPolls} per handshake`,
+        followsRedirects: false,
+        note: "polls with the transport session id the handshake returned",
+      },
+    ];
   },
   async run(ctx) {
     const t = ctx.targets;

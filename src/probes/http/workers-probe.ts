@@ -3,6 +3,7 @@ import type { Finding } from "../../model/findings.js";
 import type { Targets } from "../../model/targets.js";
 import type { Probe } from "../types.js";
 import { displayUrl, type HttpClient } from "./client.js";
+import { plannedGet, plannedSignIn } from "./plan.js";
 import { deletes, type CookieJar } from "./cookies.js";
 import { failedOutcome } from "./findings.js";
 import { baselineOf, httpClient, newJar, obtainSession, proxyError, readAnswer, type Reading } from "./session.js";
@@ -40,6 +41,15 @@ export const httpWorkersProbe: Probe = {
     },
   },
   findings: WORKERS_FINDINGS,
+  plan({ targets: t, params }) {
+    const requests = Number(params.requests ?? DEFAULT_REQUESTS);
+    return t.nodes.flatMap((node) => [
+      plannedSignIn(t, node, "once"),
+      plannedGet(node, t.checkPath!, `${requests + 2} times, each on a new connection`, {
+        note: `2 anonymous, then ${requests} with the session`,
+      }),
+    ]);
+  },
   async run(ctx) {
     const t = ctx.targets;
     const client = httpClient(ctx, true);

@@ -4,7 +4,7 @@ import type { Probe } from "../types.js";
 import { formatBytes, formatDuration } from "../../units.js";
 import { num, parseInfoList, readStore } from "./info.js";
 import type { ReadOnlyRedis } from "./read-only.js";
-import { withRedis } from "./run.js";
+import { redisPlan, withRedis } from "./run.js";
 
 /** Server-level health of the session store: memory and evictions, replication, persistence, clock, latency. */
 export const redisInfoProbe: Probe = {
@@ -50,6 +50,18 @@ export const redisInfoProbe: Probe = {
     error: "the store failed mid-probe",
   },
   provides: ["store-reading"],
+  plan: (ctx) =>
+    redisPlan(ctx, [
+      { command: "TIME", times: "once", note: "after a PING, against this host's clock" },
+      { command: "INFO all", times: "once per master" },
+      { command: "DBSIZE", times: "once per master" },
+      { command: "CONFIG GET *max*", times: "once" },
+      { command: "CONFIG GET min-replicas-*", times: "once, when CONFIG GET is permitted" },
+      { command: "CONFIG GET save", times: "once, when CONFIG GET is permitted" },
+      { command: "ROLE", times: "once" },
+      { command: "LATENCY LATEST", times: "once" },
+      { command: "SLOWLOG GET 32", times: "once", note: "counts and durations only" },
+    ]),
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
       const redis = conn.primary;

@@ -4,7 +4,7 @@ import type { NodeSession, Probe, StoreReading } from "../types.js";
 import { customLayout, LAYOUTS, sessionIdFromCookie } from "./layouts.js";
 import type { ReadOnlyRedis } from "./read-only.js";
 import type { RedisConnection } from "./connection.js";
-import { withRedis } from "./run.js";
+import { redisPlan, withRedis } from "./run.js";
 
 /** An id shorter than this could match unrelated keys by chance; it is looked up only under known layouts. */
 const MIN_SCANNABLE_ID = 16;
@@ -45,6 +45,19 @@ export const redisLookupProbe: Probe = {
   },
   uses: ["node-sessions", "store-reading"],
   provides: ["session-prefix"],
+  plan: (ctx) => {
+    const layouts = ctx.targets.sessionPrefix ? [customLayout(ctx.targets.sessionPrefix)] : LAYOUTS;
+    const when = "for each session http.nodes obtained";
+    return redisPlan(ctx, [
+      ...layouts.map((l) => ({ command: `EXISTS ${l.keyFor("<session id>")}`, times: "once", note: when })),
+      {
+        command: `SCAN <cursor> MATCH *<session id>* COUNT ${SCAN_COUNT}`,
+        times: `up to ${SCAN_CALLS_PER_ID} per master`,
+        note: `${when} that no layout's key holds (ids of ${MIN_SCANNABLE_ID} characters or more)`,
+      },
+      { command: "DBSIZE", times: "once per master", note: "how much the store grew since redis.info's reading" },
+    ]);
+  },
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
       const target = conn.target.display;

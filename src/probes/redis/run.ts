@@ -1,5 +1,5 @@
 import type { ProbeOutcome } from "../../model/findings.js";
-import type { ProbeContext } from "../types.js";
+import type { PlanContext, PlannedRequest, ProbeContext } from "../types.js";
 import { connectRedis, parseRedisTarget, type RedisConnection } from "./connection.js";
 
 export const CONNECT_TIMEOUT_MS = 3_000;
@@ -45,4 +45,34 @@ export async function withRedis(
   } finally {
     conn.close();
   }
+}
+
+/** One Redis command of a plan, to the store the targets name (shown without its password). */
+export type RedisStep = { command: string; times: string; note?: string };
+
+/**
+ * What `withRedis` and a probe's `body` send: the client's own commands on connect (and the discovery of a Sentinel
+ * master or a Cluster's slots), then `steps` (whose `times` count each master of a Cluster apart).
+ */
+export function redisPlan(ctx: PlanContext, steps: RedisStep[]): PlannedRequest[] {
+  const target = parseRedisTarget(ctx.targets.redis!);
+  const to = target.display;
+  const step = (s: RedisStep): PlannedRequest => ({ kind: "redis", to, ...s });
+  const perNode = target.mode === "cluster" ? "on each master" : "once";
+  const connect: RedisStep[] = [
+    ...(target.mode === "sentinel"
+      ? [
+          { command: `SENTINEL get-master-addr-by-name ${target.masterName}`, times: "once per sentinel tried" },
+          { command: `SENTINEL sentinels ${target.masterName}`, times: "once", note: "the client learns the others" },
+        ]
+      : []),
+    ...(target.mode === "cluster" ? [{ command: "CLUSTER SLOTS", times: "once", note: "the cluster's masters" }] : []),
+    ...(target.password
+      ? [{ command: `AUTH ${target.username ? `${target.username} ` : ""}***`, times: perNode, note: "on connect" }]
+      : []),
+    ...(target.db ? [{ command: `SELECT ${target.db}`, times: perNode, note: "on connect" }] : []),
+    { command: "CLIENT SETNAME sessiondoc-probe", times: perNode, note: "on connect" },
+    { command: "PING", times: perNode, note: "proves the connection and its credentials" },
+  ];
+  return [...connect, ...steps].map(step);
 }

@@ -13,7 +13,7 @@ import {
   type SampleLimits,
   type SessionSample,
 } from "./sample.js";
-import { withRedis } from "./run.js";
+import { redisPlan, withRedis } from "./run.js";
 import { sessionsPerMaster, spreadOf } from "./spread.js";
 
 const LARGE = 100 * 1024;
@@ -70,6 +70,29 @@ export const redisSessionsProbe: Probe = {
     error: "the store failed mid-probe",
   },
   uses: ["store-reading", "session-prefix"],
+  plan: (ctx) => {
+    const limits: SampleLimits = { ...DEFAULT_LIMITS, ...pickLimits(ctx.params) };
+    const match = ctx.targets.sessionPrefix ? customLayout(ctx.targets.sessionPrefix).match : "<layout's pattern>";
+    const perKey = `up to ${limits.maxKeys} sampled keys, pipelined`;
+    return redisPlan(ctx, [
+      { command: "INFO all", times: "once per master" },
+      { command: "DBSIZE", times: "once per master" },
+      {
+        command: `SCAN <cursor> COUNT ${limits.scanCount}`,
+        times: `up to ${limits.discoveryCalls} per master`,
+        note: "which known layout the keys follow (key names only)",
+      },
+      {
+        command: `SCAN <cursor> MATCH ${match} COUNT ${limits.scanCount}`,
+        times: `up to ${limits.maxScanCalls} in all, and ${limits.discoveryCalls} more per master of a cluster`,
+        note: `at most ${limits.maxKeys} keys and ${limits.budgetMs / 1000} s`,
+      },
+      { command: "TYPE <sampled key>", times: perKey },
+      { command: "PTTL <sampled key>", times: perKey },
+      { command: "MEMORY USAGE <sampled key>", times: perKey },
+      { command: "OBJECT IDLETIME <sampled key>", times: perKey },
+    ]);
+  },
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
       const limits: SampleLimits = { ...DEFAULT_LIMITS, ...pickLimits(ctx.params) };

@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { parseInfoList, readStore, SESSION_COMMANDS } from "./info.js";
-import { withRedis } from "./run.js";
+import { redisPlan, withRedis } from "./run.js";
 
 /** Fewer session reads than this over the diagnosis say nothing about a mix. */
 const MIN_READS = 8;
@@ -108,6 +108,11 @@ export const redisWritesProbe: Probe = {
     error: "the store failed mid-probe",
   },
   uses: ["store-reading"],
+  plan: (ctx) =>
+    redisPlan(ctx, [
+      { command: "INFO all", times: "once per master", note: "command counters, against redis.info's reading" },
+      { command: "DBSIZE", times: "once per master" },
+    ]),
   run: (ctx) =>
     withRedis(ctx, async (conn) => {
       const before = ctx.handoff.get("store-reading");

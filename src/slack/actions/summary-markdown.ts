@@ -12,7 +12,8 @@ export function register(app: App, deps: ListenerDeps): void {
     const tell = tellEphemeral(deps, client, who);
     await reportingErrors(deps, tell, who.user, async () => {
       const markdown = await deps.diagnoses.markdown(client, String((action as ButtonAction).value ?? ""), who.user);
-      await tell(clip(`\`\`\`\n${markdown}\n\`\`\``, LIMITS.sectionText));
+      // Clipped inside its fence, so that the fence is always closed.
+      await tell(`\`\`\`\n${clip(markdown, LIMITS.messageText - 8)}\n\`\`\``);
     });
   });
 }

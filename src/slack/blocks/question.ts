@@ -6,9 +6,33 @@ import { clip, context, escape, LIMITS, mrkdwn, plain, section } from "./limits.
 const UNKNOWN = "unknown";
 const MAX_BUTTONS = 6;
 
-/** A question in the thread: buttons for a few choices, a menu for many, a modal for free text. */
-export function questionBlocks(diagnosis: string, { id, node }: PendingQuestion, step: number): KnownBlock[] {
-  const blocks: object[] = [section(`*${step}. ${escape(node.text)}*`)];
+/** The answers given so far: those that said something, and the "I don't know"s. */
+export type AnswerCounts = { answered: number; unknown: number };
+
+/** The answer last given on the card, shown above the next question so the thread keeps who answered what. */
+export type LastAnswer = { question: string; label: string; user: string };
+
+function answersLine(counts: AnswerCounts, last?: LastAnswer): string | undefined {
+  if (!last && counts.answered + counts.unknown === 0) return undefined;
+  const tally = `${counts.answered} answered, ${counts.unknown} "I don't know"`;
+  return last ? `✅ <@${last.user}> answered *${escape(last.label)}* to “${escape(last.question)}” · ${tally}` : tally;
+}
+
+/**
+ * The question card, one per diagnosis and edited in place for each question: buttons for a few choices, a menu for
+ * many, a modal for free text; above them the answer last given and how many were answers or "I don't know".
+ */
+export function questionBlocks(
+  diagnosis: string,
+  { id, node }: PendingQuestion,
+  step: number,
+  counts: AnswerCounts = { answered: 0, unknown: 0 },
+  last?: LastAnswer,
+): KnownBlock[] {
+  const blocks: object[] = [];
+  const line = answersLine(counts, last);
+  if (line) blocks.push(context(line));
+  blocks.push(section(`*${step}. ${escape(node.text)}*`));
   if (node.help) blocks.push(context(escape(node.help)));
   const evidence = {
     type: "button",
@@ -56,11 +80,11 @@ export function answerValue(raw: string): string | null {
   return raw === UNKNOWN ? null : raw;
 }
 
-/** The question once answered: who answered what, and no buttons left to click. */
-export function answeredBlocks({ node }: PendingQuestion, step: number, label: string, user: string): KnownBlock[] {
+/** The card once no question is left: the last answer and the tally, and no buttons left to click. */
+export function answeredBlocks(counts: AnswerCounts, last?: LastAnswer): KnownBlock[] {
   return [
-    section(`*${step}. ${escape(node.text)}*`),
-    { type: "context", elements: [mrkdwn(`✅ <@${user}> answered *${escape(label)}*`)] },
+    section("*Questions* — done: the result is below."),
+    { type: "context", elements: [mrkdwn(answersLine(counts, last) ?? "No question was needed.")] },
   ] as KnownBlock[];
 }
 

@@ -11,11 +11,15 @@ const VERDICT: Record<Report["verdict"], string> = {
   inconclusive: "❔ Inconclusive",
 };
 
-/** The result in the thread: verdict, likely causes with their evidence, the fix for the stack, and what next. */
-export function resultBlocks(report: Report, diagnosis: string): KnownBlock[] {
+/**
+ * The result in the thread: verdict, likely causes with their evidence, the fix for the stack, and what next. One
+ * message, edited in place when new evidence re-ranks it (`updated`).
+ */
+export function resultBlocks(report: Report, diagnosis: string, updated = false): KnownBlock[] {
   const blocks: object[] = [
     ...securityBlocks(report),
-    { type: "header", text: plain(VERDICT[report.verdict], LIMITS.header) },
+    { type: "header", text: plain(`${VERDICT[report.verdict]}${updated ? " (updated)" : ""}`, LIMITS.header) },
+    ...(updated ? [context("🔄 Updated: re-ranked with the evidence added since the first result.")] : []),
     section(escape(report.summary)),
   ];
   const likely = report.causes.filter((c) => c.confidence > 0).slice(0, 3);
@@ -39,9 +43,14 @@ export function resultBlocks(report: Report, diagnosis: string): KnownBlock[] {
       blocks.push(section(clip(`_${escape(s.title)}_ (${s.stack})\n\`\`\`${s.code}\`\`\``, LIMITS.sectionText)));
     }
   }
-  const asked = report.questions.filter((q) => q.source === "user").length;
+  const byPeople = report.questions.filter((q) => q.source === "user");
+  const unknown = byPeople.filter((q) => q.answer === null).length;
   const byProbes = report.questions.filter((q) => q.source === "probe").length;
-  blocks.push(context(`${asked} questions answered, ${byProbes} answered by probes · diagnosis \`${diagnosis}\``));
+  blocks.push(
+    context(
+      `${byPeople.length - unknown} questions answered, ${unknown} "I don't know", ${byProbes} answered by probes · diagnosis \`${diagnosis}\``,
+    ),
+  );
   blocks.push({
     type: "actions",
     block_id: `result|${diagnosis}`,
