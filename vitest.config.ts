@@ -20,6 +20,8 @@ export const STACK_TESTS = [
   "test/security/recovery.test.ts",
   "test/slack/replicas.test.ts",
   "test/probes/repeat.test.ts",
+  "test/witness-seeds.test.ts",
+  "test/probes/http.test.ts",
   "test/slack/workers.test.ts",
 ];
 
@@ -33,6 +35,9 @@ export default defineConfig({
     reporters: ["default", "./test/setup/summary-reporter.ts"],
     // Most tests wait on real servers, not the CPU: a few files at once keep both cores busy.
     maxWorkers: 3,
+    // Files share a worker's loaded modules: loading the Slack app, the probes and the engine again for each file
+    // was a third of the suite's CPU. Tests keep no state in modules (each builds its own app, store and engine).
+    isolate: false,
     testTimeout: 30_000,
     // Tests start real servers on free ports, several files at once: one can lose a port or start-up race with
     // another's server. A second try tells that apart from a real failure, which fails both times.

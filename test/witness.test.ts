@@ -1,33 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  forgetful,
-  interview,
-  loadWitnesses,
-  namesNextInput,
-  runWitnesses,
-  WITNESS_SEEDS,
-  witnessProblems,
-  type Witness,
-} from "../src/lab/witness.js";
+import { forgetful, namesNextInput, runWitnesses, WITNESS_SEEDS, witnessProblems } from "../src/lab/witness.js";
 import { shipped } from "./helpers/definitions.js";
-
-const FLOW = "session-replication";
-const witnesses = loadWitnesses();
-const profiled = shipped.catalogue.causes.map((c) => c.id).filter((c) => witnesses[c]);
-
-// Each diagnosis runs once, whichever tests read it.
-const runs = new Map<string, ReturnType<typeof interview>>();
-const interviewed = (cause: string, seed?: number) => {
-  const key = seed === undefined ? cause : `${cause}/${seed}`;
-  let run = runs.get(key);
-  if (!run) {
-    const answers: Witness["answers"] =
-      seed === undefined ? witnesses[cause]!.answers : forgetful(witnesses[cause]!.answers, seed).answers;
-    runs.set(key, (run = interview(shipped, FLOW, cause, answers)));
-  }
-  return run;
-};
-const forgetfulCases = profiled.flatMap((cause) => WITNESS_SEEDS.map((seed) => ({ cause, seed })));
+import { describeForgetful, FLOW, interviewed, profiled, witnesses } from "./helpers/witness-cases.js";
 
 describe("witness profiles", () => {
   it("answer only questions of the flow, with values it accepts, for causes of the catalogue", () => {
@@ -92,17 +66,5 @@ describe("a witness who answers everything they know, no targets", () => {
   }
 });
 
-describe("a witness who does not know a third of it", () => {
-  for (const { cause, seed } of forgetfulCases) {
-    const key = `${cause}/${seed}`;
-    it(`${key}: no wrong cause named`, async () => {
-      const run = await interviewed(cause, seed);
-      expect(run.wrong).toEqual([]);
-    });
-    it(`${key}: not an all-clear; inconclusive only with what would settle it`, async () => {
-      const run = await interviewed(cause, seed);
-      expect(run.verdict).not.toBe("no-fault-found");
-      if (run.verdict === "inconclusive") expect(namesNextInput(run)).toBe(true);
-    });
-  }
-});
+// The first seed here; the others in test/witness-seeds.test.ts, with the whole stacks.
+describeForgetful(WITNESS_SEEDS.slice(0, 1));
