@@ -47,12 +47,21 @@ async function run(args: string[]) {
 const RESULT = /Most likely|Inconclusive|No fault/;
 const inThread = (thread: string) =>
   fake.called("chat.postMessage").filter((c) => c.args.thread_ts === thread && c.args.channel !== undefined);
-const questionsIn = (thread: string) =>
-  inThread(thread).flatMap((c) =>
-    ((c.args.blocks ?? []) as Array<{ block_id?: string }>).flatMap((b) =>
-      b.block_id?.startsWith("q|") ? [b.block_id] : [],
-    ),
-  );
+/** The questions shown in a thread, in order: the question card is posted once and edited for each. */
+const questionsIn = (thread: string) => {
+  const posted = new Set(inThread(thread).map((c) => c.result?.ts as string));
+  return fake.calls
+    .filter(
+      (c) =>
+        (c.method === "chat.postMessage" && c.args.thread_ts === thread) ||
+        (c.method === "chat.update" && posted.has(c.args.ts as string)),
+    )
+    .flatMap((c) =>
+      ((c.args.blocks ?? []) as Array<{ block_id?: string }>).flatMap((b) =>
+        b.block_id?.startsWith("q|") ? [b.block_id] : [],
+      ),
+    );
+};
 const resultsIn = (thread: string) => inThread(thread).filter((c) => RESULT.test(String(c.args.text)));
 const rootIn = (channel: string) =>
   fake.called("chat.postMessage").find((c) => c.args.channel === channel && !c.args.thread_ts);
@@ -123,7 +132,7 @@ describe("listeners and workers as separate processes", () => {
     // The start step ran once more, whole, on the other worker; every later step once.
     expect(hang.requests - killedAt).toBe(startRequests);
     expect(await answerToTheEnd(listeners, thread)).toEqual(answerRequests);
-    // Each question and the result posted once.
+    // Each question shown once, and the result posted once.
     const asked = questionsIn(thread);
     expect(new Set(asked).size).toBe(asked.length);
     expect(asked.length).toBe(answerRequests.length);
