@@ -22,6 +22,7 @@ export const STACK_TESTS = [
   "test/probes/repeat.test.ts",
   "test/witness-seeds.test.ts",
   "test/probes/http.test.ts",
+  "test/slack/safety.test.ts",
   "test/slack/workers.test.ts",
 ];
 
