@@ -181,9 +181,18 @@ describe("store-cluster-mode: sessions on the masters of a cluster", () => {
     expect(spreadOf([master("a", 5), master("b", 1), master("c", 0)])).toEqual({ kind: "spread", on: 2 });
   });
 
-  it("says nothing where chance, hash tags or an unfinished scan could explain one master", () => {
+  it("hash-tagged sessions on one master are where their slot is: concentrated, not lost", () => {
+    expect(spreadOf([master("a", 30, true, 30), master("b", 0), master("c", 0)])).toEqual({
+      kind: "one-slot",
+      on: "a",
+      sessions: 30,
+    });
+  });
+
+  it("says nothing where chance, a mix of tagged and untagged keys or an unfinished scan could explain one master", () => {
     expect(spreadOf([master("a", ONE_MASTER_MIN_SESSIONS - 1), master("b", 0)])).toBeUndefined();
-    expect(spreadOf([master("a", 30, true, 30), master("b", 0)])).toBeUndefined();
+    expect(spreadOf([master("a", 30, true, 12), master("b", 0)])).toBeUndefined();
+    expect(spreadOf([master("a", 30, true, 30), master("b", 0, false)])).toBeUndefined();
     expect(spreadOf([master("a", 30), master("b", 0, false)])).toBeUndefined();
     expect(spreadOf([master("a", 30)])).toBeUndefined();
   });

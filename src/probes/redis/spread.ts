@@ -50,17 +50,16 @@ export const ONE_MASTER_MIN_SESSIONS = 8;
  */
 export function spreadOf(
   masters: MasterSessions[],
-): { kind: "one-master"; on: string; sessions: number } | { kind: "spread"; on: number } | undefined {
+): { kind: "one-master" | "one-slot"; on: string; sessions: number } | { kind: "spread"; on: number } | undefined {
   if (masters.length < 2) return undefined;
   const holding = masters.filter((m) => m.sessions > 0);
   if (holding.length >= 2) return { kind: "spread", on: holding.length };
   const [only] = holding;
-  if (
-    only &&
-    only.sessions >= ONE_MASTER_MIN_SESSIONS &&
-    only.hashTagged === 0 &&
-    masters.every((m) => m === only || m.complete)
-  )
+  if (!only || !masters.every((m) => m === only || m.complete)) return undefined;
+  if (only.sessions >= ONE_MASTER_MIN_SESSIONS && only.hashTagged === 0)
     return { kind: "one-master", on: only.master, sessions: only.sessions };
+  // A master keeps only keys of the slots it serves: tagged sessions all on one master were written where the
+  // cluster routes them, and the tag explains why they are not spread.
+  if (only.hashTagged === only.sessions) return { kind: "one-slot", on: only.master, sessions: only.sessions };
   return undefined;
 }
