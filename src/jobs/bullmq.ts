@@ -37,19 +37,33 @@ export function bullmqJobs(opts: { url: string; log: Logger; prefix?: string }):
       if (!parsed.success) throw new UnrecoverableError(`job data does not fit its queue "${name}"`);
       return parsed.data;
     };
+    const kept = { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600 } };
+    const refused = (what: string, err: unknown) =>
+      new Error(`job queue at ${where}: cannot ${what} (${(err as Error).message})`, { cause: err });
     const handle: JobQueue<T> = {
       async add(data) {
         const id = randomUUID();
         try {
-          await q.add(name, schema.parse(data), {
-            jobId: id,
-            removeOnComplete: { age: 3600, count: 1000 },
-            removeOnFail: { age: 24 * 3600 },
-          });
+          await q.add(name, schema.parse(data), { jobId: id, ...kept });
         } catch (err) {
-          throw new Error(`job queue at ${where}: cannot add a job (${(err as Error).message})`, { cause: err });
+          throw refused("add a job", err);
         }
         return id;
+      },
+      // BullMQ's job schedulers: the scheduler adds the next job as it hands out the current one, once per interval.
+      async every(key, everyMs, data) {
+        try {
+          await q.upsertJobScheduler(key, { every: everyMs }, { name, data: schema.parse(data), opts: kept });
+        } catch (err) {
+          throw refused("schedule jobs", err);
+        }
+      },
+      async unschedule(key) {
+        try {
+          await q.removeJobScheduler(key);
+        } catch (err) {
+          throw refused("remove a schedule", err);
+        }
       },
       async work(handler, { concurrency, onAbandoned }) {
         worker = new Worker(

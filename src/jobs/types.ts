@@ -18,6 +18,12 @@ export type WorkOptions<T> = {
 export interface JobQueue<T> {
   /** Resolves once the job is on record, with its id; not when it has run. */
   add(data: T): Promise<string>;
+  /**
+   * Adds a job with `data` every `everyMs`, until `unschedule(key)`: one schedule per key, whichever process sets it,
+   * so that each interval gives one job however many processes run.
+   */
+  every(key: string, everyMs: number, data: T): Promise<void>;
+  unschedule(key: string): Promise<void>;
   /** Runs jobs in this process until the queue is closed. */
   work(handler: (job: JobRun<T>) => Promise<void>, opts: WorkOptions<T>): Promise<void>;
   close(): Promise<void>;

@@ -21,7 +21,7 @@ import { opsRoutes } from "./ops-routes.js";
 import { slackCalls } from "./slack-calls.js";
 import { createSlots } from "./slots.js";
 import { MemoryWatchStore, RedisWatchStore } from "./watch/store.js";
-import { slackWatches } from "./watch/watches.js";
+import { RoundJob, slackWatches } from "./watch/watches.js";
 
 /** Bolt's and the Web API client's messages, redacted: at debug level they carry request bodies. */
 function boltLogger(log: Logger): BoltLogger {
@@ -58,21 +58,13 @@ async function slackCore(settings: { redisUrl?: string; concurrency?: number }, 
   });
   const jobs = openJobs({ redisUrl: settings.redisUrl, log });
   const steps = jobs.queue("steps", Work);
+  const rounds = jobs.queue("watch-rounds", RoundJob);
   const metrics = createMetrics();
   const engine = createEngine({ ...defs, store, log, probeTimeoutMs: limits.probeTimeoutSeconds * 1000 });
   const calls = slackCalls({ timeoutMs: limits.slackTimeoutSeconds * 1000, log });
-  const diagnoses = slackDiagnoses({
-    engine,
-    store,
-    config,
-    defs,
-    log,
-    metrics,
-    calls,
-    slots: createSlots(limits),
-    access: access({ config, calls }),
-    steps,
-  });
+  // What the diagnoses and the watches both use.
+  const shared = { store, config, defs, log, metrics, calls, access: access({ config, calls }) };
+  const diagnoses = slackDiagnoses({ ...shared, engine, slots: createSlots(limits), steps });
   const deps: Omit<ListenerDeps, "watches"> = { diagnoses, store, config, log, metrics, calls };
   // Each call gives up within the Slack time limit; errors are retried twice, quickly; a 429 comes back at once
   // (with its Retry-After) instead of pausing every call of the client for minutes.
@@ -83,8 +75,15 @@ async function slackCore(settings: { redisUrl?: string; concurrency?: number }, 
   };
   return {
     deps,
-    defs,
     clientOptions,
+    /** Watches, posting with `client`: any process may change them; one that works the queue runs their rounds. */
+    watchesFor: (client: WebClient) =>
+      slackWatches({
+        ...shared,
+        watches: settings.redisUrl ? new RedisWatchStore(settings.redisUrl) : new MemoryWatchStore(),
+        client,
+        rounds,
+      }),
     /**
      * Runs steps in this process. More are taken than `limits.slots` lets run, so a step over its person's or
      * target's share waits here without holding back other people's.
@@ -180,20 +179,13 @@ export async function startSlackApp(
   } catch (err) {
     throw tokenRefused(err, settings.apiUrl);
   }
-  const watches = slackWatches({
-    watches: settings.redisUrl ? new RedisWatchStore(settings.redisUrl) : new MemoryWatchStore(),
-    store,
-    config,
-    defs: core.defs,
-    log,
-    metrics,
-    calls: deps.calls,
-    access: access({ config, calls: deps.calls }),
-    client: app.client,
-  });
+  const watches = core.watchesFor(app.client);
   registerListeners(app, { ...deps, watches });
-  // Steps run here unless this process only listens; the queue takes them before the first request can.
-  if (opts.worker !== false) await core.work(app.client);
+  // Steps and watch rounds run here unless this process only listens; the queues take them before the first request.
+  if (opts.worker !== false) {
+    await core.work(app.client);
+    await watches.work(config.limits.slots);
+  }
 
   let server: Server | undefined;
   if (receiver) {
@@ -217,8 +209,6 @@ export async function startSlackApp(
     });
   } else await app.start();
 
-  watches.start();
-
   log.info(
     {
       mode: socketMode ? "socket" : "http",
@@ -233,10 +223,11 @@ export async function startSlackApp(
     app,
     server,
     async stop() {
-      await watches.stop();
       if (server) await new Promise((r) => server!.close(r));
       else await app.stop();
+      // Steps and rounds under way finish first; the watches' store closes after them.
       await core.close();
+      await watches.stop();
     },
   };
 }
@@ -276,12 +267,15 @@ export async function startSlackWorker(
     });
   }
   await core.work(client);
+  const watches = core.watchesFor(client);
+  await watches.work(core.deps.config.limits.slots);
   log.info({ port: settings.port, targets: Object.keys(core.deps.config.targets) }, "sessiondoc worker started");
   return {
     server,
     async stop() {
       if (server) await new Promise((r) => server!.close(r));
       await core.close();
+      await watches.stop();
     },
   };
 }

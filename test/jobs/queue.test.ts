@@ -47,6 +47,26 @@ describe.each(kinds)("jobs %s", (_kind, open) => {
     expect(most).toBe(2);
   });
 
+  it("a schedule adds a job every interval until it is removed; setting it again replaces it", async () => {
+    const jobs = open();
+    opened.push(jobs);
+    const ran: number[] = [];
+    const queue = jobs.queue("rounds", Data);
+    await queue.work(async (job) => void ran.push(job.data.n), { concurrency: 1, onAbandoned: async () => {} });
+    await queue.every("w", 300, { n: 1 });
+    // Set again, as a second replica (or a changed interval) would: still one schedule.
+    await queue.every("w", 300, { n: 2 });
+    await new Promise((r) => setTimeout(r, 1_600));
+    await queue.unschedule("w");
+    const seen = ran.length;
+    // Five intervals went by: one job each, not two.
+    expect(seen).toBeGreaterThanOrEqual(3);
+    expect(seen).toBeLessThanOrEqual(6);
+    expect(ran.every((n) => n === 2)).toBe(true);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(ran.length).toBeLessThanOrEqual(seen + 1);
+  });
+
   it("refuses data that does not fit the queue's schema", async () => {
     const jobs = open();
     opened.push(jobs);

@@ -43,7 +43,7 @@ export type WatchEntry = Pick<Watch, "target" | "channel" | "intervalSeconds" | 
 
 export const watchId = (target: string, channel: string) => `${target}@${channel}`;
 
-/** Where watches live, for every replica to see, and where a replica claims a round so that only it runs it. */
+/** Where watches live, for every replica to see. */
 export interface WatchStore {
   list(): Promise<Watch[]>;
   get(id: string): Promise<Watch | undefined>;
@@ -51,8 +51,6 @@ export interface WatchStore {
   /** Saves a watch only if it is still there: a round that ends after an unwatch does not bring it back. */
   update(watch: Watch): Promise<boolean>;
   remove(id: string): Promise<boolean>;
-  /** True for the one caller that claims `key` first within `ttlSeconds`. */
-  claim(key: string, ttlSeconds: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -64,7 +62,6 @@ function parse(json: string): Watch | undefined {
 /** Watches of one process, for an app without REDIS_URL. */
 export class MemoryWatchStore implements WatchStore {
   private readonly watches = new Map<string, string>();
-  private readonly claims = new Map<string, number>();
 
   async list() {
     return [...this.watches.values()].flatMap((j) => parse(j) ?? []);
@@ -84,29 +81,19 @@ export class MemoryWatchStore implements WatchStore {
   async remove(id: string) {
     return this.watches.delete(id);
   }
-  async claim(key: string, ttlSeconds: number) {
-    const now = Date.now();
-    for (const [k, until] of this.claims) if (until <= now) this.claims.delete(k);
-    if (this.claims.has(key)) return false;
-    this.claims.set(key, now + ttlSeconds * 1000);
-    return true;
-  }
   async close() {}
 }
 
 const UPDATE =
   "if redis.call('hexists', KEYS[1], ARGV[1]) == 1 then return redis.call('hset', KEYS[1], ARGV[1], ARGV[2]) + 1 else return 0 end";
 
-/** Watches in Redis, one hash field each, and rounds claimed with SET NX: every replica sees the same watches. */
+/** Watches in Redis, one hash field each: every replica sees the same watches. */
 export class RedisWatchStore implements WatchStore {
   private readonly redis: Redis;
   private readonly where: string;
   private readonly hash: string;
 
-  constructor(
-    url: string,
-    private readonly prefix = "sessiondoc:",
-  ) {
+  constructor(url: string, prefix = "sessiondoc:") {
     this.where = redactUrl(url);
     this.hash = `${prefix}watches`;
     this.redis = new Redis(url, {
@@ -146,12 +133,6 @@ export class RedisWatchStore implements WatchStore {
   }
   async remove(id: string) {
     return (await this.run("remove a watch", () => this.redis.hdel(this.hash, id))) > 0;
-  }
-  async claim(key: string, ttlSeconds: number) {
-    const set = await this.run("claim a round", () =>
-      this.redis.set(`${this.prefix}watch-round:${key}`, "1", "EX", Math.max(1, Math.ceil(ttlSeconds)), "NX"),
-    );
-    return set === "OK";
   }
   async close() {
     this.redis.disconnect();

@@ -1,4 +1,5 @@
 import type { WebClient } from "@slack/web-api";
+import { z } from "zod";
 import { targetNamed, type Config } from "../../config/schema.js";
 import type { Definitions } from "../../engine/definitions.js";
 import { createEngine } from "../../engine/engine.js";
@@ -13,8 +14,12 @@ import type { Metrics } from "../metrics.js";
 import type { SlackCalls } from "../slack-calls.js";
 import { mayProbe, resolveTarget, UserFacingError } from "../targets.js";
 import { alertMessage, diagnosisMessage, every, recoveryMessage } from "./messages.js";
-import { slotScheduler, type RoundScheduler } from "./schedule.js";
+import type { JobQueue } from "../../jobs/index.js";
 import { watchId, type Watch, type WatchEntry, type WatchStore } from "./store.js";
+
+/** A round of a watch, as a job: any process that works the queue runs it. */
+export const RoundJob = z.strictObject({ watch: z.string() });
+export type RoundJob = z.infer<typeof RoundJob>;
 
 /** Between rounds when the command names no interval. */
 export const DEFAULT_WATCH_SECONDS = 300;
@@ -45,9 +50,10 @@ export function parseWatchArgs(words: string[]): { target: string; channel?: str
 }
 
 /**
- * Watches in Slack: people add and remove them with `/sessiondoc watch` and `unwatch`; every replica schedules their
- * rounds, each round runs on one (claimed in the store), compares with the round before, and tells the channel once
- * per incident, with the full diagnosis in the alert's thread, and again when it clears.
+ * Watches in Slack: people add and remove them with `/sessiondoc watch` and `unwatch`. Each watch has a schedule on
+ * the job queue that adds one round every interval (BullMQ's job schedulers with REDIS_URL, so one round per interval
+ * however many replicas run); any process that works the queue runs it, compares with the round before, and tells
+ * the channel once per incident, with the full diagnosis in the alert's thread, and again when it clears.
  */
 export function slackWatches(deps: {
   watches: WatchStore;
@@ -59,6 +65,7 @@ export function slackWatches(deps: {
   calls: SlackCalls;
   access: Access;
   client: WebClient;
+  rounds: JobQueue<RoundJob>;
 }) {
   const { config, log, metrics, calls, client } = deps;
   const probeTimeoutMs = config.limits.probeTimeoutSeconds * 1000;
@@ -101,13 +108,13 @@ export function slackWatches(deps: {
     if (round.problems.length) metrics.watchProbeFailures.inc(target, round.problems.length);
   }
 
-  /** One round of a watch, on whichever replica claimed it; never two of one watch at once. */
-  async function runRound(claimed: Watch): Promise<void> {
+  /** One round of a watch, on whichever process took its job; never two of one watch at once. */
+  async function runRound(id: string): Promise<void> {
     await deps.store
       .withLock(
-        `watch:${claimed.id}`,
+        `watch:${id}`,
         async () => {
-          const watch = await deps.watches.get(claimed.id);
+          const watch = await deps.watches.get(id);
           if (!watch) return;
           const resolved = resolveTarget(config, { target: watch.target });
           const round = await watchRound(deps.defs.probes, resolved.targets, log, probeTimeoutMs);
@@ -156,12 +163,25 @@ export function slackWatches(deps: {
       });
   }
 
-  const scheduler: RoundScheduler = slotScheduler({ store: deps.watches, run: runRound, log });
+  const scheduleOf = (id: string) => `watch:${id}`;
+  /** A round now, then one every interval: a new watch shows its first result at once. */
+  async function schedule(watch: Pick<Watch, "id" | "intervalSeconds">) {
+    await deps.rounds.every(scheduleOf(watch.id), watch.intervalSeconds * 1000, { watch: watch.id });
+    await deps.rounds.add({ watch: watch.id });
+  }
 
   return {
-    start: () => scheduler.start(),
+    /** Runs rounds in this process (the app with its worker, or `sessiondoc worker`). */
+    async work(concurrency: number) {
+      await deps.rounds.work(
+        (job) =>
+          runRound(job.data.watch).catch((err: Error) =>
+            log.warn({ watch: job.data.watch, err: err.message }, "watch round failed"),
+          ),
+        { concurrency, onAbandoned: async () => {} },
+      );
+    },
     async stop() {
-      await scheduler.stop();
       await deps.watches.close();
     },
 
@@ -188,6 +208,7 @@ export function slackWatches(deps: {
         by: who.user,
         since: existing?.since ?? new Date().toISOString(),
       });
+      await schedule({ id, intervalSeconds: args.intervalSeconds });
       audit(
         { user: who.user, target: args.target, channel, action: "watch", intervalSeconds: args.intervalSeconds },
         "watch started",
@@ -202,7 +223,9 @@ export function slackWatches(deps: {
       const channel = /^<#([CG]\w+)(\|[^>]*)?>$/.exec(where ?? "")?.[1] ?? who.channel;
       if (!(await mayProbe(client, targetNamed(config, name), who, calls.withDeadline)))
         throw new UserFacingError(`You may not probe \`${name}\` from this channel, so you cannot change its watch.`);
-      const removed = await deps.watches.remove(watchId(name, channel));
+      const id = watchId(name, channel);
+      await deps.rounds.unschedule(scheduleOf(id));
+      const removed = await deps.watches.remove(id);
       if (removed) audit({ user: who.user, target: name, channel, action: "unwatch" }, "watch stopped");
       return removed
         ? `Stopped watching \`${name}\` into <#${channel}>.`
