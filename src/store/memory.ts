@@ -1,5 +1,5 @@
 import { DiagnosisRecord } from "../model/diagnosis.js";
-import { DEFAULT_TTL_SECONDS, LOCK_DEFAULTS, LockTimeout, TRACK_TTL_SECONDS, type DiagnosisStore } from "./types.js";
+import { DEFAULT_TTL_SECONDS, LOCK_DEFAULTS, LockTimeout, type DiagnosisStore } from "./types.js";
 
 /** Values that expire: read lazily, and swept (see MemoryStore) so a long-running process does not keep them all. */
 class Expiring<V> {
@@ -46,7 +46,6 @@ export class MemoryStore implements DiagnosisStore {
   private readonly records = new Expiring<string>();
   private readonly seen = new Expiring<true>();
   private readonly aliases = new Expiring<string>();
-  private readonly work = new Expiring<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private nextSweep = 0;
 
@@ -59,7 +58,7 @@ export class MemoryStore implements DiagnosisStore {
     const now = Date.now();
     if (now < this.nextSweep) return;
     this.nextSweep = now + 1000;
-    for (const items of [this.records, this.seen, this.aliases, this.work]) items.sweep(now);
+    for (const items of [this.records, this.seen, this.aliases]) items.sweep(now);
   }
 
   async get(id: string) {
@@ -121,22 +120,9 @@ export class MemoryStore implements DiagnosisStore {
     return this.aliases.get(key);
   }
 
-  async track(key: string, entry: string) {
-    this.sweep();
-    this.work.set(key, entry, TRACK_TTL_SECONDS * 1000);
-  }
-
-  async untrack(key: string) {
-    this.work.delete(key);
-  }
-
-  async tracked() {
-    return this.work.entries().map(([key, entry]) => ({ key, entry }));
-  }
-
   /** Entries held, expired or not (they go at the next sweep): for checking that memory is given back. */
   get size(): number {
-    return this.records.size + this.seen.size + this.aliases.size + this.work.size;
+    return this.records.size + this.seen.size + this.aliases.size;
   }
 
   async close() {}

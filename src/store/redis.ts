@@ -2,14 +2,7 @@ import { Redis } from "ioredis";
 import { DiagnosisRecord } from "../model/diagnosis.js";
 import { redactUrl } from "../redact.js";
 import { randomUUID } from "node:crypto";
-import {
-  DEFAULT_TTL_SECONDS,
-  LOCK_DEFAULTS,
-  LockTimeout,
-  StoreError,
-  TRACK_TTL_SECONDS,
-  type DiagnosisStore,
-} from "./types.js";
+import { DEFAULT_TTL_SECONDS, LOCK_DEFAULTS, LockTimeout, StoreError, type DiagnosisStore } from "./types.js";
 
 export type RedisStoreOptions = {
   url: string;
@@ -120,33 +113,6 @@ export class RedisStore implements DiagnosisStore {
 
   async resolve(key: string) {
     return (await this.run("read", () => this.redis.get(`${this.prefix}alias:${key}`))) ?? undefined;
-  }
-
-  private get workIndex() {
-    return `${this.prefix}work`;
-  }
-
-  async track(key: string, entry: string) {
-    await this.run("write", () =>
-      this.redis
-        .multi()
-        .set(`${this.prefix}work:${key}`, entry, "EX", TRACK_TTL_SECONDS)
-        .sadd(this.workIndex, key)
-        .exec(),
-    );
-  }
-
-  async untrack(key: string) {
-    await this.run("write", () => this.redis.multi().del(`${this.prefix}work:${key}`).srem(this.workIndex, key).exec());
-  }
-
-  async tracked() {
-    const keys = await this.run("list", () => this.redis.smembers(this.workIndex));
-    if (keys.length === 0) return [];
-    const entries = await this.run("read", () => this.redis.mget(keys.map((k) => `${this.prefix}work:${k}`)));
-    const gone = keys.filter((_, i) => entries[i] === null);
-    if (gone.length) await this.run("write", () => this.redis.srem(this.workIndex, ...gone));
-    return keys.flatMap((key, i) => (entries[i] === null ? [] : [{ key, entry: entries[i]! }]));
   }
 
   async close() {

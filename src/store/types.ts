@@ -21,10 +21,6 @@ export interface DiagnosisStore {
   /** Names a diagnosis by another key (a Slack thread), and finds it by that key. */
   alias(key: string, id: string): Promise<void>;
   resolve(key: string): Promise<string | undefined>;
-  /** Work in flight, kept until it is done, so another process can finish it (or say it stopped) if this one dies. */
-  track(key: string, entry: string): Promise<void>;
-  untrack(key: string): Promise<void>;
-  tracked(): Promise<Array<{ key: string; entry: string }>>;
   close(): Promise<void>;
 }
 
@@ -40,6 +36,3 @@ export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
  * died releases its locks within `ttlMs`.
  */
 export const LOCK_DEFAULTS = { ttlMs: 5_000, waitMs: 30_000 };
-
-/** How long a record of work in flight is kept if nobody finishes it. */
-export const TRACK_TTL_SECONDS = 24 * 3600;
