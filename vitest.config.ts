@@ -35,7 +35,7 @@ export default defineConfig({
     globalSetup: ["test/setup/global.ts"],
     reporters: ["default", "./test/setup/summary-reporter.ts"],
     // Most tests wait on real servers, not the CPU: a few files at once keep both cores busy.
-    maxWorkers: 3,
+    maxWorkers: 4,
     // Files share a worker's loaded modules: loading the Slack app, the probes and the engine again for each file
     // was a third of the suite's CPU. Tests keep no state in modules (each builds its own app, store and engine).
     isolate: false,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { forgetful, namesNextInput, runWitnesses, WITNESS_SEEDS, witnessProblems } from "../src/lab/witness.js";
+import { forgetful, namesNextInput, runWitnesses, witnessProblems } from "../src/lab/witness.js";
 import { shipped } from "./helpers/definitions.js";
-import { describeForgetful, FLOW, interviewed, profiled, witnesses } from "./helpers/witness-cases.js";
+import { FLOW, interviewed, profiled, witnesses } from "./helpers/witness-cases.js";
 
 describe("witness profiles", () => {
   it("answer only questions of the flow, with values it accepts, for causes of the catalogue", () => {
@@ -65,6 +65,3 @@ describe("a witness who answers everything they know, no targets", () => {
     });
   }
 });
-
-// The first seed here; the others in test/witness-seeds.test.ts, with the whole stacks.
-describeForgetful(WITNESS_SEEDS.slice(0, 1));
