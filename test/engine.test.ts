@@ -340,6 +340,39 @@ describe("a diagnosis saved mid-way", () => {
     expect(report.notes.join(" ")).toMatch(/flow changed/);
   });
 
+  it("finished by its answers alone on the new flow keeps its logs, and takes more", async () => {
+    const text = readFileSync(withProbesFile, "utf8");
+    const v1 = flowFromText(text);
+    const store = new MemoryStore();
+    const v1Engine = engineWith({ weights: fixtureTable, flows: [v1], store });
+    const answers: Record<string, string> = { architecture: "node-memory", sticky: "yes" };
+    const first = await v1Engine.start({ flowId: "with-probes" }, { targets: { nodes: [] } }, (q) =>
+      answers[q.id] ? { type: "ANSWER", question: q.id, value: answers[q.id]!, source: "user", by: "u1" } : undefined,
+    );
+    expect(first.pending?.id).toBe("timeout");
+    const log = evidenceFromLog("ERR max number of clients reached", "redis.log");
+    await v1Engine.continue(
+      first.record.id,
+      { targets: { nodes: [] } },
+      { type: "EVIDENCE", ref: "redis.log", items: log },
+    );
+    // The new flow ends after the sticky question: the answers alone finish it, before the log is replayed.
+    const v2 = flowFromText(
+      text.replace("        next: done\n    next: timeout\n", "        next: done\n    next: done\n"),
+    );
+    expect(v2.version).not.toBe(v1.version);
+    const more = evidenceFromLog("READONLY You can't write against a read only replica.", "later.log");
+    const resumed = await engineWith({ weights: fixtureTable, flows: [v2], store }).continue(
+      first.record.id,
+      { targets: { nodes: [] } },
+      { type: "EVIDENCE", ref: "later.log", items: more },
+    );
+    expect(resumed.record.flow.version).toBe(v2.version);
+    expect(resumed.record.snapshot.status).toBe("done");
+    const logs = resumed.record.snapshot.context.evidence.filter((e) => e.source === "log").map((e) => e.ref);
+    expect(logs).toEqual(["redis.log", "later.log"]);
+  });
+
   it("whose flow no longer exists gets a clear error", async () => {
     const store = new MemoryStore();
     const partial = await engineWith({ weights: fixtureTable, flows: [withProbes], store }).start(

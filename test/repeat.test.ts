@@ -47,6 +47,19 @@ describe("the rounds of one probe, merged", () => {
       { id: "rounds-failed", summary: "could not look in 1 of 4 rounds: connection refused" },
     ]);
   });
+  it("takes the facts of the rounds that saw a fault come and go, else those most rounds agree on", () => {
+    const round = (ids: string[], facts: Record<string, string>) => ({ outcome: { ...ok(ids).outcome, facts } });
+    const clean = { "session-continuity": "holds", stack: "express" };
+    const lost = { "session-continuity": "lost", stack: "express" };
+    const fault = (f: { id: string }) => f.id === "lost";
+    const merged = (...rounds: Array<ReturnType<typeof round>>) => mergeRounds(rounds, fault).outcome.facts;
+    // A clean round must not route the flow as if nothing were lost when other rounds lost the session.
+    expect(merged(round(["holds"], clean), round(["lost"], lost), round(["lost"], lost))).toEqual(lost);
+    const twoClean = [round(["holds"], clean), round(["holds"], clean)];
+    expect(merged(...twoClean, round(["lost"], lost), round(["lost"], lost))).toEqual(lost);
+    // One lost round of three is an anomaly, not the fault: the facts are the other rounds'.
+    expect(merged(round(["lost"], lost), ...twoClean)).toEqual(clean);
+  });
   it("is the round itself when there was one, and failed when no round could look", () => {
     expect(mergeRounds([ok(["holds"])]).outcome.findings).toEqual([{ id: "holds", summary: "holds" }]);
     expect(mergeRounds([{ error: "a" }, { error: "b" }])).toMatchObject({ outcome: { status: "failed" }, error: "b" });

@@ -83,7 +83,8 @@ export async function diagnose(opts: DiagnoseOptions, defs: Definitions, log: Lo
         ? `${JSON.stringify({ dryRun: true, probes }, null, 2)}\n`
         : `${renderDryRun(probes)}\n`,
     );
-    return 0;
+    // The gate probed nothing: a pipeline that runs it dry must not read a pass.
+    return opts.gate ? GATE_EXIT.unprobed : 0;
   }
   // A named target's facts answer their questions as --answer would; an --answer given here wins.
   const presets = parseAnswers(

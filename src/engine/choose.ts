@@ -75,7 +75,8 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
   const unlocks = new Map<string, Array<{ fact: string; question: string }>>();
   for (const rule of defs.weights.table.rules) {
     const answer = /^answer\/([a-z0-9-]+)=/.exec(rule.on);
-    if (!answer) continue;
+    // The table serves every flow: only questions this flow asks can carry a piece here.
+    if (!answer || flow.nodes[answer[1]!]?.kind !== "question") continue;
     for (const e of rule.effects)
       if (e.weight >= PIECE)
         for (const c of conditionsOf(e.when))
@@ -114,13 +115,13 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const fact = factOf(id, q);
     const moved = new Set<string>();
     let total = 0;
-    for (const suspect of suspectsOf(now))
+    const suspects = suspectsOf(now);
+    for (const suspect of suspects)
       if (unlocksPiece(ctx, suspect, fact)) {
         moved.add(suspect);
         if (now.verdict === "inconclusive") total += 1;
       }
     // With no suspect yet, examining the causes still open is progress.
-    const suspects = suspectsOf(now);
     const contested = suspects.size > 0;
     const coverageBefore = new Map(now.coverage.map((c) => [c.cause, c]));
     const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));

@@ -5,7 +5,7 @@ import type { Catalogue } from "../catalogue/schema.js";
 import type { LoadedFlow } from "../flows/load.js";
 import type { QuestionNode } from "../flows/schema.js";
 import { factOf } from "../flows/validate.js";
-import type { Weights } from "../evidence/table.js";
+import { pointsToCause, type Weights } from "../evidence/table.js";
 import { DiagnosisRecord, isDone, type DiagnosisContext, type KnownFact } from "../model/diagnosis.js";
 import type { Targets } from "../model/targets.js";
 import type { ProbeRegistry } from "../probes/types.js";
@@ -87,6 +87,7 @@ export function createEngine(opts: EngineOptions) {
         timeoutMs: opts.probeTimeoutMs,
         deadline: step.deadline,
         repeat: step.repeat,
+        pointsToCause: (probe, f) => pointsToCause(opts.weights, probe, f.id),
       }),
     });
 
@@ -134,12 +135,16 @@ export function createEngine(opts: EngineOptions) {
     loaded: LoadedFlow,
     actor: DiagnosisActor,
     base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">,
+    late: readonly EvidenceEvent[] = [],
   ): Promise<DiagnosisRecord> {
+    const now = new Date().toISOString();
+    // Evidence that came after the machine finished joins the record, as it does for a finished diagnosis.
+    const context = late.reduce((c, e) => ({ ...c, ...withEvidence(c, e, now) }), actor.getSnapshot().context);
     const record = DiagnosisRecord.parse({
       ...base,
       flow: { id: loaded.flow.id, version: loaded.version },
-      snapshot: actor.getPersistedSnapshot(),
-      updatedAt: new Date().toISOString(),
+      snapshot: { ...actor.getPersistedSnapshot(), context },
+      updatedAt: now,
     });
     await opts.store.put(record);
     return record;
@@ -149,8 +154,9 @@ export function createEngine(opts: EngineOptions) {
     loaded: LoadedFlow,
     actor: DiagnosisActor,
     base: Omit<DiagnosisRecord, "snapshot" | "flow" | "updatedAt">,
+    late: readonly EvidenceEvent[] = [],
   ): Promise<Step> {
-    const record = await persist(loaded, actor, base);
+    const record = await persist(loaded, actor, base, late);
     actor.stop();
     return { record, pending: pendingOf(loaded, record.snapshot) };
   }
@@ -162,11 +168,11 @@ export function createEngine(opts: EngineOptions) {
   async function restore(
     record: DiagnosisRecord,
     step: StepOptions,
-  ): Promise<{ loaded: LoadedFlow; actor: DiagnosisActor }> {
+  ): Promise<{ loaded: LoadedFlow; actor: DiagnosisActor; late: EvidenceEvent[] }> {
     const loaded = flowFor(record.flow.id);
     const machine = machineFor(loaded, step);
     if (record.flow.version === loaded.version)
-      return { loaded, actor: started(machine, { snapshot: record.snapshot }) };
+      return { loaded, actor: started(machine, { snapshot: record.snapshot }), late: [] };
 
     const old = record.snapshot.context;
     const beforehand = Object.fromEntries(Object.entries(old.facts).filter(([, f]) => f.from === "configuration"));
@@ -180,11 +186,14 @@ export function createEngine(opts: EngineOptions) {
       return { type: "ANSWER", question: id, value: t.answer, source: "user", ...(t.by ? { by: t.by } : {}) };
     };
     // Every answer the person gave is given again where it is asked; the logs come in once no more can be, since a
-    // log that arrived first could pass over a question they had answered before it came.
+    // log that arrived first could pass over a question they had answered before it came. A flow the answers alone
+    // finish keeps the logs on its record all the same.
     await drive(loaded, actor, replay);
-    for (const ref of new Set(old.evidence.filter((e) => e.source === "log").map((e) => e.ref))) {
-      actor.send({ type: "EVIDENCE", ref, items: old.evidence.filter((e) => e.source === "log" && e.ref === ref) });
-    }
+    const logs: EvidenceEvent[] = [...new Set(old.evidence.filter((e) => e.source === "log").map((e) => e.ref))].map(
+      (ref) => ({ type: "EVIDENCE", ref, items: old.evidence.filter((e) => e.source === "log" && e.ref === ref) }),
+    );
+    const late = actor.getSnapshot().status === "done" ? logs : [];
+    if (!late.length) for (const e of logs) actor.send(e);
     await drive(loaded, actor, replay);
     actor.send({
       type: "NOTE",
@@ -194,7 +203,7 @@ export function createEngine(opts: EngineOptions) {
       { diagnosis: record.id, from: record.flow.version, to: loaded.version },
       "diagnosis replayed on a newer flow",
     );
-    return { loaded, actor };
+    return { loaded, actor, late };
   }
 
   async function load(id: string): Promise<DiagnosisRecord> {
@@ -268,7 +277,7 @@ export function createEngine(opts: EngineOptions) {
         await opts.store.put(updated);
         return { record: updated, pending: null };
       }
-      const { loaded, actor } = await restore(record, step);
+      const { loaded, actor, late } = await restore(record, step);
       if (event?.type === "ANSWER") {
         const pending = pendingOf(loaded, actor.getSnapshot());
         if (!pending || pending.id !== event.question) {
@@ -285,9 +294,10 @@ export function createEngine(opts: EngineOptions) {
           throw new DiagnosisError("invalid-answer", problem);
         }
       }
-      if (event) actor.send(event);
+      if (event?.type === "EVIDENCE" && actor.getSnapshot().status === "done") late.push(event);
+      else if (event) actor.send(event);
       await drive(loaded, actor, answers);
-      return save(loaded, actor, record);
+      return save(loaded, actor, record, late);
     },
 
     async get(id: string): Promise<Step> {

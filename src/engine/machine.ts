@@ -1,5 +1,5 @@
 import { assertEvent, assign, fromPromise, setup, type DoneActorEvent } from "xstate";
-import type { Weights } from "../evidence/table.js";
+import { pointsToCause, type Weights } from "../evidence/table.js";
 import { nodeOf, poolsOf, routableNode } from "../flows/graph.js";
 import type { Flow } from "../flows/schema.js";
 import { factOf } from "../flows/validate.js";
@@ -13,7 +13,7 @@ import {
   type TranscriptEntry,
 } from "../model/diagnosis.js";
 import { holdsAll, type Facts } from "../model/facts.js";
-import type { Finding, ProbeRun } from "../model/findings.js";
+import type { ProbeRun } from "../model/findings.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { withEvidence, type AnswerEvent, type DiagnosisEvent } from "./context.js";
 import { answerEvidence, makeChooser } from "./choose.js";
@@ -221,9 +221,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             .map(([k, value]) => [k, { value, source: "probe", from: run.node } satisfies KnownFact]),
         );
         // Findings the table weighs, and anomalies whatever explains them, become the diagnosis' evidence.
-        const pointsToCause = (f: Finding) =>
-          opts.weights.rule(observationOf.probe(run.probe, f.id))?.effects.some((e) => e.weight > 0) ?? false;
-        const evidence: Evidence[] = forWeighing(run.findings, pointsToCause)
+        const evidence: Evidence[] = forWeighing(run.findings, (f) => pointsToCause(opts.weights, run.probe, f.id))
           .filter((f) => f.anomaly || opts.weights.rule(observationOf.probe(run.probe, f.id)))
           .map((f) => ({
             id: `probe:${run.node}:${f.id}`,

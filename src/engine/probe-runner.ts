@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Facts } from "../model/facts.js";
-import { ProbeOutcome, type ProbeRun } from "../model/findings.js";
+import { ProbeOutcome, type Finding, type ProbeRun } from "../model/findings.js";
 import { hasTarget, TARGET_FLAGS, type Targets } from "../model/targets.js";
 import { Handoff, type ProbeRegistry } from "../probes/types.js";
 import { mergeRounds, type Repeat, type RoundResult } from "./repeat.js";
@@ -81,6 +81,8 @@ export function makeProbeRunner(opts: {
   handoff?: Handoff;
   /** Each probe in several rounds, their findings merged (`--repeat`). */
   repeat?: Repeat;
+  /** Which findings point to a fault: where rounds disagree, the facts are those of the rounds that saw one. */
+  pointsToCause?: (probe: string, f: Finding) => boolean;
 }): RunProbe {
   const probeTimeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const handoff = opts.handoff ?? new Handoff();
@@ -138,7 +140,7 @@ export function makeProbeRunner(opts: {
           opts.log.warn({ probe: input.probe, node: input.node, round: n + 1, err: reason }, "probe failed");
         }
       }
-      ({ outcome, error } = mergeRounds(rounds));
+      ({ outcome, error } = mergeRounds(rounds, (f) => opts.pointsToCause?.(input.probe, f) ?? false));
     }
     const run: ProbeRun = {
       node: input.node,

@@ -10,9 +10,13 @@ export type RoundResult = { outcome: ProbeOutcome } | { error: string };
  * The rounds of one probe as one outcome. Every finding seen in any round is kept once, with the data of the first
  * round that saw it and the count of rounds that did: an intermittent fault seen in 2 of 5 rounds counts as seen.
  * `of` counts the rounds in which the probe looked; rounds that failed are said in a finding of their own. Facts
- * come from the first round that set them.
+ * are those the rounds agree on; where they differ, those of the rounds that saw a fault that came and went (seen in
+ * two rounds or more, not in all), so that the flow routes as the weighed evidence says; failing that, the commonest.
  */
-export function mergeRounds(rounds: readonly RoundResult[]): { outcome: ProbeOutcome; error?: string } {
+export function mergeRounds(
+  rounds: readonly RoundResult[],
+  pointsToCause: (f: Finding) => boolean = () => false,
+): { outcome: ProbeOutcome; error?: string } {
   const looked = rounds.flatMap((r) => ("outcome" in r && r.outcome.status !== "failed" ? [r.outcome] : []));
   const errors = rounds.flatMap((r) => ("error" in r ? [r.error] : []));
   const last = rounds.at(-1)!;
@@ -39,9 +43,37 @@ export function mergeRounds(rounds: readonly RoundResult[]): { outcome: ProbeOut
       status: notLooked || looked.some((o) => o.status === "partial") ? "partial" : looked[0]!.status,
       target: looked[0]!.target,
       findings,
-      facts: Object.assign({}, ...[...looked].reverse().map((o) => o.facts)) as ProbeOutcome["facts"],
+      facts: mergedFacts(
+        looked,
+        looked.filter((o) =>
+          o.findings.some((f) => pointsToCause(f) && comesAndGoes(seen.get(f.id)!.count, looked.length)),
+        ),
+      ),
     },
   };
+}
+
+const comesAndGoes = (seen: number, of: number) => seen >= 2 && seen < of;
+
+function mergedFacts(looked: readonly ProbeOutcome[], faultRounds: readonly ProbeOutcome[]): ProbeOutcome["facts"] {
+  const facts: ProbeOutcome["facts"] = {};
+  for (const key of new Set(looked.flatMap((o) => Object.keys(o.facts)))) {
+    const fault = faultRounds.find((o) => key in o.facts);
+    if (fault) {
+      facts[key] = fault.facts[key]!;
+      continue;
+    }
+    const tally = new Map<string, { value: ProbeOutcome["facts"][string]; n: number }>();
+    for (const o of looked) {
+      if (!(key in o.facts)) continue;
+      const value = o.facts[key]!;
+      const entry = tally.get(JSON.stringify(value)) ?? { value, n: 0 };
+      entry.n++;
+      tally.set(JSON.stringify(value), entry);
+    }
+    facts[key] = [...tally.values()].reduce((a, b) => (b.n > a.n ? b : a)).value;
+  }
+  return facts;
 }
 
 function withRounds(f: Finding, rounds: Rounds): Finding {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DataFileError, readYaml, validateYaml, type DataProblem, type YamlSource } from "../data/load-yaml.js";
 import { Condition, conditionsOf, holdsAll, When, type Facts } from "../model/facts.js";
-import type { Evidence } from "../model/diagnosis.js";
+import { observationOf, type Evidence } from "../model/diagnosis.js";
 import { seenOnce } from "../model/findings.js";
 import { projectPath } from "../paths.js";
 
@@ -54,6 +54,11 @@ export type Weights = {
   table: EvidenceTable;
   rule(observation: string): Rule | undefined;
 };
+
+/** Whether the table weighs a probe's finding for some cause: the finding points to a fault. */
+export function pointsToCause(weights: Weights, probe: string, findingId: string): boolean {
+  return weights.rule(observationOf.probe(probe, findingId))?.effects.some((e) => e.weight > 0) ?? false;
+}
 
 export function indexTable(table: EvidenceTable): Weights {
   const byObservation = new Map(table.rules.map((r) => [r.on, r]));

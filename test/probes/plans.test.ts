@@ -185,8 +185,9 @@ describe("HTTP probes send only what their plan declares", () => {
     });
     expect(json.probes.filter((p) => p.status === "would-run").map((p) => p.probe)).toContain("redis.lookup");
     expect(r.stdout).not.toContain("probe-pw");
+    // The gate probed nothing: 4, never the pass a pipeline would read in 0.
     const gate = await sessiondocInProcess(["check", "--dry-run", ...args, ...rest]);
-    expect(gate.code).toBe(0);
+    expect(gate.code).toBe(4);
     expect(gate.stdout).toMatch(/^Dry run: nothing was sent/);
     expect(gate.stdout).toContain("SCAN <cursor> MATCH <layout's pattern> COUNT 1000");
 

@@ -165,34 +165,41 @@ describe("store-cluster-mode: sessions on the masters of a cluster", () => {
     expect(weightFor(redisInfoProbe, info, "not-cluster", "store-cluster-mode")).toBe(-0.6);
   });
 
-  const master = (name: string, sessions: number, complete = true, hashTagged = 0): MasterSessions => ({
+  const master = (name: string, sessions: number, complete = true, hashTagged = 0, tags = 0): MasterSessions => ({
     master: name,
     sessions,
     complete,
     hashTagged,
+    tags,
   });
 
   it("every session on one master, the others scanned and empty: the client does not follow the slots", () => {
     const spread = spreadOf([master("a", 12), master("b", 0), master("c", 0)]);
     expect(spread).toEqual({ kind: "one-master", on: "a", sessions: 12 });
+    // A tag per session spreads them as untagged keys would: all on one master is the same fault.
+    expect(spreadOf([master("a", 30, true, 30, 30), master("b", 0), master("c", 0)])).toMatchObject({
+      kind: "one-master",
+    });
   });
 
   it("sessions on two masters: the client follows the slots", () => {
     expect(spreadOf([master("a", 5), master("b", 1), master("c", 0)])).toEqual({ kind: "spread", on: 2 });
   });
 
-  it("hash-tagged sessions on one master are where their slot is: concentrated, not lost", () => {
-    expect(spreadOf([master("a", 30, true, 30), master("b", 0), master("c", 0)])).toEqual({
+  it("sessions under one hash tag on one master are where their slot is: concentrated, not lost", () => {
+    expect(spreadOf([master("a", 30, true, 30, 1), master("b", 0), master("c", 0)])).toEqual({
       kind: "one-slot",
       on: "a",
       sessions: 30,
     });
   });
 
-  it("says nothing where chance, a mix of tagged and untagged keys or an unfinished scan could explain one master", () => {
+  it("says nothing where chance, a few tags or an unfinished scan could explain one master", () => {
     expect(spreadOf([master("a", ONE_MASTER_MIN_SESSIONS - 1), master("b", 0)])).toBeUndefined();
-    expect(spreadOf([master("a", 30, true, 12), master("b", 0)])).toBeUndefined();
-    expect(spreadOf([master("a", 30, true, 30), master("b", 0, false)])).toBeUndefined();
+    expect(spreadOf([master("a", 30, true, 30, 3), master("b", 0)])).toBeUndefined();
+    expect(spreadOf([master("a", 30, true, 26, 1), master("b", 0)])).toBeUndefined();
+    expect(spreadOf([master("a", ONE_MASTER_MIN_SESSIONS - 1, true, 7, 1), master("b", 0)])).toBeUndefined();
+    expect(spreadOf([master("a", 30, true, 30, 1), master("b", 0, false)])).toBeUndefined();
     expect(spreadOf([master("a", 30), master("b", 0, false)])).toBeUndefined();
     expect(spreadOf([master("a", 30)])).toBeUndefined();
   });

@@ -58,7 +58,7 @@ export const redisSessionsProbe: Probe = {
     "volatile-without-ttl": "session keys without a TTL under a volatile-* policy: they can never be evicted",
     "sessions-on-one-master": "every session on one master of a cluster: the client does not follow the slots",
     "sessions-spread": "sessions on several masters of a cluster: the client follows the slots",
-    "sessions-one-slot": "every session hash-tagged onto one master of a cluster: where the cluster routes them",
+    "sessions-one-slot": "every session under one hash tag on one master of a cluster: where the cluster routes them",
     "evictions-now": "keys were evicted during the diagnosis",
     "oom-now": "writes were refused for memory during the diagnosis",
     "rejected-now": "connections were refused at maxclients during the diagnosis",
@@ -306,7 +306,7 @@ async function clusterFindings(keyspaces: ReadOnlyRedis[], layout: Layout, limit
     return [
       {
         id: "sessions-on-one-master",
-        summary: `all ${spread.sessions} sessions found are on ${spread.on}, none on the other ${masters.length - 1} masters (${counts}), and the keys carry no hash tag: the app's client writes to one node and does not follow the cluster's slots (its other writes are answered MOVED)`,
+        summary: `all ${spread.sessions} sessions found are on ${spread.on}, none on the other ${masters.length - 1} masters (${counts}), though their keys would spread over the slots: the app's client writes to one node and does not follow the cluster's slots (its other writes are answered MOVED)`,
         data: { sessions: spread.sessions, masters: masters.length },
       },
     ];
@@ -314,7 +314,7 @@ async function clusterFindings(keyspaces: ReadOnlyRedis[], layout: Layout, limit
     return [
       {
         id: "sessions-one-slot",
-        summary: `all ${spread.sessions} sessions found carry a hash tag and sit on ${spread.on}, none on the other ${masters.length - 1} masters (${counts}): a master keeps only keys of its own slots, so they were written where the cluster routes them; that one master carries all the session load`,
+        summary: `all ${spread.sessions} sessions found carry one hash tag and sit on ${spread.on}, none on the other ${masters.length - 1} masters (${counts}): a master keeps only keys of its own slots, so they were written where the cluster routes them; that one master carries all the session load`,
         data: { sessions: spread.sessions, masters: masters.length },
       },
     ];

@@ -122,16 +122,22 @@ export function slackWatches(deps: {
           const worse = regressions(prev, round);
           const line = describeRound(watch.rounds + 1, prev, round);
           let incident = watch.incident;
+          // An alert that could not be posted leaves the round before as the one to compare with: the next round
+          // sees the same regression and tries again.
+          let alertFailed = false;
           if (worse.length && !incident) {
             const posted = await calls.bestEffort("post a watch alert", () =>
               client.chat.postMessage({ channel: watch.channel, ...alertMessage(watch.target, worse) }),
             );
             if (posted?.ts) {
               incident = { ts: posted.ts, since: round.at.toISOString(), what: worse };
+              // On record before the diagnosis, which takes a while: a round run again after its worker died does
+              // not alert twice.
+              await deps.watches.update({ ...watch, incident });
               await diagnose(watch, posted.ts).catch((err: Error) =>
                 log.warn({ watch: watch.id, err: err.message }, "watch diagnosis failed"),
               );
-            }
+            } else alertFailed = true;
           } else if (incident && recovered(prev, round)) {
             const ts = incident.ts;
             const text = recoveryMessage(watch.target, incident.since, line);
@@ -150,7 +156,7 @@ export function slackWatches(deps: {
           await deps.watches.update({
             ...rest,
             rounds: watch.rounds + 1,
-            prev: round,
+            prev: alertFailed ? watch.prev : round,
             last: { at: round.at.toISOString(), status, line },
             ...(incident ? { incident } : {}),
           });
