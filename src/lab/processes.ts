@@ -251,7 +251,11 @@ export async function startSlackApp(
           () => false,
         );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the app did not start: ${logs.join("\n")}`);
+    if (Date.now() > deadline) {
+      // Not left behind: a test that gives up on it would never stop it.
+      child.kill("SIGKILL");
+      throw new Error(`the app did not start: ${logs.join("\n")}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
