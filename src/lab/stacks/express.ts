@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../../paths.js";
 import { clockShift, scratchDir, startServer, type StartOptions } from "../processes.js";
@@ -32,12 +33,28 @@ export async function startExpress(
     },
     opts,
   );
+  // Under the cluster module the port answers once the first worker listens: wait for every worker, or the first
+  // requests all reach one worker and a node that keeps sessions per process looks as if it kept them.
+  if (env.WORKERS) await untilLogged(running, /^listening /m, Number(env.WORKERS));
   return {
     ...running,
     name: env.NODE_NAME ?? `node-${running.port}`,
     route: env.JVMROUTE || undefined,
     sessionCookie: env.JVMROUTE === undefined ? "connect.sid" : "JSESSIONID",
   };
+}
+
+async function untilLogged(running: Awaited<ReturnType<typeof startServer>>, line: RegExp, times: number) {
+  const deadline = Date.now() + 15_000;
+  const count = () => readFileSync(running.logFile!, "utf8").match(new RegExp(line, "gm"))?.length ?? 0;
+  while (count() < times) {
+    if (Date.now() > deadline) {
+      const listened = count();
+      await running.stop();
+      throw new Error(`only ${listened} of ${times} workers listened within 15 s`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const addresses = (list: Array<{ host: string; port: number }>) => list.map((a) => `${a.host}:${a.port}`).join(",");
