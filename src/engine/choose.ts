@@ -20,11 +20,13 @@ export function answerEvidence(id: string, q: QuestionNode, value: string | null
 export type Usefulness = {
   /** Expected change an answer makes: a changed verdict counts most; while inconclusive, each cause settled counts. */
   score: number;
+  /** Expected information gain, in bits, over the causes still possible: what orders the useful questions. */
+  gain: number;
   /** The causes some answer would move: what the question separates. */
   separates: string[];
 };
 
-const NOT_USEFUL: Usefulness = { score: 0, separates: [] };
+const NOT_USEFUL: Usefulness = { score: 0, gain: 0, separates: [] };
 /** A changed verdict (or a different cause named) outweighs any number of causes moved toward one. */
 const VERDICT_WEIGHT = 10;
 /** Statuses that count as looked at, for progress toward a verdict. */
@@ -39,6 +41,48 @@ const SETTLED: ReadonlySet<CoverageStatus> = new Set([
 /** Causes competing for the same evidence, or suspected: only telling them apart leads to a verdict. */
 function suspectsOf(a: Assessment): Set<string> {
   return new Set([...a.close, ...a.ranked.filter((r) => r.confidence > HEALTHY_MAX).map((r) => r.id)]);
+}
+
+/** Causes that no answer can bring back: their share of belief is nil. */
+const EXCLUDED: ReadonlySet<CoverageStatus> = new Set(["not-applicable", "not-compatible"]);
+/** Belief in a cause with no evidence yet, beside the support of those that have some. */
+const BASE_BELIEF = 0.05;
+
+/** How strongly the evidence now points at each cause: its support net of the evidence against it. */
+function beliefs(a: Assessment): Map<string, number> {
+  const excluded = new Set(a.coverage.filter((c) => EXCLUDED.has(c.status)).map((c) => c.cause));
+  return new Map(a.ranked.map((r) => [r.id, excluded.has(r.id) ? 0 : BASE_BELIEF + r.support * (1 - r.against)]));
+}
+
+const entropy = (ps: Iterable<number>) => {
+  let h = 0;
+  for (const p of ps) if (p > 0) h -= p * Math.log2(p);
+  return h;
+};
+
+/**
+ * Expected information gain of a question over the causes. Each cause's likelihood of each answer follows what the
+ * answer does to its belief (an answer that supports a cause is likelier when that cause is the fault, one that
+ * rules it out unlikely), normalised over the answers; the prior is today's belief.
+ */
+export function informationGain(now: Map<string, number>, then: ReadonlyArray<Map<string, number>>): number {
+  const total = [...now.values()].reduce((a, b) => a + b, 0);
+  if (total === 0 || then.length < 2) return 0;
+  const joint = then.map(() => new Map<string, number>());
+  for (const [cause, belief] of now) {
+    if (belief === 0) continue;
+    const ratios = then.map((t) => (t.get(cause) ?? 0) / belief);
+    const sum = ratios.reduce((a, b) => a + b, 0);
+    if (sum === 0) continue;
+    ratios.forEach((r, j) => joint[j]!.set(cause, ((belief / total) * r) / sum));
+  }
+  const prior = [...now.values()].map((b) => b / total);
+  let expected = 0;
+  for (const answer of joint) {
+    const pAnswer = [...answer.values()].reduce((a, b) => a + b, 0);
+    if (pAnswer > 0) expected += pAnswer * entropy([...answer.values()].map((p) => p / pAnswer));
+  }
+  return Math.max(0, entropy(prior) - expected);
 }
 
 function outcomeKey(a: Assessment): string {
@@ -83,15 +127,31 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
           if (!c.fact.startsWith("data."))
             unlocks.set(e.cause, [...(unlocks.get(e.cause) ?? []), { fact: c.fact, question: answer[1]! }]);
   }
-  /** Whether knowing `fact` would let a question still open add a piece for `cause`. */
+  // Per cause, the facts a question that carries a piece for it waits on (the jvmRoute question, for the stack).
+  const gates = new Map<string, Array<{ fact: string; question: string }>>();
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.kind !== "question" || !node.when) continue;
+    const pieces = (node.choices ?? []).flatMap(
+      (c) => defs.weights.rule(observationOf.answer(id, c.value))?.effects.filter((e) => e.weight >= PIECE) ?? [],
+    );
+    for (const e of pieces)
+      for (const c of conditionsOf(node.when))
+        gates.set(e.cause, [...(gates.get(e.cause) ?? []), { fact: c.fact, question: id }]);
+  }
+  /** Whether knowing `fact` would let a question still open add a piece for `cause`, or let it be put at all. */
   const unlocksPiece = (ctx: DiagnosisContext, cause: string, fact: string) =>
-    (unlocks.get(cause) ?? []).some((u) => u.fact === fact && eligible(ctx, u.question));
+    (unlocks.get(cause) ?? []).some((u) => u.fact === fact && eligible(ctx, u.question)) ||
+    (gates.get(cause) ?? []).some((g) => g.fact === fact && unasked(ctx, g.question));
+
+  /** Whether a question was neither asked nor answered by a probe. */
+  function unasked(ctx: DiagnosisContext, id: string): boolean {
+    return ctx.facts[factOf(id, question(id))] === undefined && !view(ctx).asked.has(id);
+  }
 
   /** Whether a question may be put now: its preconditions hold, its fact is unknown, and it was not asked. */
   function eligible(ctx: DiagnosisContext, id: string): boolean {
     const q = question(id);
-    const v = view(ctx);
-    return holdsAll(q.when, v.facts) && ctx.facts[factOf(id, q)] === undefined && !v.asked.has(id);
+    return holdsAll(q.when, view(ctx).facts) && unasked(ctx, id);
   }
 
   function usefulness(ctx: DiagnosisContext, id: string): Usefulness {
@@ -110,7 +170,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         const ranked = now.ranked.find((r) => r.id === c);
         return status === "not-examined" || status === "suspected" || (status === "found" && !ranked?.confirmed);
       });
-      return open.length ? { score: open.length, separates: open } : NOT_USEFUL;
+      return open.length ? { score: open.length, gain: 0, separates: open } : NOT_USEFUL;
     }
     const fact = factOf(id, q);
     const moved = new Set<string>();
@@ -125,6 +185,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const contested = suspects.size > 0;
     const coverageBefore = new Map(now.coverage.map((c) => [c.cause, c]));
     const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));
+    const beliefsThen: Array<Map<string, number>> = [];
     for (const choice of q.choices) {
       const hypothetical: DiagnosisContext = {
         ...ctx,
@@ -135,6 +196,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         ],
       };
       const then = assess(hypothetical, assessDefs);
+      beliefsThen.push(beliefs(then));
       if (outcomeKey(then) !== outcomeKey(now)) total += VERDICT_WEIGHT;
       const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
       for (const c of then.coverage) {
@@ -156,7 +218,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       }
     }
     const score = total / (q.choices.length + 1);
-    return score > 0 ? { score, separates: [...moved] } : NOT_USEFUL;
+    return score > 0 ? { score, gain: informationGain(beliefs(now), beliefsThen), separates: [...moved] } : NOT_USEFUL;
   }
 
   /** The causes a question's answers bear on, in the evidence table (or that its text answer informs). */
@@ -174,11 +236,14 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     speaksTo,
     /** The most useful eligible question of a pool now, or none when no answer could change anything. */
     next(ctx: DiagnosisContext, pool: readonly string[]): { id: string; separates: string[] } | undefined {
-      let best: { id: string; separates: string[]; score: number } | undefined;
+      // Among the questions whose answers could still change something, the one expected to tell the causes apart
+      // most; a text answer for a probe (no gain to compute) comes after them.
+      let best: ({ id: string } & Usefulness) | undefined;
       for (const id of pool) {
         if (!eligible(ctx, id)) continue;
         const u = usefulness(ctx, id);
-        if (u.score > (best?.score ?? 0)) best = { id, ...u };
+        if (u.score > 0 && (!best || u.gain > best.gain || (u.gain === best.gain && u.score > best.score)))
+          best = { id, ...u };
       }
       return best && { id: best.id, separates: best.separates };
     },
