@@ -20,7 +20,8 @@ export function answerEvidence(id: string, q: QuestionNode, value: string | null
 export type Usefulness = {
   /** Expected change an answer makes: a changed verdict counts most; while inconclusive, each cause settled counts. */
   score: number;
-  /** Expected information gain, in bits, over the causes still possible: what orders the useful questions. */
+  /** What orders the useful questions: expected information gain in bits over the causes still possible, plus the
+   * chance of a piece of evidence for the fault. */
   gain: number;
   /** The causes some answer would move: what the question separates. */
   separates: string[];
@@ -60,29 +61,63 @@ const entropy = (ps: Iterable<number>) => {
   return h;
 };
 
+/** How much likelier than its share an answer that supports a cause is, when that cause is the fault. */
+const SHARPNESS = 2;
+/** What an expected piece of evidence for the fault is worth beside a bit of information: naming takes two. */
+const PIECE_VALUE = 1;
+/** The share of systems a question's usual answer comes from when it is not about their fault. */
+const USUAL_SHARE = 0.6;
+
 /**
- * Expected information gain of a question over the causes. Each cause's likelihood of each answer follows what the
- * answer does to its belief (an answer that supports a cause is likelier when that cause is the fault, one that
- * rules it out unlikely), normalised over the answers; the prior is today's belief.
+ * What each cause would answer: a cause the answers do not move gives the usual answer (the one choice that supports
+ * no cause) most of the time, or any answer alike when there is none; a cause they move gives the answers that raise
+ * its belief far more often than those that lower it. Returns, per answer, the joint probability of it and each cause
+ * under today's beliefs.
  */
-export function informationGain(now: Map<string, number>, then: ReadonlyArray<Map<string, number>>): number {
+export function answerModel(
+  now: Map<string, number>,
+  then: ReadonlyArray<Map<string, number>>,
+  usual?: number,
+): Array<Map<string, number>> {
   const total = [...now.values()].reduce((a, b) => a + b, 0);
-  if (total === 0 || then.length < 2) return 0;
+  const k = then.length;
   const joint = then.map(() => new Map<string, number>());
+  if (total === 0) return joint;
+  const base = then.map((_, j) =>
+    usual === undefined ? 1 / k : j === usual ? USUAL_SHARE : (1 - USUAL_SHARE) / Math.max(1, k - 1),
+  );
   for (const [cause, belief] of now) {
     if (belief === 0) continue;
-    const ratios = then.map((t) => (t.get(cause) ?? 0) / belief);
-    const sum = ratios.reduce((a, b) => a + b, 0);
+    const odds = then.map((t, j) => base[j]! * ((t.get(cause) ?? 0) / belief) ** SHARPNESS);
+    const sum = odds.reduce((a, b) => a + b, 0);
     if (sum === 0) continue;
-    ratios.forEach((r, j) => joint[j]!.set(cause, ((belief / total) * r) / sum));
+    odds.forEach((o, j) => joint[j]!.set(cause, ((belief / total) * o) / sum));
   }
-  const prior = [...now.values()].map((b) => b / total);
+  return joint;
+}
+
+/** Expected information gain, in bits, of learning the answer. */
+export function informationGain(joint: ReadonlyArray<Map<string, number>>): number {
+  const prior = new Map<string, number>();
   let expected = 0;
   for (const answer of joint) {
-    const pAnswer = [...answer.values()].reduce((a, b) => a + b, 0);
+    let pAnswer = 0;
+    for (const [cause, p] of answer) {
+      prior.set(cause, (prior.get(cause) ?? 0) + p);
+      pAnswer += p;
+    }
     if (pAnswer > 0) expected += pAnswer * entropy([...answer.values()].map((p) => p / pAnswer));
   }
-  return Math.max(0, entropy(prior) - expected);
+  return Math.max(0, entropy(prior.values()) - expected);
+}
+
+/** The chance that the answer adds an independent piece of evidence for the cause that is the fault. */
+export function expectedPiece(joint: ReadonlyArray<Map<string, number>>, pieces: ReadonlyArray<Set<string>>): number {
+  let p = 0;
+  joint.forEach((answer, j) => {
+    for (const [cause, q] of answer) if (pieces[j]!.has(cause)) p += q;
+  });
+  return p;
 }
 
 function outcomeKey(a: Assessment): string {
@@ -143,6 +178,16 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     (unlocks.get(cause) ?? []).some((u) => u.fact === fact && eligible(ctx, u.question)) ||
     (gates.get(cause) ?? []).some((g) => g.fact === fact && unasked(ctx, g.question));
 
+  // Per question, its usual answer: the one choice whose evidence supports no cause, where there is exactly one.
+  const usual = new Map<string, number>();
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.kind !== "question" || !node.choices) continue;
+    const quiet = node.choices.flatMap((c, i) =>
+      defs.weights.rule(observationOf.answer(id, c.value))?.effects.some((e) => e.weight > 0) ? [] : [i],
+    );
+    if (quiet.length === 1) usual.set(id, quiet[0]!);
+  }
+
   /** Whether a question was neither asked nor answered by a probe. */
   function unasked(ctx: DiagnosisContext, id: string): boolean {
     return ctx.facts[factOf(id, question(id))] === undefined && !view(ctx).asked.has(id);
@@ -186,6 +231,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const coverageBefore = new Map(now.coverage.map((c) => [c.cause, c]));
     const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));
     const beliefsThen: Array<Map<string, number>> = [];
+    const piecesThen: Array<Set<string>> = [];
     for (const choice of q.choices) {
       const hypothetical: DiagnosisContext = {
         ...ctx,
@@ -197,6 +243,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       };
       const then = assess(hypothetical, assessDefs);
       beliefsThen.push(beliefs(then));
+      piecesThen.push(new Set(then.ranked.filter((r) => r.groups > rankedBefore.get(r.id)!.groups).map((r) => r.id)));
       if (outcomeKey(then) !== outcomeKey(now)) total += VERDICT_WEIGHT;
       const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
       for (const c of then.coverage) {
@@ -218,7 +265,13 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       }
     }
     const score = total / (q.choices.length + 1);
-    return score > 0 ? { score, gain: informationGain(beliefs(now), beliefsThen), separates: [...moved] } : NOT_USEFUL;
+    if (score === 0) return NOT_USEFUL;
+    const joint = answerModel(beliefs(now), beliefsThen, usual.get(id));
+    return {
+      score,
+      gain: informationGain(joint) + PIECE_VALUE * expectedPiece(joint, piecesThen),
+      separates: [...moved],
+    };
   }
 
   /** The causes a question's answers bear on, in the evidence table (or that its text answer informs). */
