@@ -72,6 +72,9 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
   const answered = new Set(
     ctx.transcript.flatMap((t) => (t.kind === "question" && t.answer !== null ? [t.question] : [])),
   );
+  const unknown = new Set(
+    ctx.transcript.flatMap((t) => (t.kind === "question" && t.answer === null ? [t.question] : [])),
+  );
   const ran = new Set(ctx.probes.filter((p) => p.status === "ok" || p.status === "partial").map((p) => p.probe));
   /** Per probe that did not run and could show the cause, the targets it lacks; and the questions still open. */
   const examiners = (cause: string, confirming = false) => {
@@ -95,23 +98,30 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
     }
     return { probes, questions: [...questions] };
   };
-  const inputsFor = (cause: string, confirming = false): Inputs => {
-    const e = examiners(cause, confirming);
+  const inputsFor = (cause: string): Inputs => {
+    const e = examiners(cause);
     return { targets: [...new Set([...e.probes.values()].flat())], questions: e.questions };
   };
-  /** The probe (its missing targets) and the question that would examine the most of these causes. */
-  const mostCovering = (causes: string[]): Inputs => {
+  /**
+   * The one input that would settle these causes: the probe that could examine the most of them (confirm them, when
+   * telling suspects apart), as the targets it lacks; else the question that weighs on the most of them, one not yet
+   * put before one the person could not answer. A measurement comes first: it can confirm, an answer cannot.
+   */
+  const oneInput = (causes: string[], confirming: boolean): Inputs => {
     const byProbe = new Map<string, { missing: TargetKind[]; count: number }>();
     const byQuestion = new Map<string, number>();
     for (const cause of causes) {
-      const e = examiners(cause);
+      const e = examiners(cause, confirming);
       for (const [name, missing] of e.probes)
         byProbe.set(name, { missing, count: (byProbe.get(name)?.count ?? 0) + 1 });
       for (const q of e.questions) byQuestion.set(q, (byQuestion.get(q) ?? 0) + 1);
     }
     const probe = [...byProbe.values()].sort((a, b) => b.count - a.count || a.missing.length - b.missing.length)[0];
-    const question = [...byQuestion].sort((a, b) => b[1] - a[1])[0];
-    return { targets: probe?.missing ?? [], questions: question ? [question[0]] : [] };
+    if (probe) return { targets: probe.missing, questions: [] };
+    const question = [...byQuestion].sort(
+      (a, b) => Number(unknown.has(a[0])) - Number(unknown.has(b[0])) || b[1] - a[1],
+    )[0];
+    return { targets: [], questions: question ? [question[0]] : [] };
   };
 
   const symptom = facts.symptom;
@@ -182,14 +192,22 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
     close = fits.map((r) => r.id);
     next = lazyNext(
       `${fits.map((r) => r.id).join(" or ")}: the evidence fits ${fits.length > 2 ? "each" : "both"}`,
-      () => merge(fits.map((r) => inputsFor(r.id, true))),
+      () =>
+        oneInput(
+          fits.map((r) => r.id),
+          true,
+        ),
     );
   } else if (top.confidence > HEALTHY_MAX) {
     verdict = "inconclusive";
     const suspects = ranked.filter((r) => r.confidence > HEALTHY_MAX).slice(0, 2);
     next = lazyNext(
       `${suspects.map((s) => s.id).join(" and ")} ${suspects.length > 1 ? "are" : "is"} suspected but not confirmed`,
-      () => merge(suspects.map((s) => inputsFor(s.id, true))),
+      () =>
+        oneInput(
+          suspects.map((s) => s.id),
+          true,
+        ),
     );
   } else if (anomalies.length) {
     verdict = "inconclusive";
@@ -203,10 +221,17 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
     // An all-clear is a measurement's: causes that only answers ruled out were not looked at.
     const saidOnly = coverage.filter((c) => c.status === "ruled-out-by-answer").map((c) => c.cause);
     next = open.length
-      ? lazyNext(`not examined: ${open.map((c) => c.cause).join(", ")}`, () => mostCovering(open.map((c) => c.cause)))
+      ? lazyNext(`not examined: ${open.map((c) => c.cause).join(", ")}`, () =>
+          oneInput(
+            open.map((c) => c.cause),
+            false,
+          ),
+        )
       : saidOnly.length
-        ? lazyNext(`ruled out by answers only, nothing measured: ${saidOnly.join(", ")}`, () => mostCovering(saidOnly))
-        : lazyNext("nothing was observed, answered or pasted", () => mostCovering([]));
+        ? lazyNext(`ruled out by answers only, nothing measured: ${saidOnly.join(", ")}`, () =>
+            oneInput(saidOnly, false),
+          )
+        : lazyNext("nothing was observed, answered or pasted", () => oneInput([], false));
   }
   return { ranked, verdict, coverage, unexplained, close, also, ...(next ? { next } : {}) };
 }
@@ -218,12 +243,5 @@ function lazyNext(reason: string, inputs: () => Inputs): NonNullable<Assessment[
     get inputs() {
       return (cached ??= inputs());
     },
-  };
-}
-
-function merge(all: Inputs[]): Inputs {
-  return {
-    targets: [...new Set(all.flatMap((i) => i.targets))],
-    questions: [...new Set(all.flatMap((i) => i.questions))],
   };
 }

@@ -52,10 +52,11 @@ describe.each(kinds)("jobs %s", (_kind, open) => {
     opened.push(jobs);
     const ran: number[] = [];
     const queue = jobs.queue("rounds", Data);
-    await queue.work(async (job) => void ran.push(job.data.n), { concurrency: 1, onAbandoned: async () => {} });
     await queue.every("w", 300, { n: 1 });
-    // Set again, as a second replica (or a changed interval) would: still one schedule.
+    // Set again, as a second replica (or a changed interval) would: still one schedule, and its pending round is
+    // replaced. (A worker already running may have taken the first schedule's immediate round in between.)
     await queue.every("w", 300, { n: 2 });
+    await queue.work(async (job) => void ran.push(job.data.n), { concurrency: 1, onAbandoned: async () => {} });
     await new Promise((r) => setTimeout(r, 1_600));
     await queue.unschedule("w");
     const seen = ran.length;
