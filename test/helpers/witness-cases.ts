@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forgetful, interview, loadWitnesses, namesNextInput, type Witness } from "../../src/lab/witness.js";
+import { forgetful, interview, loadWitnesses, namesOneInput, type Witness } from "../../src/lab/witness.js";
 import { shipped } from "./definitions.js";
 
 export const FLOW = "session-replication";
@@ -28,10 +28,11 @@ export function describeForgetful(seeds: readonly number[]) {
         const run = await interviewed(cause, seed);
         expect(run.wrong).toEqual([]);
       });
-      it(`${key}: not an all-clear; inconclusive only with what would settle it`, async () => {
+      it(`${key}: not an all-clear; inconclusive only with the one input that would settle it`, async () => {
         const run = await interviewed(cause, seed);
         expect(run.verdict).not.toBe("no-fault-found");
-        if (run.verdict === "inconclusive") expect(namesNextInput(run)).toBe(true);
+        if (run.verdict === "inconclusive")
+          expect(namesOneInput(run, shipped.probes), JSON.stringify(run.next)).toBe(true);
       });
     }
   });
