@@ -1,7 +1,7 @@
 import { weigh, type Weights } from "../evidence/table.js";
 import type { Flow } from "../flows/schema.js";
 import { factValues, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
-import { holds } from "../model/facts.js";
+import { holds, holdsAll } from "../model/facts.js";
 import { hasTarget, type TargetKind, type Targets } from "../model/targets.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { distinguishedFrom, FOUND, HEALTHY_MAX, PIECE, rankCauses, type RankedCause, type Verdict } from "./rank.js";
@@ -88,7 +88,10 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
       const answer = /^answer\/([a-z0-9-]+)=/.exec(rule.on);
       if (answer) {
         const q = answer[1]!;
-        if (!answered.has(q) && !(q in ctx.facts) && defs.flow.nodes[q]?.kind === "question") questions.add(q);
+        const node = defs.flow.nodes[q];
+        // Only a question the flow could put now: its preconditions hold on what is known.
+        if (!answered.has(q) && !(q in ctx.facts) && node?.kind === "question" && holdsAll(node.when, facts))
+          questions.add(q);
         continue;
       }
       const probe = defs.probes.get(rule.on.split("/")[0]!);

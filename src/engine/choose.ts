@@ -93,6 +93,9 @@ export function answerModel(
     if (sum === 0) continue;
     odds.forEach((o, j) => joint[j]!.set(cause, ((belief / total) * o) / sum));
   }
+  // A cause no answer leaves possible drops out: what remains is the distribution.
+  const kept = joint.reduce((a, answer) => a + [...answer.values()].reduce((b, p) => b + p, 0), 0);
+  if (kept > 0 && kept < 1) for (const answer of joint) for (const [cause, p] of answer) answer.set(cause, p / kept);
   return joint;
 }
 
@@ -176,7 +179,17 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
   /** Whether knowing `fact` would let a question still open add a piece for `cause`, or let it be put at all. */
   const unlocksPiece = (ctx: DiagnosisContext, cause: string, fact: string) =>
     (unlocks.get(cause) ?? []).some((u) => u.fact === fact && eligible(ctx, u.question)) ||
-    (gates.get(cause) ?? []).some((g) => g.fact === fact && unasked(ctx, g.question));
+    (gates.get(cause) ?? []).some(
+      (g) => g.fact === fact && unasked(ctx, g.question) && waitsOnlyOn(ctx, g.question, fact),
+    );
+
+  /** Whether every precondition of a question but those on `fact` holds now: only `fact` keeps it from being put. */
+  function waitsOnlyOn(ctx: DiagnosisContext, id: string, fact: string): boolean {
+    return holdsAll(
+      conditionsOf(question(id).when).filter((c) => c.fact !== fact),
+      view(ctx).facts,
+    );
+  }
 
   // Per question, its usual answer: the one choice whose evidence supports no cause, where there is exactly one.
   const usual = new Map<string, number>();
@@ -289,14 +302,20 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     speaksTo,
     /** The most useful eligible question of a pool now, or none when no answer could change anything. */
     next(ctx: DiagnosisContext, pool: readonly string[]): { id: string; separates: string[] } | undefined {
-      // Among the questions whose answers could still change something, the one expected to tell the causes apart
-      // most; a text answer for a probe (no gain to compute) comes after them.
-      let best: ({ id: string } & Usefulness) | undefined;
+      // A text answer a probe measures against comes first: a measurement can confirm, an answer cannot. Then, among
+      // the questions whose answers could still change something, the one expected to tell the causes apart most.
+      let best: ({ id: string; measured: boolean } & Usefulness) | undefined;
       for (const id of pool) {
         if (!eligible(ctx, id)) continue;
         const u = usefulness(ctx, id);
-        if (u.score > 0 && (!best || u.gain > best.gain || (u.gain === best.gain && u.score > best.score)))
-          best = { id, ...u };
+        if (u.score === 0) continue;
+        const candidate = { id, measured: !question(id).choices, ...u };
+        const order = best
+          ? Number(candidate.measured) - Number(best.measured) ||
+            candidate.gain - best.gain ||
+            candidate.score - best.score
+          : 1;
+        if (order > 0) best = candidate;
       }
       return best && { id: best.id, separates: best.separates };
     },

@@ -79,12 +79,15 @@ export function rankCauses(weighed: readonly Weighed[], causeIds: readonly strin
 /**
  * Whether `a` stands on evidence of its own against `b`: established again from the groups `b` does not share. Two
  * causes supported by the same observations (lost through the balancer: routing or keys?) are not told apart until
- * one of them gains evidence the other lacks. An observation that is only a hint for `b` still tells them apart: it
- * fits `a` far better.
+ * one of them gains evidence the other lacks. An observation that is only a hint for `b`, at most half its weight for
+ * `a`, still tells them apart: it fits `a` far better.
  */
 export function distinguishedFrom(a: RankedCause, b: RankedCause): boolean {
-  const theirs = new Set(b.evidence.filter((w) => w.counted && w.weight >= PIECE).map((w) => w.group));
-  const own = a.evidence.filter((w) => w.counted && w.weight > 0 && !theirs.has(w.group));
+  const theirs = new Map(b.evidence.filter((w) => w.counted && w.weight > 0).map((w) => [w.group, w.weight]));
+  const own = a.evidence.filter((w) => {
+    const rival = theirs.get(w.group) ?? 0;
+    return w.counted && w.weight > 0 && rival < PIECE && rival * 2 <= w.weight;
+  });
   const support = 1 - own.reduce((p, w) => p * (1 - w.weight), 1);
   const pieces = new Set(own.filter((w) => w.weight >= PIECE).map((w) => w.group)).size;
   return support * (1 - a.against) >= FOUND && (own.some((w) => w.confirms) || pieces >= 2);
