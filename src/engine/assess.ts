@@ -1,5 +1,6 @@
 import { weigh, type Weights } from "../evidence/table.js";
 import type { Flow } from "../flows/schema.js";
+import { factOf } from "../flows/validate.js";
 import { factValues, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
 import { holds, holdsAll } from "../model/facts.js";
 import { hasTarget, type TargetKind, type Targets } from "../model/targets.js";
@@ -106,11 +107,35 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
     return { targets: [...new Set([...e.probes.values()].flat())], questions: e.questions };
   };
   /**
+   * A question whose answer rules some of these causes out altogether (where sessions live, for node memory against
+   * keys): it settles them whatever probes the system has. One not yet put comes first.
+   */
+  const decidingQuestion = (causes: string[]): string | undefined => {
+    const deciding = new Set(
+      causes.flatMap((c) => (defs.weights.table.notApplicable[c] ?? []).map((cond) => cond.fact)),
+    );
+    const candidates = Object.entries(defs.flow.nodes).flatMap(([id, node]) =>
+      node.kind === "question" &&
+      deciding.has(factOf(id, node)) &&
+      facts[factOf(id, node)] === undefined &&
+      !answered.has(id) &&
+      holdsAll(node.when, facts)
+        ? [id]
+        : [],
+    );
+    return candidates.sort((a, b) => Number(unknown.has(a)) - Number(unknown.has(b)))[0];
+  };
+  /**
    * The one input that would settle these causes: the probe that could examine the most of them (confirm them, when
    * telling suspects apart), as the targets it lacks; else the question that weighs on the most of them, one not yet
-   * put before one the person could not answer. A measurement comes first: it can confirm, an answer cannot.
+   * put before one the person could not answer. A measurement comes first: it can confirm, an answer cannot; but a
+   * fact that rules suspects out comes before both.
    */
   const oneInput = (causes: string[], confirming: boolean): Inputs => {
+    if (confirming && causes.length > 1) {
+      const decisive = decidingQuestion(causes);
+      if (decisive) return { targets: [], questions: [decisive] };
+    }
     const byProbe = new Map<string, { missing: TargetKind[]; count: number }>();
     const byQuestion = new Map<string, number>();
     for (const cause of causes) {
