@@ -38,52 +38,52 @@ function concurrencyOf(env: NodeJS.ProcessEnv): { concurrency?: number; problem:
     : { problem: [`SESSIONDOC_WORKER_CONCURRENCY as a whole number from 1 to ${CONCURRENCY_MAX}, not "${raw}"`] };
 }
 
+/** The port and worker concurrency both processes read, with what is wrong with them. */
+function shared(env: NodeJS.ProcessEnv, defaultPort?: number) {
+  const { port, problem: badPort } = portOf(env, defaultPort);
+  const { concurrency, problem: badConcurrency } = concurrencyOf(env);
+  return { port, concurrency, problems: [...badPort, ...badConcurrency] };
+}
+
+/** Settings only when nothing is missing: a process never starts half-configured. */
+function unlessMissing<T>(missing: string[], settings: () => T): { settings?: T; missing: string[] } {
+  return missing.length ? { missing } : { missing, settings: settings() };
+}
+
 /** What is needed to start, read from the conventional variables; `missing` says what to set. */
 export function slackEnv(env: NodeJS.ProcessEnv): { settings?: SlackEnv; missing: string[] } {
-  const { port, problem: badPort } = portOf(env, 3000);
-  const { concurrency, problem: badConcurrency } = concurrencyOf(env);
+  const { port, concurrency, problems } = shared(env, 3000);
   const missing = [
     ...(env.SLACK_BOT_TOKEN ? [] : ["SLACK_BOT_TOKEN (the bot token, xoxb-…)"]),
     ...(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN
       ? []
       : ["SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode, xapp-…)"]),
-    ...badPort,
-    ...badConcurrency,
+    ...problems,
   ];
-  if (missing.length) return { missing };
-  return {
-    missing,
-    settings: {
-      botToken: env.SLACK_BOT_TOKEN!,
-      signingSecret: env.SLACK_SIGNING_SECRET,
-      appToken: env.SLACK_APP_TOKEN,
-      port: port!,
-      apiUrl: env.SLACK_API_URL,
-      redisUrl: env.REDIS_URL,
-      concurrency,
-    },
-  };
+  return unlessMissing(missing, () => ({
+    botToken: env.SLACK_BOT_TOKEN!,
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    appToken: env.SLACK_APP_TOKEN,
+    port: port!,
+    apiUrl: env.SLACK_API_URL,
+    redisUrl: env.REDIS_URL,
+    concurrency,
+  }));
 }
 
 /** What `sessiondoc worker` needs: the bot token to post results, and the Redis its jobs are queued in. */
 export function workerEnv(env: NodeJS.ProcessEnv): { settings?: WorkerEnv; missing: string[] } {
-  const { port, problem: badPort } = portOf(env);
-  const { concurrency, problem: badConcurrency } = concurrencyOf(env);
+  const { port, concurrency, problems } = shared(env);
   const missing = [
     ...(env.SLACK_BOT_TOKEN ? [] : ["SLACK_BOT_TOKEN (the bot token, xoxb-…, to post results)"]),
     ...(env.REDIS_URL ? [] : ["REDIS_URL (the Redis the Slack app queues diagnosis steps in)"]),
-    ...badPort,
-    ...badConcurrency,
+    ...problems,
   ];
-  if (missing.length) return { missing };
-  return {
-    missing,
-    settings: {
-      botToken: env.SLACK_BOT_TOKEN!,
-      redisUrl: env.REDIS_URL!,
-      apiUrl: env.SLACK_API_URL,
-      port,
-      concurrency,
-    },
-  };
+  return unlessMissing(missing, () => ({
+    botToken: env.SLACK_BOT_TOKEN!,
+    redisUrl: env.REDIS_URL!,
+    apiUrl: env.SLACK_API_URL,
+    port,
+    concurrency,
+  }));
 }
