@@ -12,9 +12,9 @@ export {
 } from "../../src/lab/slack-requests.js";
 export { startSlackApp, type SlackApp } from "../../src/lab/processes.js";
 
-import { expect } from "vitest";
-import type { FakeSlack } from "./fake-slack.js";
-import type { SlackApp } from "../../src/lab/processes.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { FakeSlack } from "./fake-slack.js";
+import { startSlackApp, type SlackApp } from "../../src/lab/processes.js";
 import { blockAction, latestQuestion, sendToApp } from "../../src/lab/slack-requests.js";
 
 /** Clicks the button (or menu option) of `value` on the latest question, and waits until the app has moved past it. */
@@ -34,4 +34,21 @@ export async function answerLatest(fake: FakeSlack, app: SlackApp, value: string
     calls.some((c, i) => i > q.index && c.method === "chat.update" && c.args.ts === q.messageTs),
   );
   return q;
+}
+
+/**
+ * A fake Slack, and the real app started against it, for the tests of one file; both stopped after them. The object
+ * returned is filled in before the file's first test.
+ */
+export function slackAppForFile(start: (fake: FakeSlack) => Promise<SlackApp> = (fake) => startSlackApp(fake)) {
+  const running = {} as { fake: FakeSlack; app: SlackApp };
+  beforeAll(async () => {
+    running.fake = await new FakeSlack().start();
+    running.app = await start(running.fake);
+  });
+  afterAll(async () => {
+    await running.app?.stop();
+    await running.fake?.stop();
+  });
+  return running;
 }

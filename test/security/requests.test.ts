@@ -1,6 +1,6 @@
 import { request } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeSlack } from "../helpers/fake-slack.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { FakeSlack } from "../helpers/fake-slack.js";
 import {
   blockAction,
   latestQuestion,
@@ -9,19 +9,14 @@ import {
   threadReply,
   viewSubmission,
   type SlackApp,
+  slackAppForFile,
 } from "../helpers/slack.js";
 import { appWithConfig, currentMemoryMb, peakMemoryMb, sleep } from "./slack-app.js";
 
+const running = slackAppForFile((fake) => appWithConfig(fake, "targets: {}\n"));
 let fake: FakeSlack;
 let app: SlackApp;
-beforeAll(async () => {
-  fake = await new FakeSlack().start();
-  app = await appWithConfig(fake, "targets: {}\n");
-});
-afterAll(async () => {
-  await app?.stop();
-  await fake?.stop();
-});
+beforeAll(() => void ({ fake, app } = running));
 
 const now = () => Math.floor(Date.now() / 1000);
 const roots = (channel: string) =>

@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeSlack, type Call } from "../helpers/fake-slack.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Call, FakeSlack } from "../helpers/fake-slack.js";
 import {
   answerLatest,
   latestQuestion,
   nextQuestion,
   sendToApp,
   slashCommand,
-  startSlackApp,
   threadReply,
   type SlackApp,
+  slackAppForFile,
 } from "../helpers/slack.js";
 
+const running = slackAppForFile();
 let fake: FakeSlack;
 let app: SlackApp;
-beforeAll(async () => {
-  fake = await new FakeSlack().start();
-  app = await startSlackApp(fake);
-});
-afterAll(async () => {
-  await app?.stop();
-  await fake?.stop();
-});
+beforeAll(() => void ({ fake, app } = running));
 
 const json = { headers: { "content-type": "application/json" } };
 const isResult = (c: Call) =>

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeSlack } from "../helpers/fake-slack.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { FakeSlack } from "../helpers/fake-slack.js";
 import {
   answerLatest,
   blockAction,
@@ -7,21 +7,15 @@ import {
   nextQuestion,
   sendToApp,
   slashCommand,
-  startSlackApp,
   viewSubmission,
   type SlackApp,
+  slackAppForFile,
 } from "../helpers/slack.js";
 
+const running = slackAppForFile();
 let fake: FakeSlack;
 let app: SlackApp;
-beforeAll(async () => {
-  fake = await new FakeSlack().start();
-  app = await startSlackApp(fake);
-});
-afterAll(async () => {
-  await app?.stop();
-  await fake?.stop();
-});
+beforeAll(() => void ({ fake, app } = running));
 
 const answer = (value: string) => answerLatest(fake, app, value);
 
