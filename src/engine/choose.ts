@@ -129,8 +129,9 @@ function outcomeKey(a: Assessment): string {
 
 /**
  * Chooses questions by what their answers would do to the assessment: each choice is tried on a copy of the
- * diagnosis (each choice equally likely, "I don't know" changing nothing). Pure: the same diagnosis gets the same
- * question, so a restored diagnosis asks what it would have asked.
+ * diagnosis ("I don't know" changing nothing); whether any could change the outcome decides if a question is asked,
+ * how likely each is for each cause orders the ones that could. Pure: the same diagnosis gets the same question, so a
+ * restored diagnosis asks what it would have asked.
  */
 export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probes: ReadonlyMap<string, ProbeSpec> }) {
   const assessDefs: AssessDefs = { ...defs, flow };
@@ -165,14 +166,16 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
           if (!c.fact.startsWith("data."))
             unlocks.set(e.cause, [...(unlocks.get(e.cause) ?? []), { fact: c.fact, question: answer[1]! }]);
   }
-  // Per cause, the facts a question that carries a piece for it waits on (the jvmRoute question, for the stack).
+  // Per cause, the facts a question that carries a piece for it waits on (the jvmRoute question, for the stack); and
+  // per question, its usual answer: the one choice whose evidence supports no cause, where there is exactly one.
   const gates = new Map<string, Array<{ fact: string; question: string }>>();
+  const usual = new Map<string, number>();
   for (const [id, node] of Object.entries(flow.nodes)) {
-    if (node.kind !== "question" || !node.when) continue;
-    const pieces = (node.choices ?? []).flatMap(
-      (c) => defs.weights.rule(observationOf.answer(id, c.value))?.effects.filter((e) => e.weight >= PIECE) ?? [],
-    );
-    for (const e of pieces)
+    if (node.kind !== "question" || !node.choices) continue;
+    const effects = node.choices.map((c) => defs.weights.rule(observationOf.answer(id, c.value))?.effects ?? []);
+    const quiet = effects.flatMap((e, i) => (e.some((x) => x.weight > 0) ? [] : [i]));
+    if (quiet.length === 1) usual.set(id, quiet[0]!);
+    for (const e of effects.flat().filter((x) => x.weight >= PIECE))
       for (const c of conditionsOf(node.when))
         gates.set(e.cause, [...(gates.get(e.cause) ?? []), { fact: c.fact, question: id }]);
   }
@@ -189,16 +192,6 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       conditionsOf(question(id).when).filter((c) => c.fact !== fact),
       view(ctx).facts,
     );
-  }
-
-  // Per question, its usual answer: the one choice whose evidence supports no cause, where there is exactly one.
-  const usual = new Map<string, number>();
-  for (const [id, node] of Object.entries(flow.nodes)) {
-    if (node.kind !== "question" || !node.choices) continue;
-    const quiet = node.choices.flatMap((c, i) =>
-      defs.weights.rule(observationOf.answer(id, c.value))?.effects.some((e) => e.weight > 0) ? [] : [i],
-    );
-    if (quiet.length === 1) usual.set(id, quiet[0]!);
   }
 
   /** Whether a question was neither asked nor answered by a probe. */

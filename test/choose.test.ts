@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { answerModel, expectedPiece, informationGain } from "../src/engine/choose.js";
+
+const beliefs = (entries: Record<string, number>) => new Map(Object.entries(entries));
+const total = (joint: Array<Map<string, number>>) =>
+  joint.reduce((a, answer) => a + [...answer.values()].reduce((b, p) => b + p, 0), 0);
+
+describe("the answer model that orders questions", () => {
+  it("a question that rules one of two equally likely causes out in each answer is worth one bit", () => {
+    const now = beliefs({ a: 0.5, b: 0.5 });
+    const joint = answerModel(now, [beliefs({ a: 0.5, b: 0 }), beliefs({ a: 0, b: 0.5 })]);
+    expect(informationGain(joint)).toBeCloseTo(1, 6);
+    expect(total(joint)).toBeCloseTo(1, 6);
+  });
+
+  it("a question whose answers move no cause is worth nothing, usual answer or not", () => {
+    const now = beliefs({ a: 0.3, b: 0.2, c: 0.1 });
+    const then = [now, now, now];
+    expect(informationGain(answerModel(now, then))).toBeCloseTo(0, 9);
+    expect(informationGain(answerModel(now, then, 2))).toBeCloseTo(0, 9);
+  });
+
+  it("an answer that raises a cause is likelier when that cause is the fault", () => {
+    const now = beliefs({ a: 0.2, b: 0.2 });
+    const joint = answerModel(now, [beliefs({ a: 0.6, b: 0.2 }), beliefs({ a: 0.2, b: 0.2 })]);
+    // P(first answer | a) against P(first answer | b): a's joint share there is the larger one.
+    expect(joint[0]!.get("a")!).toBeGreaterThan(joint[0]!.get("b")!);
+    expect(joint[1]!.get("a")!).toBeLessThan(joint[1]!.get("b")!);
+  });
+
+  it("a cause that the answers do not move gives the usual answer more often than the others", () => {
+    const now = beliefs({ a: 0.5 });
+    const joint = answerModel(now, [now, now, now], 1);
+    expect(joint[1]!.get("a")!).toBeGreaterThan(joint[0]!.get("a")!);
+    expect(joint[0]!.get("a")!).toBeCloseTo(joint[2]!.get("a")!, 9);
+  });
+
+  it("keeps a distribution when some cause is ruled out by every answer", () => {
+    const now = beliefs({ a: 0.4, b: 0.4 });
+    const joint = answerModel(now, [beliefs({ a: 0.4, b: 0 }), beliefs({ a: 0.4, b: 0 })]);
+    expect(total(joint)).toBeCloseTo(1, 6);
+    expect(informationGain(joint)).toBeCloseTo(0, 6);
+  });
+
+  it("counts the chance of a piece for the fault from the answers that would add one", () => {
+    const now = beliefs({ a: 0.5, b: 0.5 });
+    const joint = answerModel(now, [beliefs({ a: 0.5, b: 0 }), beliefs({ a: 0, b: 0.5 })]);
+    expect(expectedPiece(joint, [new Set(["a"]), new Set()])).toBeCloseTo(0.5, 6);
+    expect(expectedPiece(joint, [new Set(["a"]), new Set(["b"])])).toBeCloseTo(1, 6);
+    expect(expectedPiece(joint, [new Set(["b"]), new Set(["a"])])).toBeCloseTo(0, 6);
+  });
+});
