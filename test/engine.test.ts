@@ -104,6 +104,36 @@ describe("walking a flow", () => {
     expect(report.causes[0]!.confidence).toBeLessThanOrEqual(0.25);
   });
 
+  it("an inconclusive report names one input: a question that rules suspects out, unless the person could not answer it", async () => {
+    // Users move between backends, and a reload signs them back in: node memory or keys, which only where sessions
+    // live tells apart.
+    const answers: Record<string, string> = {
+      symptom: "random-logout",
+      stack: "aspnet-core",
+      "lb-sticky": "no",
+      "affinity-holds": "no",
+      "drain-test": "no",
+      "reload-flips": "yes",
+    };
+    const run = async (unanswered: "user" | "default") => {
+      const step = await engineWith().start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) => ({
+        type: "ANSWER",
+        question: q.id,
+        value: answers[q.id] ?? null,
+        source: q.id in answers ? "user" : unanswered,
+      }));
+      return reportOf(step, main);
+    };
+    const script = await run("default");
+    expect(script.verdict).toBe("inconclusive");
+    expect(script.next!.inputs).toEqual({ targets: [], questions: ["architecture"] });
+    // Said "I don't know" to it: a probe's targets instead, never the same question again.
+    const person = await run("user");
+    expect(person.verdict).toBe("inconclusive");
+    expect(person.next!.inputs.questions).toEqual([]);
+    expect(person.next!.inputs.targets.length).toBeGreaterThan(0);
+  });
+
   it("ranks a cause from a pasted stack trace and keeps its line, redacted", async () => {
     const engine = engineWith();
     const log =

@@ -73,17 +73,24 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
   const answered = new Set(
     ctx.transcript.flatMap((t) => (t.kind === "question" && t.answer !== null ? [t.question] : [])),
   );
+  // Questions the person said they could not answer; one left unanswered by a script was never put to anyone.
   const unknown = new Set(
-    ctx.transcript.flatMap((t) => (t.kind === "question" && t.answer === null ? [t.question] : [])),
+    ctx.transcript.flatMap((t) =>
+      t.kind === "question" && t.answer === null && t.source === "user" ? [t.question] : [],
+    ),
   );
   const ran = new Set(ctx.probes.filter((p) => p.status === "ok" || p.status === "partial").map((p) => p.probe));
   /** Per probe that did not run and could show the cause, the targets it lacks; and the questions still open. */
   const examiners = (cause: string, confirming = false) => {
     const probes = new Map<string, TargetKind[]>();
-    const questions = new Set<string>();
+    // Each question with the strongest weight one of its answers has for the cause.
+    const questions = new Map<string, number>();
     for (const rule of defs.weights.table.rules) {
       const effects = rule.effects.filter(
-        (e) => e.cause === cause && (!confirming || e.confirms || rule.on.startsWith("answer/")),
+        // To settle a suspect: a measurement that confirms it, or an answer that is at least a piece for or against.
+        (e) =>
+          e.cause === cause &&
+          (!confirming || e.confirms || (rule.on.startsWith("answer/") && Math.abs(e.weight) >= PIECE)),
       );
       if (!effects.length) continue;
       const answer = /^answer\/([a-z0-9-]+)=/.exec(rule.on);
@@ -92,7 +99,7 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
         const node = defs.flow.nodes[q];
         // Only a question the flow could put now: its preconditions hold on what is known.
         if (!answered.has(q) && !(q in ctx.facts) && node?.kind === "question" && holdsAll(node.when, facts))
-          questions.add(q);
+          questions.set(q, Math.max(questions.get(q) ?? 0, ...effects.map((e) => Math.abs(e.weight))));
         continue;
       }
       const probe = defs.probes.get(rule.on.split("/")[0]!);
@@ -100,15 +107,15 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
       const missing = probe.needs.filter((need) => !targets || !hasTarget(targets, need));
       if (missing.length) probes.set(probe.name, missing);
     }
-    return { probes, questions: [...questions] };
+    return { probes, questions };
   };
   const inputsFor = (cause: string): Inputs => {
     const e = examiners(cause);
-    return { targets: [...new Set([...e.probes.values()].flat())], questions: e.questions };
+    return { targets: [...new Set([...e.probes.values()].flat())], questions: [...e.questions.keys()] };
   };
   /**
    * A question whose answer rules some of these causes out altogether (where sessions live, for node memory against
-   * keys): it settles them whatever probes the system has. One not yet put comes first.
+   * keys): it settles them whatever probes the system has. Not one the person could not answer: a probe then.
    */
   const decidingQuestion = (causes: string[]): string | undefined => {
     const deciding = new Set(
@@ -119,16 +126,17 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
       deciding.has(factOf(id, node)) &&
       facts[factOf(id, node)] === undefined &&
       !answered.has(id) &&
+      !unknown.has(id) &&
       holdsAll(node.when, facts)
         ? [id]
         : [],
     );
-    return candidates.sort((a, b) => Number(unknown.has(a)) - Number(unknown.has(b)))[0];
+    return candidates[0];
   };
   /**
    * The one input that would settle these causes: the probe that could examine the most of them (confirm them, when
-   * telling suspects apart), as the targets it lacks; else the question that weighs on the most of them, one not yet
-   * put before one the person could not answer. A measurement comes first: it can confirm, an answer cannot; but a
+   * telling suspects apart), as the targets it lacks; else the question that weighs on the most of them (and most
+   * strongly), one not yet put before one the person could not answer. A measurement comes first: it can confirm, an answer cannot; but a
    * fact that rules suspects out comes before both.
    */
   const oneInput = (causes: string[], confirming: boolean): Inputs => {
@@ -137,17 +145,23 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
       if (decisive) return { targets: [], questions: [decisive] };
     }
     const byProbe = new Map<string, { missing: TargetKind[]; count: number }>();
-    const byQuestion = new Map<string, number>();
+    const byQuestion = new Map<string, { count: number; strength: number }>();
     for (const cause of causes) {
       const e = examiners(cause, confirming);
       for (const [name, missing] of e.probes)
         byProbe.set(name, { missing, count: (byProbe.get(name)?.count ?? 0) + 1 });
-      for (const q of e.questions) byQuestion.set(q, (byQuestion.get(q) ?? 0) + 1);
+      for (const [q, strength] of e.questions) {
+        const seen = byQuestion.get(q);
+        byQuestion.set(q, { count: (seen?.count ?? 0) + 1, strength: Math.max(seen?.strength ?? 0, strength) });
+      }
     }
     const probe = [...byProbe.values()].sort((a, b) => b.count - a.count || a.missing.length - b.missing.length)[0];
     if (probe) return { targets: probe.missing, questions: [] };
     const question = [...byQuestion].sort(
-      (a, b) => Number(unknown.has(a[0])) - Number(unknown.has(b[0])) || b[1] - a[1],
+      (a, b) =>
+        Number(unknown.has(a[0])) - Number(unknown.has(b[0])) ||
+        b[1].count - a[1].count ||
+        b[1].strength - a[1].strength,
     )[0];
     return { targets: [], questions: question ? [question[0]] : [] };
   };
