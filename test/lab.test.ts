@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CORE_CAUSE_IDS } from "../src/catalogue/schema.js";
 import { MISLEADING } from "../src/lab/grade.js";
-import { runScenarios, type ScenarioRun } from "../src/lab/run.js";
+import { questionsAsked, runScenarios, type ScenarioRun } from "../src/lab/run.js";
 import { loadScenarios } from "../src/lab/scenario.js";
 import { expectedVerdict, type Scenario } from "../src/lab/schema.js";
 
@@ -42,7 +42,9 @@ describe("the fault lab", () => {
       // Nothing was asked of a person beyond the scenario's own answers, and no more left open than it allows.
       const answeredBy = r.report.questions.filter((q) => q.source === "user").map((q) => q.id);
       expect(answeredBy.filter((id) => !(id in scenario.answers))).toEqual([]);
-      expect(r.asked.length, r.asked.join(", ")).toBeLessThanOrEqual(scenario.questions);
+      // A person who knows the system, answering what is asked, is asked no more than that, and is never misled.
+      expect(questionsAsked(r).length, questionsAsked(r).join(", ")).toBeLessThanOrEqual(scenario.questions);
+      if (r.stepped) expect(MISLEADING.has(r.stepped.final.outcome), r.stepped.final.report.summary).toBe(false);
     });
   }
 });

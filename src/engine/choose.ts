@@ -257,8 +257,11 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         const was = rankedBefore.get(c.cause)!;
         const is = rankedThen.get(c.cause)!;
         const settledNow = !SETTLED.has(before.status) && SETTLED.has(c.status);
+        // A cause a probe examined and found clean is not put to a person to overturn, as a confirmed one is not.
         const suspicion =
-          before.status !== c.status && [before.status, c.status].some((x) => x === "found" || x === "suspected");
+          before.status !== "examined" &&
+          before.status !== c.status &&
+          [before.status, c.status].some((x) => x === "found" || x === "suspected");
         // A suspect needs a confirming observation or a second piece: an answer that adds a piece for it, or weighs
         // against it, moves toward a verdict even when it does not reach one.
         const piece = suspects.has(c.cause) && (is.groups > was.groups || is.against >= was.against + PIECE);

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { projectPath } from "../paths.js";
 import { MISLEADING } from "./grade.js";
 import { killTree } from "./processes.js";
-import { runScenarios, type ScenarioRun } from "./run.js";
+import type { Report } from "../report/schema.js";
+import { questionsAsked, runScenarios, type ScenarioRun } from "./run.js";
 import { bringUp, loadScenarios } from "./scenario.js";
 import { describeStack, expectedVerdict, type Scenario } from "./schema.js";
 
@@ -27,6 +28,11 @@ function stop(state: State): void {
   rmSync(statePath(state.id), { force: true });
 }
 
+function verdictOf(report: Report): string {
+  const top = report.causes[0]!;
+  return report.verdict === "cause-found" ? `${top.id} ${Math.round(top.confidence * 100)} %` : report.verdict;
+}
+
 async function check(scenarios: Scenario[]): Promise<number> {
   const workDir = join(STATE_DIR, "check");
   mkdirSync(workDir, { recursive: true });
@@ -38,20 +44,25 @@ async function check(scenarios: Scenario[]): Promise<number> {
       process.stdout.write(`✗ ${r.scenario.id}: ${r.error.message.split("\n")[0]}\n`);
       return;
     }
-    const top = r.report.causes[0]!;
-    const named =
-      r.report.verdict === "cause-found" ? `${top.id} ${Math.round(top.confidence * 100)} %` : r.report.verdict;
-    const tooMany = r.asked.length > r.scenario.questions;
-    const ok = r.asExpected && !MISLEADING.has(r.outcome) && !tooMany;
+    const named = verdictOf(r.report);
+    const tooMany = questionsAsked(r).length > r.scenario.questions;
+    // Answering truthfully must never lead to a misleading verdict either.
+    const misled = MISLEADING.has(r.outcome) || (r.stepped !== undefined && MISLEADING.has(r.stepped.final.outcome));
+    const ok = r.asExpected && !misled && !tooMany;
     // A held-out scenario measures the product rather than guarding it: a miss that misleads nobody (inconclusive,
     // or more questions than hoped) is reported, not failed. A misleading answer fails wherever it comes from.
-    const heldOutMiss = !ok && r.scenario.heldOut && !MISLEADING.has(r.outcome);
+    const heldOutMiss = !ok && r.scenario.heldOut && !misled;
     if (heldOutMiss) reported++;
     else if (!ok) bad++;
     const asked = r.asked.length ? `, would ask ${r.asked.join(", ")}` : "";
-    const why = r.report.verdict === "inconclusive" ? ` — ${r.report.summary}` : "";
+    const stepped = r.stepped
+      ? `; answering ${r.stepped.answered.map((a) => (a.value === "unknown" ? `${a.question}?` : a.question)).join(", ")}: ${verdictOf(r.stepped.final.report)} (${r.stepped.final.outcome}${r.stepped.final.asked.length ? `, would still ask ${r.stepped.final.asked.join(", ")}` : ""})`
+      : "";
+    // What the person is left with: the report after their answers, where they were asked.
+    const last = r.stepped?.final.report ?? r.report;
+    const why = last.verdict === "inconclusive" ? ` — ${last.summary}` : "";
     process.stdout.write(
-      `${ok ? "✓" : heldOutMiss ? "○" : "✗"} ${r.scenario.id}: ${named} (expected ${r.scenario.expect}, ${expectedVerdict(r.scenario)}; ${r.outcome}${asked}) ${(r.ms / 1000).toFixed(1)} s${why}\n`,
+      `${ok ? "✓" : heldOutMiss ? "○" : "✗"} ${r.scenario.id}: ${named} (expected ${r.scenario.expect}, ${expectedVerdict(r.scenario)}; ${r.outcome}${asked}${stepped}) ${(r.ms / 1000).toFixed(1)} s${why}\n`,
     );
   };
   await runScenarios(scenarios, workDir, { concurrency: Number(process.env.LAB_CONCURRENCY ?? 3), onResult: line });

@@ -4,7 +4,35 @@ import type { ProofResult } from "./proof.js";
 import { bringUp } from "./scenario.js";
 import type { Scenario } from "./schema.js";
 
-export type ScenarioRun = Graded & { proofs: ProofResult[] };
+/**
+ * A person who knows the system (the scenario's `knows`) answers the question the report would ask next, "I don't
+ * know" where the scenario does not say, and the diagnosis runs again with that answer, as a script steps through
+ * one, until no question is left.
+ */
+export type Stepped = { answered: Array<{ question: string; value: string }>; final: Graded };
+export type ScenarioRun = Graded & { proofs: ProofResult[]; stepped?: Stepped };
+
+/** Bound on the answers a stepped diagnosis takes: each is a full diagnosis of the running system. */
+const MAX_STEPS = 8;
+
+export async function stepThrough(scenario: Scenario, args: string[], first: Graded): Promise<Stepped | undefined> {
+  let last = first;
+  const answered: Stepped["answered"] = [];
+  while (last.asked.length && answered.length < MAX_STEPS) {
+    const question = last.asked[0]!;
+    answered.push({ question, value: scenario.knows[question] ?? "unknown" });
+    last = await diagnoseScenario(scenario, [
+      ...args,
+      ...answered.flatMap((a) => ["--answer", `${a.question}=${a.value}`]),
+    ]);
+  }
+  return answered.length ? { answered, final: last } : undefined;
+}
+
+/** The questions a person who knows the system is asked: those answered along the way and those left. */
+export function questionsAsked(r: ScenarioRun): string[] {
+  return r.stepped ? [...r.stepped.answered.map((a) => a.question), ...r.stepped.final.asked] : r.asked;
+}
 
 /** Brings a scenario up, proves its fault is there, diagnoses it and stops it; a failed proof is an error. */
 export async function runScenario(scenario: Scenario, workDir: string): Promise<ScenarioRun> {
@@ -18,7 +46,9 @@ export async function runScenario(scenario: Scenario, workDir: string): Promise<
       );
     }
     lab.snapshotLogs();
-    return { ...(await diagnoseScenario(scenario, lab.args)), proofs };
+    const first = await diagnoseScenario(scenario, lab.args);
+    const stepped = await stepThrough(scenario, lab.args, first);
+    return { ...first, proofs, ...(stepped ? { stepped } : {}) };
   } finally {
     await lab.stop();
   }

@@ -203,6 +203,11 @@ export const Scenario = z.strictObject({
   proof: z.array(Proof).default([]),
   /** What a user would add: answers to questions and pasted logs. */
   answers: env.default({}),
+  /**
+   * What the engineer would answer if asked, from the system as it is set up (not from the evidence weights): the
+   * lab answers each question the report would ask next with these, as a script steps through a diagnosis.
+   */
+  knows: env.default({}),
   evidence: z.string().optional(),
   /** Nodes (1-based) whose own log is pasted as evidence, as an engineer would paste the app's log. */
   evidenceFromLogs: z.array(z.number().int().min(1)).default([]),
