@@ -4,8 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { questionsForAPerson } from "../dist/lab/grade.js";
-import { runScenario } from "../dist/lab/run.js";
+import { questionsAsked, runScenario } from "../dist/lab/run.js";
 import { loadScenarios } from "../dist/lab/scenario.js";
 import { describeStack, expectedVerdict } from "../dist/lab/schema.js";
 
@@ -39,6 +38,7 @@ const COLUMNS = [
   ["top cause", 17],
   ["conf.", 5],
   ["asked", 5],
+  ["after answers", 16],
   ["time", 7],
 ];
 
@@ -46,19 +46,24 @@ function line(values) {
   return values.map((v, i) => String(v).padEnd(COLUMNS[i][1])).join(" | ");
 }
 
+const isRight = (counted) => counted === "right" || counted === "no-fault-found";
+const MISLEADS = ["wrong-cause", "false-alarm", "false-all-clear"];
+
 /** One row per scenario; a scenario whose proof or start failed is a row with its error, counted apart. */
 function row(scenario, result) {
   const expected = expectedVerdict(scenario) === "inconclusive" ? `${scenario.expect} (inconclusive)` : scenario.expect;
   const base = [scenario.id, describeStack(scenario), group(scenario), expected];
-  if ("error" in result) return line([...base, "error", "-", "-", "-", "-"]) + `\n  ${result.error.split("\n")[0]}`;
+  if ("error" in result)
+    return line([...base, "error", "-", "-", "-", "-", "-"]) + `\n  ${result.error.split("\n")[0]}`;
   const top = result.report.causes[0];
-  const mark = result.counted === "right" || result.counted === "no-fault-found" ? "" : " ✗";
+  const mark = isRight(result.counted) ? "" : " ✗";
   return line([
     ...base,
     result.report.verdict + mark,
     top.id,
     top.confidence.toFixed(2),
     result.asked,
+    result.stepped ? `${result.stepped.final.report.verdict}${isRight(result.after) ? "" : " ✗"}` : "-",
     `${(result.ms / 1000).toFixed(1)} s`,
   ]);
 }
@@ -74,6 +79,12 @@ function totals(label, results) {
       `${healthy.length} healthy — no-fault-found ${count(healthy, "no-fault-found")}, false alarm ${count(healthy, "false-alarm")}, inconclusive ${count(healthy, "inconclusive")}` +
       (errors ? `; ${errors} not run (the lab failed to build or prove them)` : ""),
   );
+  const stepped = ok.filter((r) => r.stepped);
+  if (stepped.length)
+    console.log(
+      `  ${stepped.length} left questions; once a person who knows the system answered them: right ${stepped.filter((r) => isRight(r.after)).length}, ` +
+        `inconclusive ${stepped.filter((r) => r.after === "inconclusive").length}, misleading ${stepped.filter((r) => MISLEADS.includes(r.after)).length}`,
+    );
 }
 
 /** `heldOutOnly`: only the scenarios the weights were not tuned on. */
@@ -82,8 +93,9 @@ export async function benchLab({ heldOutOnly = false } = {}) {
   const scenarios = loadScenarios().filter((s) => !heldOutOnly || s.heldOut);
   console.log(
     "\nLab scenarios, one at a time: proven with the lab's own client, then `sessiondoc diagnose --non-interactive --json`" +
-      "\n(time: the diagnosis, process start included; asked: questions a person would have been asked, answered up" +
-      "\nfront or left open, not those probes answered; ✗: not what a correct diagnosis says)",
+      "\n(time: the first diagnosis, process start included; asked: questions a person answers, up front or when asked," +
+      "\nnot those probes answered; after answers: the verdict once a person who knows the system answered what was" +
+      "\nasked (the scenario's `knows`); ✗: not what a correct diagnosis says)",
   );
   console.log(line(COLUMNS.map(([name]) => name)));
   const results = [];
@@ -91,8 +103,13 @@ export async function benchLab({ heldOutOnly = false } = {}) {
     let result;
     try {
       const r = await runScenario(scenario, workDir);
-      const byPerson = r.report.questions.filter((q) => q.source === "user").length;
-      result = { ...r, asked: byPerson + questionsForAPerson(r.report).length, counted: tally(scenario, r.outcome) };
+      const upFront = r.report.questions.filter((q) => q.source === "user").length;
+      result = {
+        ...r,
+        asked: upFront + questionsAsked(r).length,
+        counted: tally(scenario, r.outcome),
+        after: r.stepped ? tally(scenario, r.stepped.final.outcome) : undefined,
+      };
     } catch (err) {
       result = { scenario, error: err.message };
     }

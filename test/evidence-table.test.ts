@@ -7,7 +7,8 @@ import { assess } from "../src/engine/assess.js";
 import { answerEvidence } from "../src/engine/choose.js";
 import { factOf } from "../src/flows/validate.js";
 import type { QuestionNode } from "../src/flows/schema.js";
-import { emptyContext } from "../src/model/diagnosis.js";
+import { emptyContext, type Evidence } from "../src/model/diagnosis.js";
+import { HEALTHY_MAX } from "../src/engine/rank.js";
 
 const context = {
   causes,
@@ -137,5 +138,46 @@ describe("a person's single answer", () => {
       if (a.verdict === "cause-found") named.push(`${question}=${value} → ${a.ranked[0]!.id}`);
     }
     expect(named).toEqual([]);
+  });
+});
+
+describe("a CSRF complaint", () => {
+  const flow = shipped.flows.get("session-replication")!.flow;
+  const defs = { ...shipped, causeIds: [...causes], flow };
+  const symptom = flow.nodes.symptom as QuestionNode;
+  const probe = (finding: string, data: Evidence["data"]): Evidence => ({
+    id: `http-continuity:${finding}`,
+    source: "probe",
+    ref: "http-continuity",
+    observation: `http.continuity/${finding}`,
+    summary: finding,
+    data,
+  });
+  const held = probe("session-holds", { requests: 12, anonymous: 0, replaced: 0, backends: 2, rotatedAtLogin: false });
+  const dropped = probe("cookie-secure-over-http", { cookie: "xsrf", session: false, affinity: false, dropped: true });
+  const diagnose = (said: string, evidence: Evidence[]) => {
+    const ctx = emptyContext({ symptom: { value: said, source: "user", from: "symptom" } });
+    ctx.evidence = [...answerEvidence("symptom", symptom, said, shipped.weights), ...evidence];
+    return assess(ctx, defs);
+  };
+  const cookieAttributes = (a: ReturnType<typeof assess>) => a.ranked.find((r) => r.id === "cookie-attributes")!;
+
+  it("is not cleared by the session cookie coming back: the token's cookie was not looked at", () => {
+    const a = diagnose("csrf-errors", [held]);
+    expect(a.coverage.find((c) => c.cause === "cookie-attributes")!.status).toBe("not-examined");
+    expect(a.verdict).not.toBe("no-fault-found");
+  });
+
+  it("suspects the cookie attributes when another cookie than the session's is dropped", () => {
+    const a = diagnose("csrf-errors", [held, dropped]);
+    expect(a.ranked[0]!.id).toBe("cookie-attributes");
+    expect(cookieAttributes(a).confidence).toBeGreaterThan(HEALTHY_MAX);
+    // One piece: the URL given may be plain HTTP where users reach the site over HTTPS.
+    expect(a.verdict).toBe("inconclusive");
+  });
+
+  it("reads nothing into a dropped cookie that is neither the session's nor the balancer's for other complaints", () => {
+    const a = diagnose("random-logout", [held, dropped]);
+    expect(cookieAttributes(a).confidence).toBeLessThanOrEqual(HEALTHY_MAX);
   });
 });
