@@ -124,6 +124,14 @@ if (env.JVMROUTE !== undefined) {
       },
     }),
   );
+  // A CSRF token in its own cookie (double-submit, as Angular's XSRF-TOKEN or Laravel) on every answer: `NAME; attributes`.
+  if (env.TOKEN_COOKIE)
+    app.use((req, res, next) => {
+      const [name, ...attributes] = env.TOKEN_COOKIE.split(";").map((part) => part.trim());
+      const value = randomBytes(16).toString("base64url");
+      res.append("Set-Cookie", [`${name}=${value}`, "Path=/", ...attributes].join("; "));
+      next();
+    });
   app.get("/login", (req, res) => {
     req.session.user = "probe";
     if (env.SESSION_BYTES) req.session.cart = "x".repeat(Number(env.SESSION_BYTES));
