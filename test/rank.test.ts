@@ -31,6 +31,8 @@ const table: EvidenceTable = {
         { cause: "beta", weight: 0.5 },
       ],
     },
+    { on: "p.one/alpha-sighting", effects: [{ cause: "alpha", weight: 0.6 }] },
+    { on: "p.one/alpha-weak", effects: [{ cause: "alpha", weight: 0.3 }] },
     { on: "p.one/clean-alpha", effects: [{ cause: "alpha", weight: -0.6 }] },
     { on: "p.one/clean-beta", effects: [{ cause: "beta", weight: -0.6 }] },
     { on: "p.one/clean-gamma", effects: [{ cause: "gamma", weight: -0.6 }] },
@@ -140,6 +142,15 @@ describe("the verdict", () => {
     expect(a.verdict).toBe("inconclusive");
     expect(a.close.sort()).toEqual(["alpha", "beta"]);
     expect(a.next?.reason).toMatch(/alpha or beta|beta or alpha/);
+  });
+
+  it("tells the top cause from one that shares its evidence by a strong sighting of its own, not by a weak one", () => {
+    const strong = judge([seen("both"), seen("alpha-sighting")]);
+    expect(strong.verdict).toBe("cause-found");
+    expect(strong.ranked[0]!.id).toBe("alpha");
+    const weak = judge([seen("both"), seen("alpha-weak")]);
+    expect(weak.verdict).toBe("inconclusive");
+    expect(weak.close.sort()).toEqual(["alpha", "beta"]);
   });
 
   it("names a second cause as a further fault when it stands on observations of its own", () => {

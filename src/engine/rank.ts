@@ -77,10 +77,11 @@ export function rankCauses(weighed: readonly Weighed[], causeIds: readonly strin
 }
 
 /**
- * Whether `a` stands on evidence of its own against `b`: established again from the groups `b` does not share. Two
- * causes supported by the same observations (lost through the balancer: routing or keys?) are not told apart until
- * one of them gains evidence the other lacks. An observation that is only a hint for `b`, at most half its weight for
- * `a`, still tells them apart: it fits `a` far better.
+ * Whether `a` stands on evidence of its own against `b`: from the groups `b` does not share, a confirming observation,
+ * a strong sighting (a piece that alone reaches FOUND), or two pieces. Two causes supported by the same observations
+ * (lost through the balancer: routing or keys?) are not told apart until one of them gains evidence the other lacks.
+ * An observation that is only a hint for `b`, at most half its weight for `a`, still tells them apart: it fits `a`
+ * far better.
  */
 export function distinguishedFrom(a: RankedCause, b: RankedCause): boolean {
   const theirs = new Map(b.evidence.filter((w) => w.counted && w.weight > 0).map((w) => [w.group, w.weight]));
@@ -90,7 +91,7 @@ export function distinguishedFrom(a: RankedCause, b: RankedCause): boolean {
   });
   const support = 1 - own.reduce((p, w) => p * (1 - w.weight), 1);
   const pieces = new Set(own.filter((w) => w.weight >= PIECE).map((w) => w.group)).size;
-  return support * (1 - a.against) >= FOUND && (own.some((w) => w.confirms) || pieces >= 2);
+  return support * (1 - a.against) >= FOUND && (own.some((w) => w.confirms || w.weight >= FOUND) || pieces >= 2);
 }
 
 function round(x: number): number {
