@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { forgetful, runWitnesses, witnessProblems } from "../src/lab/witness.js";
+import { loadScenarios } from "../src/lab/scenario.js";
+import { answerProblems, forgetful, runWitnesses, witnessProblems } from "../src/lab/witness.js";
 import { shipped } from "./helpers/definitions.js";
 import { FLOW, interviewed, profiled, witnesses } from "./helpers/witness-cases.js";
 
@@ -70,4 +71,15 @@ describe("a witness who answers everything they know, no targets", () => {
       },
     );
   }
+});
+
+describe("lab scenarios' engineers", () => {
+  it("give and know only answers the flow accepts", () => {
+    const scenarios = loadScenarios();
+    expect(scenarios.filter((s) => Object.keys(s.knows).length).length).toBeGreaterThan(0);
+    const problems = scenarios.flatMap((s) =>
+      answerProblems({ ...s.answers, ...s.knows }, shipped, FLOW).map((p) => `${s.id}: ${p}`),
+    );
+    expect(problems).toEqual([]);
+  });
 });

@@ -4,17 +4,18 @@ import type { ProofResult } from "./proof.js";
 import { bringUp } from "./scenario.js";
 import type { Scenario } from "./schema.js";
 
-/**
- * A person who knows the system (the scenario's `knows`) answers the question the report would ask next, "I don't
- * know" where the scenario does not say, and the diagnosis runs again with that answer, as a script steps through
- * one, until no question is left.
- */
+/** The answers a person gave when asked, in order, and the diagnosis after the last of them. */
 export type Stepped = { answered: Array<{ question: string; value: string }>; final: Graded };
 export type ScenarioRun = Graded & { proofs: ProofResult[]; stepped?: Stepped };
 
 /** Bound on the answers a stepped diagnosis takes: each is a full diagnosis of the running system. */
 const MAX_STEPS = 8;
 
+/**
+ * A person who knows the system (the scenario's `knows`) answers the question the report would ask next, "I don't
+ * know" where the scenario does not say, and the diagnosis runs again with that answer, as a script steps through
+ * one, until no question is left.
+ */
 export async function stepThrough(scenario: Scenario, args: string[], first: Graded): Promise<Stepped | undefined> {
   let last = first;
   const answered: Stepped["answered"] = [];

@@ -36,20 +36,25 @@ export function loadWitnesses(file = WITNESS_FILE): Witnesses {
 
 export type WitnessProblem = { cause: string; problem: string };
 
+/** Answers the flow would not accept: a question it does not have, or a value its question does not take. */
+export function answerProblems(answers: Readonly<Record<string, string>>, defs: Definitions, flowId: string): string[] {
+  const flow = defs.flows.get(flowId)!.flow;
+  return Object.entries(answers).flatMap(([id, value]) => {
+    const node = questionNode(flow, id);
+    const problem = node
+      ? answerProblem(node, value === UNKNOWN ? null : value)
+      : `no such question in flow "${flowId}"`;
+    return problem ? [`${id}: ${problem}`] : [];
+  });
+}
+
 /** Witnesses of causes the catalogue does not have, and answers the flow would not accept. */
 export function witnessProblems(witnesses: Witnesses, defs: Definitions, flowId: string): WitnessProblem[] {
-  const flow = defs.flows.get(flowId)!.flow;
   const causes = new Set(defs.catalogue.causes.map((c) => c.id));
   const problems: WitnessProblem[] = [];
   for (const [cause, w] of Object.entries(witnesses)) {
     if (!causes.has(cause)) problems.push({ cause, problem: "not a cause of the catalogue" });
-    for (const [id, value] of Object.entries(w.answers)) {
-      const node = questionNode(flow, id);
-      const problem = node
-        ? answerProblem(node, value === UNKNOWN ? null : value)
-        : `no such question in flow "${flowId}"`;
-      if (problem) problems.push({ cause, problem: `${id}: ${problem}` });
-    }
+    for (const problem of answerProblems(w.answers, defs, flowId)) problems.push({ cause, problem });
   }
   return problems;
 }
