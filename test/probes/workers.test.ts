@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_HTTP_LIMITS, HttpClient } from "../../src/probes/http/client.js";
 import { httpWorkersProbe } from "../../src/probes/http/index.js";
 import { createPolicy } from "../../src/probes/http/policy.js";
-import { patternOf } from "../../src/probes/http/workers-probe.js";
+import { movedBetweenNodes, patternOf } from "../../src/probes/http/workers-probe.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { startApp, type Running } from "../helpers/servers.js";
@@ -29,6 +29,20 @@ describe("a node's answers to its own session, in order", () => {
     // The app's errors are neither.
     expect(patternOf(["signed-in", "error", "signed-in"])).toBe("kept");
     expect(patternOf(["error", "error"])).toBe("unread");
+  });
+});
+
+describe("a session lost through the balancer that each node keeps", () => {
+  const lost = { "session-continuity": "lost", "cookie-sent": "yes", "cross-node": "not-recognised" } as const;
+  it("reached another node: the user's requests did not stay on one backend", () => {
+    expect(movedBetweenNodes(lost, { "process-sessions": "no" })).toBe(true);
+  });
+  it("says nothing when a worker, the browser or a shared store could have lost it instead", () => {
+    expect(movedBetweenNodes(lost, { "process-sessions": "yes" })).toBe(false);
+    expect(movedBetweenNodes(lost, {})).toBe(false);
+    expect(movedBetweenNodes({ ...lost, "cookie-sent": "no" }, { "process-sessions": "no" })).toBe(false);
+    expect(movedBetweenNodes({ ...lost, "cross-node": "recognised" }, { "process-sessions": "no" })).toBe(false);
+    expect(movedBetweenNodes({ ...lost, "session-continuity": "holds" }, { "process-sessions": "no" })).toBe(false);
   });
 });
 

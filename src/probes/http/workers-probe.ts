@@ -39,6 +39,10 @@ export const httpWorkersProbe: Probe = {
       description: "each node keeps a session in one worker process's memory only",
       values: ["yes", "no"],
     },
+    "affinity-holds": {
+      description: "one user's requests stay on one backend (deduced: lost through the balancer, kept on each node)",
+      values: ["no"],
+    },
   },
   findings: WORKERS_FINDINGS,
   plan({ targets: t, params }) {
@@ -63,6 +67,7 @@ export const httpWorkersProbe: Probe = {
         requests,
         facts,
       );
+      if (movedBetweenNodes(ctx.facts, facts)) facts["affinity-holds"] = "no";
       return { status: findings.length ? "ok" : "partial", target, findings, facts };
     } catch (err) {
       return failedOutcome(err, target);
@@ -71,6 +76,23 @@ export const httpWorkersProbe: Probe = {
     }
   },
 };
+
+/**
+ * A session lost through the balancer, with its cookie still sent, that every node keeps on every fresh connection and
+ * the other nodes do not recognise: what is left to lose it is a request that reached another node. The balancer did
+ * not keep the user on one backend, whether or not it means to.
+ */
+export function movedBetweenNodes(
+  before: Readonly<Record<string, FactValue>>,
+  found: Readonly<Record<string, FactValue>>,
+): boolean {
+  return (
+    before["session-continuity"] === "lost" &&
+    before["cookie-sent"] !== "no" &&
+    before["cross-node"] === "not-recognised" &&
+    found["process-sessions"] === "no"
+  );
+}
 
 /** Signs in on the node, then reads the check path `requests` times with the session, each on a new connection. */
 async function readingsOn(client: HttpClient, node: string, t: Targets, requests: number): Promise<Reading[]> {
