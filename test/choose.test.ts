@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { answerEvidence, answerModel, expectedPiece, informationGain, makeChooser } from "../src/engine/choose.js";
-import type { QuestionNode } from "../src/flows/schema.js";
-import { factOf } from "../src/flows/validate.js";
-import { emptyContext, type Evidence } from "../src/model/diagnosis.js";
-import { causes, shipped } from "./helpers/definitions.js";
+import { answerModel, expectedPiece, informationGain, makeChooser } from "../src/engine/choose.js";
+import { causes, diagnosisOf, probeEvidence, shipped, shippedFlow } from "./helpers/definitions.js";
 
 const beliefs = (entries: Record<string, number>) => new Map(Object.entries(entries));
 const total = (joint: Array<Map<string, number>>) =>
@@ -56,33 +53,19 @@ describe("the answer model that orders questions", () => {
 });
 
 describe("which questions the chooser counts as useful", () => {
-  const flow = shipped.flows.get("session-replication")!.flow;
-  const chooser = makeChooser(flow, { ...shipped, causeIds: [...causes] });
-  const said = (question: string, value: string) => {
-    const node = flow.nodes[question] as QuestionNode;
-    return {
-      fact: { [factOf(question, node)]: { value, source: "user" as const, from: question } },
-      evidence: answerEvidence(question, node, value, shipped.weights),
-    };
-  };
+  const chooser = makeChooser(shippedFlow, { ...shipped, causeIds: [...causes] });
 
   it("does not put a cause a probe examined and found clean to a person to overturn", () => {
-    const answers = [said("symptom", "random-logout"), said("architecture", "cookie")];
-    const ctx = emptyContext(Object.assign({}, ...answers.map((a) => a.fact)));
-    const holds: Evidence = {
-      id: "http-continuity:session-holds",
-      source: "probe",
-      ref: "http-continuity",
-      observation: "http.continuity/session-holds",
-      summary: "every answer through the balancer was signed in",
-      data: { requests: 12, anonymous: 0, replaced: 0, backends: 1, rotatedAtLogin: false },
-    };
-    const clean = [...answers.flatMap((a) => a.evidence), holds];
-    ctx.evidence = clean;
-    expect(chooser.usefulness(ctx, "keys-shared").separates).not.toContain("key-mismatch");
+    const answers = { symptom: "random-logout", architecture: "cookie" };
+    const holds = probeEvidence("http.continuity", "session-holds", {
+      requests: 12,
+      anonymous: 0,
+      replaced: 0,
+      backends: 1,
+      rotatedAtLogin: false,
+    });
+    expect(chooser.usefulness(diagnosisOf(answers, [holds]), "keys-shared").separates).not.toContain("key-mismatch");
     // Without the probe's look, keys that differ would raise the suspicion: the question separates it.
-    ctx.evidence = clean.filter((e) => e !== holds);
-    const fresh = { ...ctx }; // the chooser keeps one assessment per context
-    expect(chooser.usefulness(fresh, "keys-shared").separates).toContain("key-mismatch");
+    expect(chooser.usefulness(diagnosisOf(answers), "keys-shared").separates).toContain("key-mismatch");
   });
 });

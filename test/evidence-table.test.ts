@@ -2,12 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parseYaml, validateYaml, type DataProblem } from "../src/data/load-yaml.js";
 import { checkTable, EvidenceTable } from "../src/evidence/table.js";
 import { SIGNATURES } from "../src/evidence/signatures.js";
-import { causes, shipped } from "./helpers/definitions.js";
+import { causes, diagnosisOf, probeEvidence, shipped, shippedFlow } from "./helpers/definitions.js";
 import { assess } from "../src/engine/assess.js";
-import { answerEvidence } from "../src/engine/choose.js";
-import { factOf } from "../src/flows/validate.js";
-import type { QuestionNode } from "../src/flows/schema.js";
-import { emptyContext, type Evidence } from "../src/model/diagnosis.js";
+import type { Evidence } from "../src/model/diagnosis.js";
 import { HEALTHY_MAX } from "../src/engine/rank.js";
 
 const context = {
@@ -131,10 +128,7 @@ describe("a person's single answer", () => {
     const defs = { ...shipped, causeIds: [...causes], flow: flow.flow };
     const named: string[] = [];
     for (const [question, value] of choices) {
-      const node = flow.flow.nodes[question] as QuestionNode;
-      const ctx = emptyContext({ [factOf(question, node)]: { value, source: "user", from: question } });
-      ctx.evidence = answerEvidence(question, node, value, shipped.weights);
-      const a = assess(ctx, defs);
+      const a = assess(diagnosisOf({ [question]: value }), defs);
       if (a.verdict === "cause-found") named.push(`${question}=${value} → ${a.ranked[0]!.id}`);
     }
     expect(named).toEqual([]);
@@ -142,24 +136,21 @@ describe("a person's single answer", () => {
 });
 
 describe("a CSRF complaint", () => {
-  const flow = shipped.flows.get("session-replication")!.flow;
-  const defs = { ...shipped, causeIds: [...causes], flow };
-  const symptom = flow.nodes.symptom as QuestionNode;
-  const probe = (finding: string, data: Evidence["data"]): Evidence => ({
-    id: `http-continuity:${finding}`,
-    source: "probe",
-    ref: "http-continuity",
-    observation: `http.continuity/${finding}`,
-    summary: finding,
-    data,
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const held = probeEvidence("http.continuity", "session-holds", {
+    requests: 12,
+    anonymous: 0,
+    replaced: 0,
+    backends: 2,
+    rotatedAtLogin: false,
   });
-  const held = probe("session-holds", { requests: 12, anonymous: 0, replaced: 0, backends: 2, rotatedAtLogin: false });
-  const dropped = probe("cookie-secure-over-http", { cookie: "xsrf", session: false, affinity: false, dropped: true });
-  const diagnose = (said: string, evidence: Evidence[]) => {
-    const ctx = emptyContext({ symptom: { value: said, source: "user", from: "symptom" } });
-    ctx.evidence = [...answerEvidence("symptom", symptom, said, shipped.weights), ...evidence];
-    return assess(ctx, defs);
-  };
+  const dropped = probeEvidence("http.continuity", "cookie-secure-over-http", {
+    cookie: "xsrf",
+    session: false,
+    affinity: false,
+    dropped: true,
+  });
+  const diagnose = (symptom: string, observed: Evidence[]) => assess(diagnosisOf({ symptom }, observed), defs);
   const cookieAttributes = (a: ReturnType<typeof assess>) => a.ranked.find((r) => r.id === "cookie-attributes")!;
 
   it("is not cleared by the session cookie coming back: the token's cookie was not looked at", () => {

@@ -7,6 +7,10 @@ import { fromSource, type LoadedFlow } from "../../src/flows/load.js";
 import { producedFacts } from "../../src/flows/validate.js";
 import type { ProbeRegistry } from "../../src/probes/types.js";
 import { createLogger } from "../../src/log.js";
+import { answerEvidence } from "../../src/engine/choose.js";
+import type { QuestionNode } from "../../src/flows/schema.js";
+import { factOf } from "../../src/flows/validate.js";
+import { emptyContext, type DiagnosisContext, type Evidence } from "../../src/model/diagnosis.js";
 import { testProbes } from "./probes.js";
 
 export const catalogue = loadCatalogue();
@@ -40,4 +44,32 @@ export function fixtureWeights(file: string, flows: LoadedFlow[], probes: ProbeR
 /** A flow written inline in a test, loaded through the same path as flow files. */
 export function flowFromText(text: string, probes: ProbeRegistry = testProbes, file = "inline.yaml"): LoadedFlow {
   return fromSource(parseYaml(text, file), { probes, causes });
+}
+
+/** The shipped flow, as the engine walks it. */
+export const shippedFlow = shipped.flows.get("session-replication")!.flow;
+
+/** A diagnosis of the shipped flow after these answers (as a person gives them) and these other observations. */
+export function diagnosisOf(answers: Record<string, string>, observed: Evidence[] = []): DiagnosisContext {
+  const ctx = emptyContext();
+  for (const [question, value] of Object.entries(answers)) {
+    const node = shippedFlow.nodes[question] as QuestionNode;
+    ctx.facts[factOf(question, node)] = { value, source: "user", from: question };
+    ctx.evidence.push(...answerEvidence(question, node, value, shipped.weights));
+  }
+  ctx.evidence.push(...observed);
+  return ctx;
+}
+
+/** What a probe of the shipped flow's node reported, as the engine records it. */
+export function probeEvidence(probe: string, finding: string, data?: Evidence["data"]): Evidence {
+  const node = probe.replace(".", "-");
+  return {
+    id: `probe:${node}:${finding}`,
+    source: "probe",
+    ref: node,
+    observation: `${probe}/${finding}`,
+    summary: finding,
+    ...(data ? { data } : {}),
+  };
 }
