@@ -18,7 +18,7 @@ describe("the answer model that orders questions", () => {
     const now = beliefs({ a: 0.3, b: 0.2, c: 0.1 });
     const then = [now, now, now];
     expect(informationGain(answerModel(now, then))).toBeCloseTo(0, 9);
-    expect(informationGain(answerModel(now, then, 2))).toBeCloseTo(0, 9);
+    expect(informationGain(answerModel(now, then, [2]))).toBeCloseTo(0, 9);
   });
 
   it("an answer that raises a cause is likelier when that cause is the fault", () => {
@@ -31,9 +31,17 @@ describe("the answer model that orders questions", () => {
 
   it("a cause that the answers do not move gives the usual answer more often than the others", () => {
     const now = beliefs({ a: 0.5 });
-    const joint = answerModel(now, [now, now, now], 1);
+    const joint = answerModel(now, [now, now, now], [1]);
     expect(joint[1]!.get("a")!).toBeGreaterThan(joint[0]!.get("a")!);
     expect(joint[0]!.get("a")!).toBeCloseTo(joint[2]!.get("a")!, 9);
+  });
+
+  it("shares the usual answers' part among them, and a higher share leaves less to the others", () => {
+    const now = beliefs({ a: 0.5 });
+    const modest = answerModel(now, [now, now, now], [0, 1]);
+    expect(modest[0]!.get("a")!).toBeCloseTo(modest[1]!.get("a")!, 9);
+    expect(modest[0]!.get("a")! + modest[1]!.get("a")!).toBeCloseTo(0.6, 9);
+    expect(answerModel(now, [now, now, now], [0, 1], 0.9)[2]!.get("a")!).toBeCloseTo(0.1, 9);
   });
 
   it("keeps a distribution when some cause is ruled out by every answer", () => {
@@ -67,5 +75,32 @@ describe("which questions the chooser counts as useful", () => {
     expect(chooser.usefulness(diagnosisOf(answers, [holds]), "keys-shared").separates).not.toContain("key-mismatch");
     // Without the probe's look, keys that differ would raise the suspicion: the question separates it.
     expect(chooser.usefulness(diagnosisOf(answers), "keys-shared").separates).toContain("key-mismatch");
+  });
+});
+
+describe("when a named cause is put to the test", () => {
+  const chooser = makeChooser(shippedFlow, { ...shipped, causeIds: [...causes] });
+  it("passes over a question whose overturning answer is far-fetched, and says so", () => {
+    // Connection errors that come after quiet spells: a Cluster the client does not follow would change the verdict,
+    // but its MOVED errors are what the person just said the logs do not show.
+    const dropped = {
+      symptom: "random-logout",
+      architecture: "external-store",
+      "store-errors": "errors",
+      "loss-timing": "after-quiet",
+    };
+    expect(chooser.usefulness(diagnosisOf(dropped), "store-cluster")).toMatchObject({ score: 0, unlikely: true });
+  });
+
+  it("still asks the question whose answer plausibly overturns it", () => {
+    const heavy = {
+      symptom: "random-logout",
+      architecture: "external-store",
+      "loss-timing": "busy-times",
+      "affected-users": "heaviest",
+    };
+    const u = chooser.usefulness(diagnosisOf(heavy), "session-size");
+    expect(u.score).toBeGreaterThan(0);
+    expect(u.unlikely).toBeUndefined();
   });
 });

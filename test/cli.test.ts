@@ -60,6 +60,26 @@ describe("sessiondoc diagnose --non-interactive --json", () => {
     expect(r.stdout).toContain("trace.log line 1");
   });
 
+  it("says which questions it passed over as unlikely to overturn the named cause, so they can be answered", async () => {
+    const given = [
+      ["symptom", "random-logout"],
+      ["architecture", "external-store"],
+      ["store-errors", "errors"],
+      ["loss-timing", "after-quiet"],
+    ].flatMap(([q, v]) => ["--answer", `${q}=${v}`]);
+    const json = await sessiondocInProcess(["diagnose", ...given, "--non-interactive", "--json"]);
+    const report = Report.parse(json.json);
+    expect(report.causes[0]!.id).toBe("store-connectivity");
+    expect(report.verdict).toBe("cause-found");
+    // MOVED errors would name another cause, but the person said the errors are the connection's.
+    expect(report.questions.find((q) => q.id === "store-cluster")).toMatchObject({
+      answer: null,
+      skipped: "unlikely-to-change",
+    });
+    const text = await sessiondocInProcess(["diagnose", ...given, "--non-interactive"]);
+    expect(text.stdout).toMatch(/^Not asked, as unlikely to overturn it: .*store-cluster/m);
+  });
+
   const usage: Array<[string, string[], RegExp]> = [
     ["an unknown question in --answer", ["--answer", "favourite-colour=blue"], /no question "favourite-colour"/],
     ["a value the question does not take", ["--answer", "architecture=mainframe"], /choose one of: node-memory/],

@@ -25,6 +25,8 @@ export type Usefulness = {
   gain: number;
   /** The causes some answer would move: what the question separates. */
   separates: string[];
+  /** Some answer would change the verdict, but none that is likely with a cause named. */
+  unlikely?: true;
 };
 
 const NOT_USEFUL: Usefulness = { score: 0, gain: 0, separates: [] };
@@ -65,26 +67,38 @@ const entropy = (ps: Iterable<number>) => {
 const SHARPNESS = 2;
 /** What an expected piece of evidence for the fault is worth beside a bit of information: naming takes two. */
 const PIECE_VALUE = 1;
-/** The share of systems a question's usual answer comes from when it is not about their fault. */
+/** The share of systems a question's usual answers come from when it is not about their fault, for ordering
+ * questions: modest, so that a question is not passed over for assuming too much about systems. */
 const USUAL_SHARE = 0.6;
+/** The same share when judging whether an answer could still overturn a named cause: a system without a fault
+ * rarely shows it (keys that differ, MOVED errors, a replica taking writes). */
+const USUAL_SHARE_SETTLED = 0.9;
+/** Once a cause is named, a question is still put when its answers that would change the verdict have at least this
+ * chance; below it the question is passed over as unlikely to change the verdict, and the report says so. */
+const UNLIKELY = 0.15;
 
 /**
- * What each cause would answer: a cause the answers do not move gives the usual answer (the one choice that supports
- * no cause) most of the time, or any answer alike when there is none; a cause they move gives the answers that raise
+ * What each cause would answer: a cause the answers do not move gives a usual answer (a choice that supports no
+ * cause) most of the time, or any answer alike when there is none; a cause they move gives the answers that raise
  * its belief far more often than those that lower it. Returns, per answer, the joint probability of it and each cause
  * under today's beliefs.
  */
 export function answerModel(
   now: Map<string, number>,
   then: ReadonlyArray<Map<string, number>>,
-  usual?: number,
+  usual: ReadonlyArray<number> = [],
+  usualShare = USUAL_SHARE,
 ): Array<Map<string, number>> {
   const total = [...now.values()].reduce((a, b) => a + b, 0);
   const k = then.length;
   const joint = then.map(() => new Map<string, number>());
   if (total === 0) return joint;
   const base = then.map((_, j) =>
-    usual === undefined ? 1 / k : j === usual ? USUAL_SHARE : (1 - USUAL_SHARE) / Math.max(1, k - 1),
+    usual.length === 0 || usual.length === k
+      ? 1 / k
+      : usual.includes(j)
+        ? usualShare / usual.length
+        : (1 - usualShare) / (k - usual.length),
   );
   for (const [cause, belief] of now) {
     if (belief === 0) continue;
@@ -167,14 +181,16 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
             unlocks.set(e.cause, [...(unlocks.get(e.cause) ?? []), { fact: c.fact, question: answer[1]! }]);
   }
   // Per cause, the facts a question that carries a piece for it waits on (the jvmRoute question, for the stack); and
-  // per question, its usual answer: the one choice whose evidence supports no cause, where there is exactly one.
+  // per question, its usual answers: the choices whose evidence supports no cause.
   const gates = new Map<string, Array<{ fact: string; question: string }>>();
-  const usual = new Map<string, number>();
+  const usual = new Map<string, number[]>();
   for (const [id, node] of Object.entries(flow.nodes)) {
     if (node.kind !== "question" || !node.choices) continue;
     const effects = node.choices.map((c) => defs.weights.rule(observationOf.answer(id, c.value))?.effects ?? []);
-    const quiet = effects.flatMap((e, i) => (e.some((x) => x.weight > 0) ? [] : [i]));
-    if (quiet.length === 1) usual.set(id, quiet[0]!);
+    usual.set(
+      id,
+      effects.flatMap((e, i) => (e.some((x) => x.weight > 0) ? [] : [i])),
+    );
     for (const e of effects.flat().filter((x) => x.weight >= PIECE))
       for (const c of conditionsOf(node.when))
         gates.set(e.cause, [...(gates.get(e.cause) ?? []), { fact: c.fact, question: id }]);
@@ -238,6 +254,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));
     const beliefsThen: Array<Map<string, number>> = [];
     const piecesThen: Array<Set<string>> = [];
+    const changing: number[] = [];
     for (const choice of q.choices) {
       const hypothetical: DiagnosisContext = {
         ...ctx,
@@ -250,7 +267,10 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       const then = assess(hypothetical, assessDefs);
       beliefsThen.push(beliefs(then));
       piecesThen.push(new Set(then.ranked.filter((r) => r.groups > rankedBefore.get(r.id)!.groups).map((r) => r.id)));
-      if (outcomeKey(then) !== outcomeKey(now)) total += VERDICT_WEIGHT;
+      if (outcomeKey(then) !== outcomeKey(now)) {
+        total += VERDICT_WEIGHT;
+        changing.push(beliefsThen.length - 1);
+      }
       const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
       for (const c of then.coverage) {
         const before = coverageBefore.get(c.cause)!;
@@ -275,6 +295,12 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     }
     const score = total / (q.choices.length + 1);
     if (score === 0) return NOT_USEFUL;
+    // A named cause is put to the test by the answers that could overturn it, as long as they are not far-fetched.
+    if (now.verdict === "cause-found") {
+      const settled = answerModel(beliefs(now), beliefsThen, usual.get(id), USUAL_SHARE_SETTLED);
+      const overturn = changing.reduce((a, j) => a + [...settled[j]!.values()].reduce((b, p) => b + p, 0), 0);
+      if (overturn < UNLIKELY) return { ...NOT_USEFUL, unlikely: true };
+    }
     const joint = answerModel(beliefs(now), beliefsThen, usual.get(id));
     return {
       score,

@@ -194,7 +194,11 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             question: q,
             answer: null,
             source: "default",
-            skipped: holdsAll(question(q).when, facts) ? "no-longer-separates" : "does-not-apply",
+            skipped: !holdsAll(question(q).when, facts)
+              ? "does-not-apply"
+              : chooser.usefulness(context, q).unlikely
+                ? "unlikely-to-change"
+                : "no-longer-separates",
           }));
         return { transcript: [...context.transcript, ...entries] };
       }),

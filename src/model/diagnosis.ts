@@ -59,7 +59,9 @@ export const TranscriptEntry = z.discriminatedUnion("kind", [
     source: AnswerSource,
     by: z.string().optional(),
     /** Why a question was not put to the user. */
-    skipped: z.enum(["answered-by-probe", "known-beforehand", "no-longer-separates", "does-not-apply"]).optional(),
+    skipped: z
+      .enum(["answered-by-probe", "known-beforehand", "no-longer-separates", "unlikely-to-change", "does-not-apply"])
+      .optional(),
     /** Why it was asked: the causes its answers would separate at that point. */
     separates: z.array(z.string()).optional(),
   }),

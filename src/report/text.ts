@@ -67,6 +67,9 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
     ];
     if (steps.length) say(`To settle it: ${steps.join(", or ")}.`, "bold");
   }
+  const unlikely = report.questions.filter((q) => q.skipped === "unlikely-to-change").map((q) => q.id);
+  if (report.verdict === "cause-found" && unlikely.length)
+    say(`Not asked, as unlikely to overturn it: ${unlikely.join(", ")} (answer them to check).`);
   for (const u of report.unexplained) say(`Also seen, and no cause explains it: ${u.summary}`, "yellow");
   const open = report.causes.filter((c) => c.coverage.status === "not-examined").map((c) => c.id);
   if (open.length && report.verdict !== "cause-found" && !report.next?.reason.startsWith("not examined"))
@@ -127,6 +130,7 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
     [count((q) => q.skipped === "answered-by-probe"), "answered by probes"],
     [count((q) => q.skipped === "known-beforehand"), "known beforehand"],
     [count((q) => q.skipped === "no-longer-separates"), "skipped as no longer needed"],
+    [count((q) => q.skipped === "unlikely-to-change"), "not asked as unlikely to change the verdict"],
   ].filter(([n]) => n) as Array<[number, string]>;
   say(`Questions: ${tally.map(([n, what]) => `${n} ${what}`).join(", ") || "none"}.`);
   for (const n of report.notes) say(`Note: ${n}`);

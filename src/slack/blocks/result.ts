@@ -42,6 +42,9 @@ export function resultBlocks(report: Report, diagnosis: string, updated = false)
     for (const s of top.snippets.slice(0, 3)) {
       blocks.push(section(clip(`_${escape(s.title)}_ (${s.stack})\n\`\`\`${s.code}\`\`\``, LIMITS.sectionText)));
     }
+    // What was left unasked because its answer would hardly change this: the on-call can still check it.
+    const unlikely = report.questions.filter((q) => q.skipped === "unlikely-to-change").map((q) => escape(q.text));
+    if (unlikely.length) blocks.push(context(`Not asked, as unlikely to overturn it: ${unlikely.join(" · ")}`));
   }
   const byPeople = report.questions.filter((q) => q.source === "user");
   const unknown = byPeople.filter((q) => q.answer === null).length;
