@@ -171,4 +171,22 @@ describe("a CSRF complaint", () => {
     const a = diagnose("random-logout", [held, dropped]);
     expect(cookieAttributes(a).confidence).toBeLessThanOrEqual(HEALTHY_MAX);
   });
+
+  const withToken = (sent: string, observed: Evidence[]) =>
+    assess(diagnosisOf({ symptom: "csrf-errors", "token-cookie-sent": sent }, observed), defs);
+
+  it("names the cookie attributes once the token's cookie is missing from the failing post and a probe saw one refused", () => {
+    const a = withToken("no", [held, dropped]);
+    expect(a.verdict).toBe("cause-found");
+    expect(a.ranked[0]!.id).toBe("cookie-attributes");
+  });
+
+  it("only suspects them on the person's word alone, and examines them when the token's cookie comes back", () => {
+    expect(withToken("no", [held]).verdict).toBe("inconclusive");
+    const sent = withToken("yes", [held]);
+    expect(sent.coverage.find((c) => c.cause === "cookie-attributes")!.status).toBe("ruled-out-by-answer");
+    expect(withToken("in-session", [held]).coverage.find((c) => c.cause === "cookie-attributes")!.status).toBe(
+      "not-examined",
+    );
+  });
 });
