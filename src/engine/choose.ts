@@ -254,7 +254,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));
     const beliefsThen: Array<Map<string, number>> = [];
     const piecesThen: Array<Set<string>> = [];
-    const changing: number[] = [];
+    const overturning: number[] = [];
     for (const choice of q.choices) {
       const hypothetical: DiagnosisContext = {
         ...ctx,
@@ -269,7 +269,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       piecesThen.push(new Set(then.ranked.filter((r) => r.groups > rankedBefore.get(r.id)!.groups).map((r) => r.id)));
       if (outcomeKey(then) !== outcomeKey(now)) {
         total += VERDICT_WEIGHT;
-        changing.push(beliefsThen.length - 1);
+        overturning.push(beliefsThen.length - 1);
       }
       const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
       for (const c of then.coverage) {
@@ -298,7 +298,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     // A named cause is put to the test by the answers that could overturn it, as long as they are not far-fetched.
     if (now.verdict === "cause-found") {
       const settled = answerModel(beliefs(now), beliefsThen, usual.get(id), USUAL_SHARE_SETTLED);
-      const overturn = changing.reduce((a, j) => a + [...settled[j]!.values()].reduce((b, p) => b + p, 0), 0);
+      const overturn = overturning.reduce((a, j) => a + [...settled[j]!.values()].reduce((b, p) => b + p, 0), 0);
       if (overturn < UNLIKELY) return { ...NOT_USEFUL, unlikely: true };
     }
     const joint = answerModel(beliefs(now), beliefsThen, usual.get(id));
