@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { INTERVIEW_LIMIT } from "../src/engine/choose.js";
 import { DiagnosisError } from "../src/engine/engine.js";
 import { evidenceFromLog } from "../src/evidence/logs.js";
 import { flowFiles } from "../src/flows/load.js";
@@ -29,6 +30,25 @@ describe("walking a flow", () => {
     expect(report.causes.every((c) => c.confidence === 0)).toBe(true);
     expect(report.questions.length).toBeGreaterThan(5);
     expect(report.questions.every((q) => q.source === "default" && q.answer === null)).toBe(true);
+  });
+
+  it("stops an interview still open after its limit of questions, and names the one input that would settle it", async () => {
+    const engine = engineWith();
+    // A person who clicks "I don't know" every time: each question is still put to them, up to the limit.
+    const step = await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) => ({
+      type: "ANSWER",
+      question: q.id,
+      value: null,
+      source: "user",
+    }));
+    const report = reportOf(step, main);
+    expect(report.verdict).toBe("inconclusive");
+    expect(report.questions.filter((q) => q.source === "user")).toHaveLength(INTERVIEW_LIMIT);
+    expect(report.questions.some((q) => q.skipped === "interview-limit")).toBe(true);
+    // One input: a question, or the targets of one probe.
+    const { questions, targets } = report.next!.inputs;
+    expect(questions.length === 1 ? targets : questions).toEqual([]);
+    expect(questions.length + targets.length).toBeGreaterThan(0);
   });
 
   it("asks the most useful question first, names a cause from answers, and stops once it is settled", async () => {
@@ -94,8 +114,9 @@ describe("walking a flow", () => {
       "session-locking": "yes",
       "store-errors": "none",
     };
+    // Given up front, as a script would: asked one at a time, the interview would stop at its limit first.
     const report = reportOf(
-      await engine.start({ flowId: main.flow.id }, { targets: { nodes: [] } }, answersFrom(healthy)),
+      await engine.start({ flowId: main.flow.id, answers: healthy }, { targets: { nodes: [] } }, answersFrom({})),
       main,
     );
     expect(report.verdict).toBe("inconclusive");

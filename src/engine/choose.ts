@@ -76,6 +76,9 @@ const USUAL_SHARE_SETTLED = 0.9;
 /** Once a cause is named, a question is still put when its answers that would change the verdict have at least this
  * chance; below it the question is passed over as unlikely to change the verdict, and the report says so. */
 const UNLIKELY = 0.15;
+/** An interview still inconclusive after this many questions stops asking (the troubleshooting guide has 11 steps):
+ * what the answers so far leave open is better settled by the one input the report names, often a probe's target. */
+export const INTERVIEW_LIMIT = 12;
 
 /**
  * What each cause would answer: a cause the answers do not move gives a usual answer (a choice that supports no
@@ -322,8 +325,14 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     eligible,
     usefulness,
     speaksTo,
+    /** Whether an interview that has not found a cause has asked as many questions as it may. */
+    limitReached(ctx: DiagnosisContext): boolean {
+      const put = ctx.transcript.filter((t) => t.kind === "question" && t.source === "user").length;
+      return current(ctx).verdict === "inconclusive" && put >= INTERVIEW_LIMIT;
+    },
     /** The most useful eligible question of a pool now, or none when no answer could change anything. */
     next(ctx: DiagnosisContext, pool: readonly string[]): { id: string; separates: string[] } | undefined {
+      if (this.limitReached(ctx)) return undefined;
       // A text answer a probe measures against comes first: a measurement can confirm, an answer cannot. Then, among
       // the questions whose answers could still change something, the one expected to tell the causes apart most.
       let best: ({ id: string; measured: boolean } & Usefulness) | undefined;

@@ -10,6 +10,7 @@ import {
   type DiagnosisContext,
   type Evidence,
   type KnownFact,
+  type SkipReason,
   type TranscriptEntry,
 } from "../model/diagnosis.js";
 import { holdsAll, type Facts } from "../model/facts.js";
@@ -186,6 +187,13 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
       recordPassedOver: assign(({ context }, { node }: NodeParams) => {
         const seen = new Set(context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
         const facts = factValues(context);
+        const limited = chooser.limitReached(context);
+        const whySkipped = (q: string): SkipReason => {
+          if (!holdsAll(question(q).when, facts)) return "does-not-apply";
+          const u = chooser.usefulness(context, q);
+          if (u.unlikely) return "unlikely-to-change";
+          return limited && u.score > 0 ? "interview-limit" : "no-longer-separates";
+        };
         const entries: TranscriptEntry[] = nodeOf(flow, node, "ask")
           .questions.filter((q) => !seen.has(q))
           .map((q) => ({
@@ -194,11 +202,7 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
             question: q,
             answer: null,
             source: "default",
-            skipped: !holdsAll(question(q).when, facts)
-              ? "does-not-apply"
-              : chooser.usefulness(context, q).unlikely
-                ? "unlikely-to-change"
-                : "no-longer-separates",
+            skipped: whySkipped(q),
           }));
         return { transcript: [...context.transcript, ...entries] };
       }),

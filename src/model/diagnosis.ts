@@ -4,6 +4,18 @@ import { ProbeRun, ProbeStatus, Rounds } from "./findings.js";
 
 export const AnswerSource = z.enum(["user", "probe", "default"]);
 export type AnswerSource = z.infer<typeof AnswerSource>;
+/** Why a question was not put to the user: a probe or an answer given up front settled it, no answer could change
+ * the outcome, only an unlikely one could overturn the named cause, the interview stopped at its limit while
+ * inconclusive, or its preconditions do not hold. */
+export const SkipReason = z.enum([
+  "answered-by-probe",
+  "known-beforehand",
+  "no-longer-separates",
+  "unlikely-to-change",
+  "interview-limit",
+  "does-not-apply",
+]);
+export type SkipReason = z.infer<typeof SkipReason>;
 
 export const KnownFact = z.strictObject({
   value: FactValue,
@@ -59,9 +71,7 @@ export const TranscriptEntry = z.discriminatedUnion("kind", [
     source: AnswerSource,
     by: z.string().optional(),
     /** Why a question was not put to the user. */
-    skipped: z
-      .enum(["answered-by-probe", "known-beforehand", "no-longer-separates", "unlikely-to-change", "does-not-apply"])
-      .optional(),
+    skipped: SkipReason.optional(),
     /** Why it was asked: the causes its answers would separate at that point. */
     separates: z.array(z.string()).optional(),
   }),

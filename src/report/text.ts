@@ -131,6 +131,7 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
     [count((q) => q.skipped === "known-beforehand"), "known beforehand"],
     [count((q) => q.skipped === "no-longer-separates"), "skipped as no longer needed"],
     [count((q) => q.skipped === "unlikely-to-change"), "not asked as unlikely to change the verdict"],
+    [count((q) => q.skipped === "interview-limit"), "not asked once the interview reached its limit"],
   ].filter(([n]) => n) as Array<[number, string]>;
   say(`Questions: ${tally.map(([n, what]) => `${n} ${what}`).join(", ") || "none"}.`);
   for (const n of report.notes) say(`Note: ${n}`);
