@@ -104,3 +104,27 @@ describe("when a named cause is put to the test", () => {
     expect(u.unlikely).toBeUndefined();
   });
 });
+
+describe("a CSRF complaint with the session cookie coming back", () => {
+  const chooser = makeChooser(shippedFlow, { ...shipped, causeIds: [...causes] });
+  const held = probeEvidence("http.continuity", "session-holds", {
+    requests: 12,
+    anonymous: 0,
+    replaced: 0,
+    backends: 2,
+    rotatedAtLogin: false,
+  });
+  const answers = {
+    symptom: "csrf-errors",
+    architecture: "cookie",
+    "id-regeneration": "no",
+    "cookie-sent": "yes",
+  };
+
+  it("is no all-clear, and asks about the token's own cookie, which can end the diagnosis", () => {
+    const ctx = diagnosisOf(answers, [held]);
+    const pool = (shippedFlow.nodes.questions as { questions: string[] }).questions;
+    expect(chooser.next(ctx, pool)?.id).toBe("token-cookie-sent");
+    expect(chooser.usefulness(ctx, "token-cookie-sent").concludes).toBe(true);
+  });
+});

@@ -27,6 +27,8 @@ export type Usefulness = {
   separates: string[];
   /** Some answer would change the verdict, but none that is likely with a cause named. */
   unlikely?: true;
+  /** With no cause suspected yet, some answer would reach a verdict (examine the last causes left open). */
+  concludes?: true;
 };
 
 const NOT_USEFUL: Usefulness = { score: 0, gain: 0, separates: [] };
@@ -307,6 +309,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const joint = answerModel(beliefs(now), beliefsThen, usual.get(id));
     return {
       score,
+      ...(!contested && overturning.length > 0 ? { concludes: true as const } : {}),
       gain: informationGain(joint) + PIECE_VALUE * expectedPiece(joint, piecesThen),
       separates: [...moved],
     };
@@ -333,8 +336,10 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     /** The most useful eligible question of a pool now, or none when no answer could change anything. */
     next(ctx: DiagnosisContext, pool: readonly string[]): { id: string; separates: string[] } | undefined {
       if (this.limitReached(ctx)) return undefined;
-      // A text answer a probe measures against comes first: a measurement can confirm, an answer cannot. Then, among
-      // the questions whose answers could still change something, the one expected to tell the causes apart most.
+      // A text answer a probe measures against comes first: a measurement can confirm, an answer cannot. With nothing
+      // suspected, a question that could end the diagnosis comes next: what is left is to examine the open causes.
+      // Then, among the questions whose answers could still change something, the one expected to tell the causes
+      // apart most.
       let best: ({ id: string; measured: boolean } & Usefulness) | undefined;
       for (const id of pool) {
         if (!eligible(ctx, id)) continue;
@@ -343,6 +348,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         const candidate = { id, measured: !question(id).choices, ...u };
         const order = best
           ? Number(candidate.measured) - Number(best.measured) ||
+            Number(candidate.concludes ?? false) - Number(best.concludes ?? false) ||
             candidate.gain - best.gain ||
             candidate.score - best.score
           : 1;
