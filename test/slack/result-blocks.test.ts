@@ -23,10 +23,22 @@ describe("the result in the thread", () => {
     expect(texts).toContain("Is the session store a Redis Cluster");
   });
 
+  it("says what would settle an open verdict: the question's text or the targets a configured target needs", async () => {
+    const report = await reportFor({ symptom: "random-logout", architecture: "node-memory" });
+    expect(report.verdict).toBe("inconclusive");
+    const texts = JSON.stringify(resultBlocks(report, "d1"));
+    const { questions, targets } = report.next!.inputs;
+    expect(questions.length + targets.length).toBeGreaterThan(0);
+    expect(texts).toContain("*To settle it*");
+    for (const id of questions) expect(texts).toContain(report.questions.find((q) => q.id === id)!.text);
+    for (const t of targets) expect(texts).toContain(`\`${t}\``);
+  });
+
   it("says nothing of the kind when every question that could overturn it was asked", async () => {
     const report = await reportFor({ symptom: "random-logout", architecture: "node-memory", "lb-sticky": "no" });
     expect(report.verdict).toBe("cause-found");
     expect(report.questions.some((q) => q.skipped === "unlikely-to-change")).toBe(false);
     expect(JSON.stringify(resultBlocks(report, "d1"))).not.toContain("unlikely to overturn");
+    expect(JSON.stringify(resultBlocks(report, "d1"))).not.toContain("To settle it");
   });
 });

@@ -36,6 +36,17 @@ export function resultBlocks(report: Report, diagnosis: string, updated = false)
         ),
       ),
     );
+  // An open verdict says what would settle it: a question's text, or the targets a configured target would need.
+  if (report.next) {
+    const { questions, targets } = report.next.inputs;
+    const ways = [
+      ...(targets.length
+        ? [`diagnose a target of sessiondoc.yaml that has ${targets.map((t) => `\`${t}\``).join(", ")}`]
+        : []),
+      ...questions.map((id) => `answer “${escape(report.questions.find((q) => q.id === id)?.text ?? id)}”`),
+    ];
+    if (ways.length) blocks.push(section(clip(`*To settle it*: ${ways.join(", or ")}`, LIMITS.sectionText)));
+  }
   const top = report.causes[0];
   if (report.verdict === "cause-found" && top) {
     blocks.push(section(`*Fix*\n${top.fixes.map((f) => `• ${escape(f)}`).join("\n")}`));
