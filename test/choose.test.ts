@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { answerModel, expectedPiece, informationGain, makeChooser } from "../src/engine/choose.js";
-import { causes, diagnosisOf, probeEvidence, shipped, shippedFlow } from "./helpers/definitions.js";
+import { causes, diagnosisOf, sessionHolds, shipped, shippedFlow } from "./helpers/definitions.js";
 
 const beliefs = (entries: Record<string, number>) => new Map(Object.entries(entries));
 const total = (joint: Array<Map<string, number>>) =>
@@ -65,13 +65,7 @@ describe("which questions the chooser counts as useful", () => {
 
   it("does not put a cause a probe examined and found clean to a person to overturn", () => {
     const answers = { symptom: "random-logout", architecture: "cookie" };
-    const holds = probeEvidence("http.continuity", "session-holds", {
-      requests: 12,
-      anonymous: 0,
-      replaced: 0,
-      backends: 1,
-      rotatedAtLogin: false,
-    });
+    const holds = sessionHolds(1);
     expect(chooser.usefulness(diagnosisOf(answers, [holds]), "keys-shared").separates).not.toContain("key-mismatch");
     // Without the probe's look, keys that differ would raise the suspicion: the question separates it.
     expect(chooser.usefulness(diagnosisOf(answers), "keys-shared").separates).toContain("key-mismatch");
@@ -107,13 +101,7 @@ describe("when a named cause is put to the test", () => {
 
 describe("a CSRF complaint with the session cookie coming back", () => {
   const chooser = makeChooser(shippedFlow, { ...shipped, causeIds: [...causes] });
-  const held = probeEvidence("http.continuity", "session-holds", {
-    requests: 12,
-    anonymous: 0,
-    replaced: 0,
-    backends: 2,
-    rotatedAtLogin: false,
-  });
+  const held = sessionHolds(2);
   const answers = {
     symptom: "csrf-errors",
     architecture: "cookie",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseYaml, validateYaml, type DataProblem } from "../src/data/load-yaml.js";
 import { checkTable, EvidenceTable } from "../src/evidence/table.js";
 import { SIGNATURES } from "../src/evidence/signatures.js";
-import { causes, diagnosisOf, probeEvidence, shipped, shippedFlow } from "./helpers/definitions.js";
+import { causes, diagnosisOf, probeEvidence, sessionHolds, shipped, shippedFlow } from "./helpers/definitions.js";
 import { assess } from "../src/engine/assess.js";
 import type { Evidence } from "../src/model/diagnosis.js";
 import { HEALTHY_MAX } from "../src/engine/rank.js";
@@ -137,13 +137,7 @@ describe("a person's single answer", () => {
 
 describe("a CSRF complaint", () => {
   const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
-  const held = probeEvidence("http.continuity", "session-holds", {
-    requests: 12,
-    anonymous: 0,
-    replaced: 0,
-    backends: 2,
-    rotatedAtLogin: false,
-  });
+  const held = sessionHolds(2);
   const dropped = probeEvidence("http.continuity", "cookie-secure-over-http", {
     cookie: "xsrf",
     session: false,

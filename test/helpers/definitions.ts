@@ -73,3 +73,14 @@ export function probeEvidence(probe: string, finding: string, data?: Evidence["d
     ...(data ? { data } : {}),
   };
 }
+
+/** The continuity probe's finding that the session held through the balancer, on `backends` backends. */
+export function sessionHolds(backends: number): Evidence {
+  return probeEvidence("http.continuity", "session-holds", {
+    requests: 12,
+    anonymous: 0,
+    replaced: 0,
+    backends,
+    rotatedAtLogin: false,
+  });
+}
