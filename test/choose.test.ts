@@ -99,6 +99,23 @@ describe("when a named cause is put to the test", () => {
   });
 });
 
+describe("with nothing suspected yet", () => {
+  const chooser = makeChooser(shippedFlow, { ...shipped, causeIds: [...causes] });
+  const pool = (shippedFlow.nodes.questions as { questions: string[] }).questions;
+
+  it("asks a question that could end the diagnosis before one that would tell more causes apart", () => {
+    const ctx = diagnosisOf({ symptom: "logout-after-login", architecture: "cookie", "id-regeneration": "no" }, [
+      sessionHolds(2),
+    ]);
+    const useful = pool.filter((q) => chooser.eligible(ctx, q)).map((q) => ({ q, u: chooser.usefulness(ctx, q) }));
+    const mostInformative = useful.reduce((a, b) => (b.u.gain > a.u.gain ? b : a));
+    expect(mostInformative.u.concludes).toBeUndefined();
+    const next = chooser.next(ctx, pool)!.id;
+    expect(next).not.toBe(mostInformative.q);
+    expect(chooser.usefulness(ctx, next).concludes).toBe(true);
+  });
+});
+
 describe("a CSRF complaint with the session cookie coming back", () => {
   const chooser = makeChooser(shippedFlow, { ...shipped, causeIds: [...causes] });
   const held = sessionHolds(2);

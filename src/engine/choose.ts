@@ -259,7 +259,8 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const rankedBefore = new Map(now.ranked.map((r) => [r.id, r]));
     const beliefsThen: Array<Map<string, number>> = [];
     const piecesThen: Array<Set<string>> = [];
-    const overturning: number[] = [];
+    const outcomeChanging: number[] = [];
+    let reachesVerdict = false;
     for (const choice of q.choices) {
       const hypothetical: DiagnosisContext = {
         ...ctx,
@@ -274,7 +275,8 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       piecesThen.push(new Set(then.ranked.filter((r) => r.groups > rankedBefore.get(r.id)!.groups).map((r) => r.id)));
       if (outcomeKey(then) !== outcomeKey(now)) {
         total += VERDICT_WEIGHT;
-        overturning.push(beliefsThen.length - 1);
+        outcomeChanging.push(beliefsThen.length - 1);
+        reachesVerdict ||= then.verdict !== now.verdict;
       }
       const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
       for (const c of then.coverage) {
@@ -303,16 +305,22 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     // A named cause is put to the test by the answers that could overturn it, as long as they are not far-fetched.
     if (now.verdict === "cause-found") {
       const settled = answerModel(beliefs(now), beliefsThen, usual.get(id), USUAL_SHARE_SETTLED);
-      const overturn = overturning.reduce((a, j) => a + [...settled[j]!.values()].reduce((b, p) => b + p, 0), 0);
+      const overturn = outcomeChanging.reduce((a, j) => a + [...settled[j]!.values()].reduce((b, p) => b + p, 0), 0);
       if (overturn < UNLIKELY) return { ...NOT_USEFUL, unlikely: true };
     }
     const joint = answerModel(beliefs(now), beliefsThen, usual.get(id));
     return {
       score,
-      ...(!contested && overturning.length > 0 ? { concludes: true as const } : {}),
+      ...(!contested && reachesVerdict ? { concludes: true as const } : {}),
       gain: informationGain(joint) + PIECE_VALUE * expectedPiece(joint, piecesThen),
       separates: [...moved],
     };
+  }
+
+  /** Whether an interview that has not found a cause has asked as many questions as it may. */
+  function limitReached(ctx: DiagnosisContext): boolean {
+    const put = ctx.transcript.filter((t) => t.kind === "question" && t.source === "user").length;
+    return current(ctx).verdict === "inconclusive" && put >= INTERVIEW_LIMIT;
   }
 
   /** The causes a question's answers bear on, in the evidence table (or that its text answer informs). */
@@ -328,14 +336,10 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     eligible,
     usefulness,
     speaksTo,
-    /** Whether an interview that has not found a cause has asked as many questions as it may. */
-    limitReached(ctx: DiagnosisContext): boolean {
-      const put = ctx.transcript.filter((t) => t.kind === "question" && t.source === "user").length;
-      return current(ctx).verdict === "inconclusive" && put >= INTERVIEW_LIMIT;
-    },
+    limitReached,
     /** The most useful eligible question of a pool now, or none when no answer could change anything. */
     next(ctx: DiagnosisContext, pool: readonly string[]): { id: string; separates: string[] } | undefined {
-      if (this.limitReached(ctx)) return undefined;
+      if (limitReached(ctx)) return undefined;
       // A text answer a probe measures against comes first: a measurement can confirm, an answer cannot. With nothing
       // suspected, a question that could end the diagnosis comes next: what is left is to examine the open causes.
       // Then, among the questions whose answers could still change something, the one expected to tell the causes

@@ -187,9 +187,11 @@ export function compileFlow(flow: Flow, opts: CompileOptions) {
       recordPassedOver: assign(({ context }, { node }: NodeParams) => {
         const seen = new Set(context.transcript.flatMap((t) => (t.kind === "question" ? [t.question] : [])));
         const facts = factValues(context);
-        const limited = chooser.limitReached(context);
+        const choosing = opts.skipSettledQuestions !== false;
+        const limited = choosing && chooser.limitReached(context);
         const whySkipped = (q: string): SkipReason => {
           if (!holdsAll(question(q).when, facts)) return "does-not-apply";
+          if (!choosing) return "no-longer-separates";
           const u = chooser.usefulness(context, q);
           if (u.unlikely) return "unlikely-to-change";
           return limited && u.score > 0 ? "interview-limit" : "no-longer-separates";

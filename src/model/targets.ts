@@ -32,7 +32,17 @@ export type Targets = z.infer<typeof Targets>;
 
 export type TargetKind = "url" | "nodes" | "redis" | "session-path" | "check-path" | "health-path";
 
-/** The CLI flag that gives each kind of target; Slack's config keys are named alike. */
+/** The key of a target in sessiondoc.yaml (and of `Targets`) that gives each kind. */
+export const TARGET_KEYS: Record<TargetKind, keyof Targets> = {
+  url: "url",
+  nodes: "nodes",
+  redis: "redis",
+  "session-path": "sessionPath",
+  "check-path": "checkPath",
+  "health-path": "healthPath",
+};
+
+/** The CLI flag that gives each kind of target. */
 export const TARGET_FLAGS: Record<TargetKind, string> = {
   url: "--url",
   nodes: "--node",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TARGET_KEYS, type TargetKind } from "../../src/model/targets.js";
 import { resultBlocks } from "../../src/slack/blocks/result.js";
 import { answersFrom, engineWith, reportOf, shipped } from "../helpers/engine.js";
 
@@ -24,14 +25,36 @@ describe("the result in the thread", () => {
   });
 
   it("says what would settle an open verdict: the question's text or the targets a configured target needs", async () => {
-    const report = await reportFor({ symptom: "random-logout", architecture: "node-memory" });
-    expect(report.verdict).toBe("inconclusive");
-    const texts = JSON.stringify(resultBlocks(report, "d1"));
-    const { questions, targets } = report.next!.inputs;
-    expect(questions.length + targets.length).toBeGreaterThan(0);
-    expect(texts).toContain("*To settle it*");
-    for (const id of questions) expect(texts).toContain(report.questions.find((q) => q.id === id)!.text);
-    for (const t of targets) expect(texts).toContain(`\`${t}\``);
+    // Users move between backends and a reload signs them back in: where sessions live settles it.
+    const byQuestion = await reportFor({
+      symptom: "random-logout",
+      stack: "aspnet-core",
+      "lb-sticky": "no",
+      "affinity-holds": "no",
+      "drain-test": "no",
+      "reload-flips": "yes",
+    });
+    // Someone who answers "I don't know" to every question: only a probe's targets can settle it.
+    const byTargets = reportOf(
+      await engineWith().start({ flowId: main.flow.id }, { targets: { nodes: [] } }, (q) => ({
+        type: "ANSWER",
+        question: q.id,
+        value: null,
+        source: "user",
+      })),
+      main,
+    );
+    expect(byQuestion.next!.inputs.questions).toHaveLength(1);
+    expect(byTargets.next!.inputs.targets.length).toBeGreaterThan(0);
+    for (const report of [byQuestion, byTargets]) {
+      expect(report.verdict).toBe("inconclusive");
+      const texts = JSON.stringify(resultBlocks(report, "d1"));
+      expect(texts).toContain("*To settle it*");
+      for (const id of report.next!.inputs.questions)
+        expect(texts).toContain(report.questions.find((q) => q.id === id)!.text);
+      // Named as sessiondoc.yaml names them (checkPath, not check-path).
+      for (const t of report.next!.inputs.targets) expect(texts).toContain(`\`${TARGET_KEYS[t as TargetKind]}\``);
+    }
   });
 
   it("says nothing of the kind when every question that could overturn it was asked", async () => {

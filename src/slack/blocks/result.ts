@@ -1,4 +1,5 @@
 import type { KnownBlock } from "@slack/web-api";
+import { TARGET_KEYS, type TargetKind } from "../../model/targets.js";
 import type { Report } from "../../report/schema.js";
 import { securityBlocks } from "./security.js";
 import { ACTION } from "./ids.js";
@@ -41,7 +42,9 @@ export function resultBlocks(report: Report, diagnosis: string, updated = false)
     const { questions, targets } = report.next.inputs;
     const ways = [
       ...(targets.length
-        ? [`diagnose a target of sessiondoc.yaml that has ${targets.map((t) => `\`${t}\``).join(", ")}`]
+        ? [
+            `diagnose a target of sessiondoc.yaml that has ${targets.map((t) => `\`${TARGET_KEYS[t as TargetKind] ?? t}\``).join(", ")}`,
+          ]
         : []),
       ...questions.map((id) => `answer “${escape(report.questions.find((q) => q.id === id)?.text ?? id)}”`),
     ];
