@@ -97,6 +97,22 @@ describe("when a named cause is put to the test", () => {
     expect(u.score).toBeGreaterThan(0);
     expect(u.unlikely).toBeUndefined();
   });
+
+  it("asks what would raise a rival the evidence already suspects, however rare that answer", () => {
+    // A dropped session cookie behind TLS offload names the cookie's attributes; the same dropped cookie is what a
+    // node's clock behind would cause, and a cookie that arrives expired says so.
+    const dropped = {
+      symptom: "random-logout",
+      architecture: "external-store",
+      "cookie-sent": "no",
+      "cookie-context": "tls-offload",
+    };
+    const ctx = diagnosisOf(dropped);
+    const u = chooser.usefulness(ctx, "cookie-expired");
+    expect(u.unlikely).toBeUndefined();
+    expect(u.score).toBeGreaterThan(0);
+    expect(chooser.next(ctx, ["cookie-expired"])?.id).toBe("cookie-expired");
+  });
 });
 
 describe("with nothing suspected yet", () => {

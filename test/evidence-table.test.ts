@@ -184,3 +184,26 @@ describe("a CSRF complaint", () => {
     );
   });
 });
+
+describe("a store the app's client may not follow", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const store = (answers: Record<string, string>) =>
+    assess(diagnosisOf({ symptom: "random-logout", architecture: "external-store", ...answers }), defs);
+
+  it("suspects a Cluster on MOVED errors alone, however often they are told", () => {
+    const a = store({ "store-errors": "moved", "store-cluster": "moved-errors" });
+    expect(a.ranked[0]!.id).toBe("store-cluster-mode");
+    expect(a.verdict).toBe("inconclusive");
+  });
+
+  it("names it when the losses also began with the move onto the Cluster", () => {
+    const a = store({ "store-errors": "moved", "store-changed": "to-cluster" });
+    expect(a.verdict).toBe("cause-found");
+    expect(a.ranked[0]!.id).toBe("store-cluster-mode");
+  });
+
+  it("names nothing on the move alone", () => {
+    expect(store({ "store-changed": "to-cluster" }).verdict).not.toBe("cause-found");
+    expect(store({ "store-errors": "errors", "store-changed": "to-cluster" }).verdict).not.toBe("cause-found");
+  });
+});

@@ -260,6 +260,13 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const beliefsThen: Array<Map<string, number>> = [];
     const piecesThen: Array<Set<string>> = [];
     const outcomeChanging: number[] = [];
+    // A named cause's rivals the evidence already suspects: an answer that would lead to one is never far-fetched.
+    const rivals = new Set(
+      now.verdict === "cause-found"
+        ? now.ranked.filter((r) => r !== now.ranked[0] && r.confidence > HEALTHY_MAX).map((r) => r.id)
+        : [],
+    );
+    let revives = false;
     let reachesVerdict = false;
     for (const choice of q.choices) {
       const hypothetical: DiagnosisContext = {
@@ -276,6 +283,9 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       if (outcomeKey(then) !== outcomeKey(now)) {
         total += VERDICT_WEIGHT;
         outcomeChanging.push(beliefsThen.length - 1);
+        // The cause it would name, or the causes it would leave the verdict open between.
+        const leading = then.verdict === "cause-found" ? [then.ranked[0]!.id] : [...then.close];
+        revives ||= leading.some((c) => rivals.has(c));
         reachesVerdict ||= then.verdict !== now.verdict;
       }
       const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
@@ -302,8 +312,9 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     }
     const score = total / (q.choices.length + 1);
     if (score === 0) return NOT_USEFUL;
-    // A named cause is put to the test by the answers that could overturn it, as long as they are not far-fetched.
-    if (now.verdict === "cause-found") {
+    // A named cause is put to the test by the answers that could overturn it, as long as they are not far-fetched: an
+    // answer that would lead to a rival the evidence already suspects never is.
+    if (now.verdict === "cause-found" && !revives) {
       const settled = answerModel(beliefs(now), beliefsThen, usual.get(id), USUAL_SHARE_SETTLED);
       const overturn = outcomeChanging.reduce((a, j) => a + [...settled[j]!.values()].reduce((b, p) => b + p, 0), 0);
       if (overturn < UNLIKELY) return { ...NOT_USEFUL, unlikely: true };

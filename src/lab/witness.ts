@@ -20,11 +20,6 @@ const Witness = z.strictObject({
   system: z.string().trim().min(1),
   /** Question id → the answer this person gives; `unknown` (or no entry) is "I don't know". */
   answers: z.record(z.string(), z.string()),
-  /**
-   * The targets whose probe it takes to name this cause, where everything a person can tell is one fact: the report
-   * stays inconclusive and names them.
-   */
-  measuredBy: z.array(z.string()).optional(),
 });
 export type Witness = z.infer<typeof Witness>;
 export const WitnessFile = z.strictObject({ witnesses: z.record(z.string(), Witness) });
