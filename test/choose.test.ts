@@ -111,7 +111,20 @@ describe("when a named cause is put to the test", () => {
     const u = chooser.usefulness(ctx, "cookie-expired");
     expect(u.unlikely).toBeUndefined();
     expect(u.score).toBeGreaterThan(0);
-    expect(chooser.next(ctx, ["cookie-expired"])?.id).toBe("cookie-expired");
+  });
+
+  it("asks what would leave the verdict open between suspects, as for one that would name a rival", () => {
+    // A route answer names jvm-route on a replicating Tomcat; a balancer that is not sticky would undo it and leave
+    // the oversized request and users moving between backends suspected, no cause named.
+    const routed = {
+      symptom: "request-too-large",
+      architecture: "in-memory-replication",
+      "jvm-route": "no",
+      "affinity-holds": "no",
+    };
+    const u = chooser.usefulness(diagnosisOf(routed), "lb-sticky");
+    expect(u.unlikely).toBeUndefined();
+    expect(u.score).toBeGreaterThan(0);
   });
 });
 

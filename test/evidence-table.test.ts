@@ -190,10 +190,11 @@ describe("a store the app's client may not follow", () => {
   const store = (answers: Record<string, string>) =>
     assess(diagnosisOf({ symptom: "random-logout", architecture: "external-store", ...answers }), defs);
 
-  it("suspects a Cluster on MOVED errors alone, however often they are told", () => {
+  it("suspects a Cluster on MOVED errors alone, however often they are told, and asks for the store", () => {
     const a = store({ "store-errors": "moved", "store-cluster": "moved-errors" });
     expect(a.ranked[0]!.id).toBe("store-cluster-mode");
     expect(a.verdict).toBe("inconclusive");
+    expect(a.next?.inputs).toEqual({ targets: ["redis"], questions: [] });
   });
 
   it("names it when the losses also began with the move onto the Cluster", () => {
@@ -202,8 +203,14 @@ describe("a store the app's client may not follow", () => {
     expect(a.ranked[0]!.id).toBe("store-cluster-mode");
   });
 
-  it("names nothing on the move alone", () => {
-    expect(store({ "store-changed": "to-cluster" }).verdict).not.toBe("cause-found");
-    expect(store({ "store-errors": "errors", "store-changed": "to-cluster" }).verdict).not.toBe("cause-found");
+  it("does not name it on MOVED errors after a failover or a resharding, which redirect a healthy client too", () => {
+    const a = store({ "store-errors": "moved", "store-changed": "failover" });
+    expect(a.ranked[0]!.id).toBe("store-cluster-mode");
+    expect(a.verdict).toBe("inconclusive");
+  });
+
+  it("is not ruled out by a store that did not change: the app's client may have", () => {
+    const a = store({ "store-changed": "no" });
+    expect(a.coverage.find((c) => c.cause === "store-cluster-mode")!.status).toBe("not-examined");
   });
 });

@@ -283,8 +283,16 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       if (outcomeKey(then) !== outcomeKey(now)) {
         total += VERDICT_WEIGHT;
         outcomeChanging.push(beliefsThen.length - 1);
-        // The cause it would name, or the causes it would leave the verdict open between.
-        const leading = then.verdict === "cause-found" ? [then.ranked[0]!.id] : [...then.close];
+        // The cause it would name, or the causes it would leave the verdict open between (as the report names them).
+        const leading =
+          then.verdict === "cause-found"
+            ? [then.ranked[0]!.id]
+            : then.close.length
+              ? [...then.close]
+              : then.ranked
+                  .filter((r) => r.confidence > HEALTHY_MAX)
+                  .slice(0, 2)
+                  .map((r) => r.id);
         revives ||= leading.some((c) => rivals.has(c));
         reachesVerdict ||= then.verdict !== now.verdict;
       }
