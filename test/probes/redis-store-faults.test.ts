@@ -48,6 +48,20 @@ describe("store-wipe", () => {
     expect(weightFor(redisInfoProbe, info, "no-flushes", "store-wipe")).toBe(-0.5);
   });
 
+  it("a replica just started without persistence copied its master's sessions: no wipe", async () => {
+    const master = await redis(["--repl-diskless-sync-delay", "0"]);
+    await writeSessions(master.url, { count: 5 });
+    const replica = await redis(["--replicaof", "127.0.0.1", String(master.port)]);
+    await withRedis(replica.url, async (r) => {
+      for (let i = 0; i < 50 && (await r.dbsize()) < 5; i++) await new Promise((res) => setTimeout(res, 100));
+      expect(await r.dbsize()).toBe(5);
+    });
+    const info = await runProbe(redisInfoProbe, { redis: replica.url });
+    expect(ids(info)).toContain("store-is-replica");
+    expect(ids(info)).not.toContain("restarted-recently");
+    expect(finding(info, "no-flushes").data).toMatchObject({ restarted: false });
+  });
+
   it("a flush of another database moves the server-wide counter but does not empty the sessions' database", async () => {
     const { url } = await redis();
     await writeSessions(url, { count: 20 });

@@ -86,7 +86,8 @@ export const redisInfoProbe: Probe = {
       });
       findings.push(...capacity(info, config, facts));
       findings.push(...clients(info, config));
-      findings.push(...wipes(info, config, conn.target.db));
+      const roleValue = role.ok ? (role.value as unknown[]) : undefined;
+      findings.push(...wipes(info, config, conn.target.db, isReplica(info, roleValue)));
       const cluster = info.get("cluster_enabled") === "1" || info.get("redis_mode") === "cluster";
       facts["store-cluster"] = cluster ? "yes" : "no";
       findings.push(
@@ -98,9 +99,7 @@ export const redisInfoProbe: Probe = {
             }
           : { id: "not-cluster", summary: "the store is not a Redis Cluster: no MOVED, CROSSSLOT or slot topology" },
       );
-      findings.push(
-        ...replication(info, role.ok ? (role.value as unknown[]) : undefined, config, facts, conn.target.display),
-      );
+      findings.push(...replication(info, roleValue, config, facts, conn.target.display));
       findings.push(...persistence(info));
       findings.push(clockFinding(clock));
       facts["store-clock-offset-ms"] = clock.offsetMs;
@@ -214,16 +213,20 @@ function clients(info: Map<string, string>, config: Config): Finding[] {
   return findings;
 }
 
+const isReplica = (info: Map<string, string>, role: unknown[] | undefined) =>
+  role ? role[0] === "slave" || role[0] === "replica" : info.get("role") === "slave";
+
 /**
  * FLUSHDB/FLUSHALL calls, and a restart without persistence: both wipe every session at once. The flush counters are
- * server-wide and count since the start: a flush of another database index moves them too.
+ * server-wide and count since the start: a flush of another database index moves them too. A replica that restarts
+ * without persistence loses nothing: it copies the master's keys again.
  */
-function wipes(info: Map<string, string>, config: Config, db: number): Finding[] {
+function wipes(info: Map<string, string>, config: Config, db: number, replica: boolean): Finding[] {
   const findings: Finding[] = [];
   const uptime = num(info, "uptime_in_seconds") ?? Infinity;
   const persistent = info.get("aof_enabled") === "1" || (config.values["save"] ?? "") !== "";
   const known = "save" in config.values || info.get("aof_enabled") !== undefined;
-  const restarted = known && !persistent && uptime < 86_400;
+  const restarted = known && !persistent && !replica && uptime < 86_400;
   if (restarted)
     findings.push({
       id: "restarted-recently",
@@ -257,7 +260,7 @@ function replication(
   facts: Record<string, FactValue>,
   where: string,
 ): Finding[] {
-  const isReplica = role ? role[0] === "slave" || role[0] === "replica" : info.get("role") === "slave";
+  const replica = isReplica(info, role);
   const findings: Finding[] = [];
   if (info.get("loading") === "1") {
     findings.push({
@@ -266,7 +269,7 @@ function replication(
       anomaly: true,
     });
   }
-  if (isReplica) {
+  if (replica) {
     const master = `${info.get("master_host") ?? "?"}:${info.get("master_port") ?? "?"}`;
     const link = info.get("master_link_status") ?? "unknown";
     const down = num(info, "master_link_down_since_seconds");
