@@ -214,3 +214,31 @@ describe("a store the app's client may not follow", () => {
     expect(a.coverage.find((c) => c.cause === "store-cluster-mode")!.status).toBe("not-examined");
   });
 });
+
+describe("a store address that turns out to be a read-only replica", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const replica = probeEvidence("redis.info", "store-is-replica", { role: "replica", readOnly: true });
+  const diagnose = (symptom: string, continuity: "holds" | "lost") => {
+    const ctx = diagnosisOf({ symptom, architecture: "external-store" }, [replica]);
+    ctx.facts["session-continuity"] = { value: continuity, source: "probe", from: "http-continuity" };
+    return assess(ctx, defs);
+  };
+  const replication = (a: ReturnType<typeof assess>) => a.ranked.find((r) => r.id === "replication")!;
+
+  it("confirms replication while the app's sessions are lost: its writes are refused there", () => {
+    const a = diagnose("random-logout", "lost");
+    expect(a.verdict).toBe("cause-found");
+    expect(a.ranked[0]!.id).toBe("replication");
+  });
+
+  it("is no fault when sessions hold through the balancer: the app writes to a master elsewhere", () => {
+    const a = diagnose("random-logout", "holds");
+    expect(replication(a).confidence).toBeLessThanOrEqual(HEALTHY_MAX);
+    expect(a.coverage.find((c) => c.cause === "replication")!.status).toBe("examined");
+  });
+
+  it("does not clear a failover's loss on the present state alone", () => {
+    const a = diagnose("lost-after-failover", "holds");
+    expect(a.coverage.find((c) => c.cause === "replication")!.status).not.toBe("examined");
+  });
+});

@@ -245,7 +245,7 @@ describe("faults injected for real", () => {
     const f = finding(out, "store-is-replica");
     expect(f.summary).toMatch(
       new RegExp(
-        `is a replica and its link to master 127\\.0\\.0\\.1:${master.port} is down .*session writes are refused \\(READONLY\\)`,
+        `is a replica and its link to master 127\\.0\\.0\\.1:${master.port} is down .*an app that writes its sessions here has them refused \\(READONLY\\)`,
       ),
     );
     expect(weightFor(redisInfoProbe, out, "store-is-replica", "replication")).toBe(0.9);

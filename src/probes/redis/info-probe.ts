@@ -280,7 +280,7 @@ function replication(
         : `its link to master ${master} is ${link}${down !== undefined && down >= 0 ? ` for ${formatDuration(down)}` : ""}`;
     findings.push({
       id: "store-is-replica",
-      summary: `${where} is a replica and ${linkText}: ${readOnly ? "session writes are refused (READONLY)" : "writes land on a replica and are lost on resync"}. Point the app at the current master (Sentinel or cluster discovery).`,
+      summary: `${where} is a replica and ${linkText}: ${readOnly ? "an app that writes its sessions here has them refused (READONLY)" : "sessions an app writes here are lost at the next resync"}. An app must reach the current master (Sentinel or cluster discovery).`,
       data: { role: "replica", masterLinkStatus: link, linkDownSeconds: down ?? -1, readOnly },
     });
     facts["store-replica"] = "yes";
