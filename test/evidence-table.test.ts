@@ -237,6 +237,19 @@ describe("a store address that turns out to be a read-only replica", () => {
     expect(a.coverage.find((c) => c.cause === "replication")!.status).toBe("examined");
   });
 
+  it("only suspects it when no session was checked through the balancer", () => {
+    const a = assess(diagnosisOf({ symptom: "random-logout", architecture: "external-store" }, [replica]), defs);
+    expect(a.ranked[0]!.id).toBe("replication");
+    expect(a.verdict).toBe("inconclusive");
+  });
+
+  it("weighs nothing for replication on a Cluster, whose replicas redirect writes to their master", () => {
+    const ctx = diagnosisOf({ symptom: "random-logout", architecture: "external-store" }, [replica]);
+    ctx.facts["store-cluster"] = { value: "yes", source: "probe", from: "redis-info" };
+    ctx.facts["session-continuity"] = { value: "lost", source: "probe", from: "http-continuity" };
+    expect(replication(assess(ctx, defs)).confidence).toBeLessThanOrEqual(HEALTHY_MAX);
+  });
+
   it("does not clear a failover's loss on the present state alone", () => {
     const a = diagnose("lost-after-failover", "holds");
     expect(a.coverage.find((c) => c.cause === "replication")!.status).not.toBe("examined");

@@ -155,6 +155,18 @@ describe("faults injected for real", () => {
     );
   });
 
+  it("a cache Redis given instead, evicting by design with no session in sight: a piece, not a confirmation", async () => {
+    const { url } = await redis(["--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"]);
+    await writeCacheKeys(url, 8000, 1000);
+    const handoff = new Handoff();
+    await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    await writeCacheKeys(url, 4000, 1000);
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff });
+    expect(sessions.findings.map((f) => f.id)).toContain("no-sessions");
+    expect(finding(sessions, "evictions-now").data).toMatchObject({ sessionsSeen: false });
+    expect(weightFor(redisSessionsProbe, sessions, "evictions-now", "store-capacity")).toBe(0.3);
+  });
+
   it("noeviction at the limit: refused writes are counted and point at store-capacity", async () => {
     const { url } = await redis(["--maxmemory", "3mb", "--maxmemory-policy", "noeviction"]);
     await writeCacheKeys(url, 6000, 1000);
@@ -248,8 +260,30 @@ describe("faults injected for real", () => {
         `is a replica and its link to master 127\\.0\\.0\\.1:${master.port} is down .*an app that writes its sessions here has them refused \\(READONLY\\)`,
       ),
     );
-    expect(weightFor(redisInfoProbe, out, "store-is-replica", "replication")).toBe(0.9);
-    expect(out.facts["store-replica"]).toBe("yes");
+    // It confirms replication once sessions are seen lost through the balancer: the app writes here.
+    expect(weightFor(redisInfoProbe, out, "store-is-replica", "replication")).toBe(0.45);
+    const lost = { "session-continuity": "lost" };
+    expect(weightFor(redisInfoProbe, out, "store-is-replica", "replication", lost)).toBe(0.9);
+    expect(out.facts["store-role"]).toBe("replica");
+    // Whether the app writes to it is the person's answer, or the sign-ins' evidence.
+    expect(out.facts["store-replica"]).toBeUndefined();
+  });
+
+  it("a replica that refuses a client's writes during the diagnosis confirms replication; one left alone does not", async () => {
+    const master = await redis(["--repl-diskless-sync-delay", "0"]);
+    const replica = await redis(["--replicaof", "127.0.0.1", String(master.port)]);
+    await writeSessions(master.url, { count: 5 });
+    const diagnose = async (write: boolean) => {
+      const handoff = new Handoff();
+      await runProbe(redisInfoProbe, { redis: replica.url }, { handoff });
+      if (write) await admin(replica.url, (r) => r.set("sess:new", "{}").catch(() => undefined));
+      return runProbe(redisSessionsProbe, { redis: replica.url }, { handoff });
+    };
+    const quiet = await diagnose(false);
+    expect(quiet.findings.map((f) => f.id)).not.toContain("readonly-now");
+    const refused = await diagnose(true);
+    expect(finding(refused, "readonly-now").summary).toMatch(/^1 writes refused with "READONLY/);
+    expect(weightFor(redisSessionsProbe, refused, "readonly-now", "replication")).toBe(0.9);
   });
 
   it("the README's least-privilege ACL user gets full findings", async () => {

@@ -18,6 +18,10 @@ export const redisInfoProbe: Probe = {
       description: "the store the app uses is a replica or cut off from its master",
       values: ["yes", "no"],
     },
+    "store-role": {
+      description: "the server at the address given is a master or a replica",
+      values: ["master", "replica"],
+    },
     "store-clock-offset-ms": { description: "the store's clock minus this host's", values: [0] },
     "store-cluster": { description: "the store is a Redis Cluster", values: ["yes", "no"] },
     "store-promoted": { description: "the store's master was promoted from a replica", values: ["yes", "no"] },
@@ -283,7 +287,9 @@ function replication(
       summary: `${where} is a replica and ${linkText}: ${readOnly ? "an app that writes its sessions here has them refused (READONLY)" : "sessions an app writes here are lost at the next resync"}. An app must reach the current master (Sentinel or cluster discovery).`,
       data: { role: "replica", masterLinkStatus: link, linkDownSeconds: down ?? -1, readOnly },
     });
-    facts["store-replica"] = "yes";
+    // Whether the app writes here is not known from the replica alone (the evidence table weighs it with what the
+    // sign-ins showed): the person is still asked.
+    facts["store-role"] = "replica";
     return findings;
   }
   // A master that was a replica keeps its old replication id as master_replid2 with a second offset: a failover
@@ -328,6 +334,7 @@ function replication(
     });
   }
   facts["store-replica"] = "no";
+  facts["store-role"] = "master";
   return findings;
 }
 

@@ -69,7 +69,7 @@ export const redisLookupProbe: Probe = {
           findings: [{ id: "nothing-to-look-up", summary: "no sessions were obtained on the nodes to look up" }],
           facts: {},
         };
-      if (ctx.facts["store-replica"] === "yes")
+      if (ctx.facts["store-role"] === "replica")
         return {
           status: "skipped",
           target,

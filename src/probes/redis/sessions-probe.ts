@@ -61,6 +61,7 @@ export const redisSessionsProbe: Probe = {
     "sessions-one-slot": "every session under one hash tag on one master of a cluster: where the cluster routes them",
     "evictions-now": "keys were evicted during the diagnosis",
     "oom-now": "writes were refused for memory during the diagnosis",
+    "readonly-now": "writes were refused as READONLY (a replica) during the diagnosis",
     "rejected-now": "connections were refused at maxclients during the diagnosis",
     "flush-now": "FLUSHDB or FLUSHALL ran during the diagnosis",
     "connection-churn": "many new connections to the store during the diagnosis",
@@ -104,7 +105,6 @@ export const redisSessionsProbe: Probe = {
       const dbsize = store.dbsize;
       const prefix = ctx.targets.sessionPrefix ?? ctx.handoff.get("session-prefix");
       const before = ctx.handoff.get("store-reading");
-      if (before) findings.push(...changes(before, store, conn.keyspaces.length));
 
       let layout: Layout | undefined;
       let otherShare = 0;
@@ -112,6 +112,9 @@ export const redisSessionsProbe: Probe = {
       if (discovery.scanned > 0) otherShare = discovery.other / discovery.scanned;
       if (prefix) layout = customLayout(prefix);
       else layout = [...discovery.byLayout].sort((a, b) => b[1] - a[1])[0]?.[0];
+      // A store with no sessions in sight may be a cache the engineer gave instead: what it evicts or refuses is not
+      // known to be sessions.
+      if (before) findings.push(...changes(before, store, conn.keyspaces.length, Boolean(layout)));
 
       if (!layout) {
         findings.push({
@@ -339,6 +342,7 @@ function changes(
   before: StoreReading,
   store: { info: Map<string, string>; dbsize: number },
   keyspaces: number,
+  sessionsSeen: boolean,
 ): Finding[] {
   const now = store.info;
   const seconds = Math.max(1, Math.round((Date.now() - before.at) / 1000));
@@ -352,14 +356,23 @@ function changes(
     found.push({
       id: "evictions-now",
       summary: `${evicted} keys evicted in the ${seconds} s of this diagnosis: the store is deleting keys under memory pressure right now`,
-      data: { evicted, seconds },
+      data: { evicted, seconds, sessionsSeen },
     });
   const oom = delta(stat("errorstat_OOM", "count"));
   if (oom)
     found.push({
       id: "oom-now",
       summary: `${oom} writes refused with "OOM command not allowed" in the ${seconds} s of this diagnosis`,
-      data: { refused: oom, seconds },
+      data: { refused: oom, seconds, sessionsSeen },
+    });
+  // A replica counts the writes it refuses: some client writes here now, and the app is the one signing in.
+  const readonly = delta(stat("errorstat_READONLY", "count"));
+  if (readonly)
+    found.push({
+      id: "readonly-now",
+      summary: `${readonly} writes refused with "READONLY You can't write against a read only replica" in the ${seconds} s of this diagnosis: a client writes its sessions to this replica`,
+      data: { refused: readonly, seconds },
+      anomaly: true,
     });
   const rejected = delta(field("rejected_connections"));
   if (rejected)
