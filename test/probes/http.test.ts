@@ -263,13 +263,23 @@ describe.concurrent("node clocks", () => {
 });
 
 describe.concurrent("health checks", () => {
-  it("a node failing every other check flaps; the healthy one does not", async () => {
+  it("a node failing every other check flaps; whether the balancer acts on single failures is asked", async () => {
     const { targets, nodes } = await cluster([{}, { HEALTH: "flap" }]);
     const out = await runProbe(httpHealthProbe, targets, { params: { checks: 6, intervalMs: 50 } });
     const f = finding(out, "node-flapping");
     expect(f.summary).toBe(
-      `127.0.0.1:${nodes[1]!.port} failed 3 of 6 health checks 50 ms apart (✓✗✓✗✓✗, alternating): the balancer takes it in and out, moving its users between backends`,
+      `127.0.0.1:${nodes[1]!.port} failed 3 of 6 health checks 50 ms apart (✓✗✓✗✓✗, alternating): at most 1 in a row, which takes it out only of a balancer that acts on fewer (HAProxy's default is 3)`,
     );
+    expect(weightFor(httpHealthProbe, out, "node-flapping", "node-flapping")).toBe(0.5);
+    expect(out.facts["lb-health"]).toBeUndefined();
+  });
+
+  it("a node failing three checks in a row and passing again is taken out by any balancer, and flaps", async () => {
+    const { targets, nodes } = await cluster([{}, { HEALTH: "burst" }]);
+    const out = await runProbe(httpHealthProbe, targets, { params: { checks: 8, intervalMs: 50 } });
+    const f = finding(out, "node-flapping");
+    expect(f.summary).toMatch(new RegExp(`^127\\.0\\.0\\.1:${nodes[1]!.port} failed \\d of 8 .*3 failures in a row`));
+    expect(f.data).toMatchObject({ longestFailRun: 3 });
     expect(weightFor(httpHealthProbe, out, "node-flapping", "node-flapping")).toBe(0.85);
     expect(out.facts["lb-health"]).toBe("yes");
   });

@@ -16,6 +16,7 @@
 //   SAMESITE, COOKIE_DOMAIN, COOKIE_PATH, COOKIE_MAXAGE (seconds)
 //   SESSION_BYTES                   pad each session to about this size
 //   HEALTH=flap                     /health fails every other time
+//   HEALTH=burst                    /health fails three times in a row, then passes three times
 //   JVMROUTE                        issue Tomcat-style JSESSIONID=<id>.<route> cookies instead (empty: no suffix)
 //   LOGIN_PASSWORD                  POST /login (form: user, password) signs in only with this password
 //   COOKIE_NAME                     the session cookie's name (default connect.sid)
@@ -75,6 +76,7 @@ let healthCalls = 0;
 app.get("/health", (req, res) => {
   healthCalls++;
   if (env.HEALTH === "flap" && healthCalls % 2 === 0) return res.status(503).send("unhealthy");
+  if (env.HEALTH === "burst" && healthCalls % 6 >= 3) return res.status(503).send("unhealthy");
   res.send("ok");
 });
 

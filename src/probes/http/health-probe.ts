@@ -68,6 +68,9 @@ export const httpHealthProbe: Probe = {
   },
 };
 
+/** Failed checks in a row that every common balancer's default takes a node out after. */
+const SURELY_OUT_RUN = 3;
+
 function healthFindings(
   patterns: Map<string, boolean[]>,
   interval: number,
@@ -76,15 +79,21 @@ function healthFindings(
 ): Finding[] {
   const findings: Finding[] = [];
   let flapping = 0;
+  let surelyOut = 0;
   let down = 0;
   for (const [node, results] of patterns) {
     const failed = results.filter((ok) => !ok).length;
     const shape = results.map((ok) => (ok ? "✓" : "✗")).join("");
     const transitions = results.filter((ok, i) => i > 0 && ok !== results[i - 1]).length;
+    const longestFailRun = results.reduce(
+      (acc, ok) => (ok ? { run: 0, max: acc.max } : { run: acc.run + 1, max: Math.max(acc.max, acc.run + 1) }),
+      { run: 0, max: 0 },
+    ).max;
     const data = {
       checks: results.length,
       failed,
       transitions,
+      longestFailRun,
       windowSeconds,
       failureRate: Math.round((failed / results.length) * 100) / 100,
     };
@@ -100,10 +109,14 @@ function healthFindings(
       continue;
     }
     flapping++;
+    // Balancers take a node out after 1 (Apache's hcfails) to 3 (HAProxy's fall, Kubernetes) failed checks in a row:
+    // a shorter run moves users only where the balancer acts at once, which its status page tells.
+    const takenOut = longestFailRun >= SURELY_OUT_RUN;
+    if (takenOut) surelyOut++;
     const alternating = results.every((ok, i) => i === 0 || ok !== results[i - 1]);
     findings.push({
       id: "node-flapping",
-      summary: `${node} failed ${failed} of ${results.length} health checks ${interval} ms apart (${shape}${alternating ? ", alternating" : ""}): the balancer takes it in and out, moving its users between backends`,
+      summary: `${node} failed ${failed} of ${results.length} health checks ${interval} ms apart (${shape}${alternating ? ", alternating" : ""}): ${takenOut ? `${longestFailRun} failures in a row take it out of any balancer's pool, and back in, moving its users between backends` : `at most ${longestFailRun} in a row, which takes it out only of a balancer that acts on fewer (HAProxy's default is 3)`}`,
       data,
     });
   }
@@ -115,7 +128,7 @@ function healthFindings(
     });
     // Only a window long enough to have seen flapping may answer "backends stay up".
     if (windowSeconds >= HEALTHY_WINDOW_SECONDS) facts["lb-health"] = "no";
-  } else if (flapping) facts["lb-health"] = "yes";
+  } else if (surelyOut) facts["lb-health"] = "yes";
   return findings;
 }
 
