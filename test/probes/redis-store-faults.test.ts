@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { connect, type Socket } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { redisInfoProbe, redisSessionsProbe } from "../../src/probes/redis/index.js";
+import { redisInfoProbe, redisLookupProbe, redisSessionsProbe } from "../../src/probes/redis/index.js";
 import { ONE_MASTER_MIN_SESSIONS, spreadOf, type MasterSessions } from "../../src/probes/redis/spread.js";
 import { Handoff } from "../../src/probes/types.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
@@ -216,5 +216,37 @@ describe("store-cluster-mode: sessions on the masters of a cluster", () => {
     expect(spreadOf([master("a", 30, true, 30, 1), master("b", 0, false)])).toBeUndefined();
     expect(spreadOf([master("a", 30), master("b", 0, false)])).toBeUndefined();
     expect(spreadOf([master("a", 30)])).toBeUndefined();
+  });
+});
+
+describe("where the nodes' sessions are kept", () => {
+  const sessionOn = (node: number, value: string) => ({ node: `http://127.0.0.1:${node}/`, name: "app.sid", value });
+  const lookup = async (url: string, sessions: ReturnType<typeof sessionOn>[]) => {
+    const handoff = new Handoff();
+    handoff.set("node-sessions", sessions);
+    return runProbe(redisLookupProbe, { redis: url }, { handoff });
+  };
+
+  it("two keys of one session under one namespace (Spring Session's expires key) are one prefix", async () => {
+    const { url } = await redis();
+    const id = "4f1c2a9e-7b3d-4e8a-9c21-0d5e6f7a8b9c";
+    await withRedis(url, async (r) => {
+      await r.set(`shop:sessions:${id}`, "{}", "EX", 1800);
+      await r.set(`shop:sessions:expires:${id}`, "", "EX", 1800);
+    });
+    const out = await lookup(url, [sessionOn(1, id), sessionOn(2, id)]);
+    expect(ids(out)).not.toContain("prefixes-differ");
+    expect(ids(out)).toContain("in-store");
+  });
+
+  it("one id under two unrelated prefixes (an app that adopts ids it does not know) is told", async () => {
+    const { url } = await redis();
+    const id = "a8c3e51f9d0b4c7e8f2a6b1d3e5f7a9c";
+    await withRedis(url, async (r) => {
+      await r.set(`shop_a_sess:${id}`, "x", "EX", 1800);
+      await r.set(`shop_b_sess:${id}`, "x", "EX", 1800);
+    });
+    const out = await lookup(url, [sessionOn(1, id), sessionOn(2, id)]);
+    expect(finding(out, "prefixes-differ").data).toEqual({ prefixes: 2 });
   });
 });

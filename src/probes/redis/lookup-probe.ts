@@ -161,7 +161,10 @@ function interpret(
   const data = { sessions: n, inStore: inStore.length };
   const notRecognised = crossNode === "not-recognised";
   const findings: Finding[] = [];
-  const prefixes = new Set(inStore.flatMap((w) => w.prefixes ?? [w.prefix]));
+  // A store may keep several keys per session under one namespace (Spring Session's "ns:sessions:<id>" and
+  // "ns:sessions:expires:<id>"): a prefix that extends another is the same namespace, not another node's.
+  const all = [...new Set(inStore.flatMap((w) => w.prefixes ?? [w.prefix ?? ""]))];
+  const prefixes = new Set(all.filter((p) => !all.some((q) => q !== "" && q !== p && p.startsWith(q))));
   if (inStore.length === n) {
     facts["sessions-in-store"] = "yes";
     if (notRecognised) facts["keys-shared"] = "no";
