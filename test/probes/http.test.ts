@@ -360,6 +360,8 @@ describe("a configured login", () => {
     expect(finding(refused, "no-session").summary).toMatch(
       /^401 from http:\/\/127\.0\.0\.1:\d+\/login: signing in set no session cookie/,
     );
+    // Refused credentials say nothing of whether the app can keep a session.
+    expect(refused.facts["session-continuity"]).toBeUndefined();
   });
 });
 

@@ -64,10 +64,7 @@ export const httpContinuityProbe: Probe = {
   description: "Checks that sessions survive requests through the load balancer, and that visitors never share one",
   needs: ["url", "session-path", "check-path"],
   facts: {
-    "session-continuity": {
-      description: "the session survived every request (holds), was lost (lost), or signing in made none (not-created)",
-      values: ["holds", "lost", "not-created"],
-    },
+    "session-continuity": { description: "the session survived every request", values: ["holds", "lost"] },
     "lb-sticky": { description: "the load balancer pins users to a backend", values: ["yes", "no"] },
     "affinity-holds": { description: "the affinity held over every request", values: ["yes", "no"] },
     "affinity-cookie": { description: "the balancer sets an affinity cookie", values: ["yes", "no"] },
@@ -130,10 +127,6 @@ export const httpContinuityProbe: Probe = {
         learnt = await learnSession(client, (where = base), t);
       if (learnt.kind === "error" || learnt.kind === "no-cookie") {
         findings.push(learnt.finding);
-        // The app answered the sign-in with an error of its own, or with no cookie: it made no session (a proxy's
-        // error says nothing of the app).
-        if (learnt.kind === "no-cookie" || learnt.finding.id === "login-failed")
-          facts["session-continuity"] = "not-created";
         return partial();
       }
       if (learnt.kind === "dropped") {
@@ -163,7 +156,6 @@ export const httpContinuityProbe: Probe = {
       const failed = loginProblem(login);
       if (failed) {
         findings.push(failed);
-        if (failed.id === "login-failed") facts["session-continuity"] = "not-created";
         return partial();
       }
       const cached = cacheHit(login) ?? cacheHit(otherLogin);
