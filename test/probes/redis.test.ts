@@ -284,6 +284,9 @@ describe("faults injected for real", () => {
     const refused = await diagnose(true);
     expect(finding(refused, "readonly-now").summary).toMatch(/^1 writes refused with "READONLY/);
     expect(weightFor(redisSessionsProbe, refused, "readonly-now", "replication")).toBe(0.9);
+    // With the sessions signed in through the balancer holding, the refused writes are another client's.
+    const holds = { "session-continuity": "holds" };
+    expect(weightFor(redisSessionsProbe, refused, "readonly-now", "replication", holds)).toBe(0.45);
   });
 
   it("the README's least-privilege ACL user gets full findings", async () => {
