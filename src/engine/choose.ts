@@ -261,11 +261,8 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const piecesThen: Array<Set<string>> = [];
     const outcomeChanging: number[] = [];
     // A named cause's rivals the evidence already suspects: an answer that would lead to one is never far-fetched.
-    const rivals = new Set(
-      now.verdict === "cause-found"
-        ? now.ranked.filter((r) => r !== now.ranked[0] && r.confidence > HEALTHY_MAX).map((r) => r.id)
-        : [],
-    );
+    const named = now.verdict === "cause-found" ? now.ranked[0]!.id : undefined;
+    const rivals = new Set([...suspects].filter((c) => named !== undefined && c !== named));
     let revives = false;
     let reachesVerdict = false;
     for (const choice of q.choices) {
@@ -283,16 +280,8 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       if (outcomeKey(then) !== outcomeKey(now)) {
         total += VERDICT_WEIGHT;
         outcomeChanging.push(beliefsThen.length - 1);
-        // The cause it would name, or the causes it would leave the verdict open between (as the report names them).
-        const leading =
-          then.verdict === "cause-found"
-            ? [then.ranked[0]!.id]
-            : then.close.length
-              ? [...then.close]
-              : then.ranked
-                  .filter((r) => r.confidence > HEALTHY_MAX)
-                  .slice(0, 2)
-                  .map((r) => r.id);
+        // The cause it would name, or the causes it would leave the verdict open between.
+        const leading = then.verdict === "cause-found" ? [then.ranked[0]!.id] : [...suspectsOf(then)];
         revives ||= leading.some((c) => rivals.has(c));
         reachesVerdict ||= then.verdict !== now.verdict;
       }
