@@ -94,6 +94,7 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
     const args: string[] = [];
     if (nodes.length && paths) {
       const b = scenario.balancer;
+      if (b.rotatingCookie && b.kind !== "nginx") throw new Error(`rotatingCookie is built with nginx, not ${b.kind}`);
       balancer = await BALANCERS.get(b.kind)!.start(
         nodes.map((n) => ({ name: n.name, port: n.port, route: n.route, sessionCookie: n.sessionCookie })),
         {
@@ -101,6 +102,7 @@ export async function bringUp(scenario: Scenario, opts: { workDir: string; detac
           sticky: b.sticky,
           healthCheck: b.healthChecks ? paths.health : undefined,
           forwardedProto: b.forwardedProto,
+          rotatingCookie: b.rotatingCookie,
           lines: b.lines,
           frontLines: b.frontLines,
         },

@@ -174,6 +174,9 @@ export const Scenario = z.strictObject({
       sticky: z.boolean().default(false),
       healthChecks: z.boolean().default(false),
       forwardedProto: z.string().optional(),
+      rotatingCookie: z
+        .strictObject({ name: z.string().regex(/^\w+$/).default("AWSALB"), routes: z.boolean().default(true) })
+        .optional(),
       lines: z.array(z.string()).default([]),
       frontLines: z.array(z.string()).default([]),
     })

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpClient, DEFAULT_HTTP_LIMITS } from "../../src/probes/http/client.js";
 import { cookieProblems, CookieJar, parseSetCookie } from "../../src/probes/http/cookies.js";
-import { decodeBigIp, recogniseAffinity } from "../../src/probes/http/names.js";
+import { decodeBigIp, recogniseAffinity, reissuedEveryAnswer } from "../../src/probes/http/names.js";
 import { createPolicy, TargetRefused } from "../../src/probes/http/policy.js";
 
 let server: Server;
@@ -165,6 +165,19 @@ describe("cookie rules as browsers apply them", () => {
       expect(rules(header, url, opts)).toEqual(expected);
     });
   }
+
+  it("tells an affinity token re-issued on every answer from a backend's name", () => {
+    const fresh = ["a1", "b2", "c3", "d4", "e5"];
+    expect(reissuedEveryAnswer(fresh, 2)).toBe(true);
+    expect(reissuedEveryAnswer(fresh, 0)).toBe(true);
+    // A name comes back: two backends take turns.
+    expect(reissuedEveryAnswer(["n1", "n2", "n1", "n2", "n1"], 2)).toBe(false);
+    // No more values than backends: each may be one backend's name.
+    expect(reissuedEveryAnswer(fresh, 5)).toBe(false);
+    // Too few answers to tell; answers without the cookie are not values.
+    expect(reissuedEveryAnswer(["a1", "b2", "c3"], 0)).toBe(false);
+    expect(reissuedEveryAnswer(["a1", "", "", "b2", "c3"], 0)).toBe(false);
+  });
 
   it("recognises affinity cookies and decodes F5's backend address", () => {
     expect(decodeBigIp("1677787402.36895.0000")).toBe("10.1.1.100:8080");

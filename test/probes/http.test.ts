@@ -5,6 +5,7 @@ import { Handoff } from "../../src/probes/types.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { startApp, startHaproxy, type Running } from "../helpers/servers.js";
+import { startNginx } from "../../src/lab/balancers/nginx.js";
 
 const running: Array<Running | RedisServer> = [];
 afterAll(async () => {
@@ -111,6 +112,41 @@ describe.concurrent("HAProxy cookie stickiness", () => {
     expect(out.facts).toMatchObject({ "lb-sticky": "yes", "affinity-holds": "yes", "session-continuity": "holds" });
     // The cookie's value names the backend: it is never shown.
     expect(JSON.stringify(out)).not.toMatch(/\bn[12]\b/);
+  });
+});
+
+describe.concurrent("a cloud balancer's affinity cookie, re-issued with a new value on every answer (nginx)", () => {
+  async function behindRotatingCookie(env: Record<string, string>, routes: boolean) {
+    const nodes = await Promise.all([1, 2].map((i) => startApp({ NODE_NAME: `n${i}`, ...env })));
+    const lb = await startNginx(
+      nodes.map((n, i) => ({ name: `n${i + 1}`, port: n.port })),
+      { rotatingCookie: { name: "AWSALB", routes } },
+    );
+    running.push(...nodes, lb);
+    const targets = { url: lb.url, nodes: nodes.map((n) => n.url), sessionPath: "/login", checkPath: "/me" };
+    return runProbe(httpContinuityProbe, targets, { params: { requests: 8 } });
+  }
+
+  it("with nothing else naming the backend: the cookie is read as a token, not as users moving", async () => {
+    const out = await behindRotatingCookie({ BACKEND_HEADER: "0" }, true);
+    expect(finding(out, "affinity-reissued").summary).toBe(
+      "the AWS load balancer affinity cookie AWSALB took a new value on every one of 8 answers, a token re-issued each time rather than a backend's name: it does not tell whether users stay on one backend (give --backend-header if the backends name themselves)",
+    );
+    expect(out.findings.map((f) => f.id)).not.toContain("affinity-breaks");
+    expect(out.facts["affinity-holds"]).toBeUndefined();
+    expect(out.facts).toMatchObject({ "lb-sticky": "yes", "session-continuity": "holds" });
+    expect(finding(out, "session-holds").data).toMatchObject({ backends: 0 });
+  });
+
+  it("with a header naming the backend: the header tells whether the balancer keeps users on one", async () => {
+    const [sticky, ignored] = await Promise.all([behindRotatingCookie({}, true), behindRotatingCookie({}, false)]);
+    expect(finding(sticky, "affinity-holds").summary).toMatch(
+      /a token re-issued each time rather than a backend's name; the x-backend header shows 1 backend\(s\) over 8 requests$/,
+    );
+    expect(sticky.facts["affinity-holds"]).toBe("yes");
+    // A balancer that never gets its cookie back (a CDN in front drops it) spreads the requests, and the sessions go.
+    expect(finding(ignored, "affinity-breaks").data).toMatchObject({ backends: 2 });
+    expect(ignored.facts).toMatchObject({ "affinity-holds": "no", "session-continuity": "lost" });
   });
 });
 

@@ -38,6 +38,9 @@ describe("store-wipe", () => {
       0.5,
     );
     expect(weightFor(redisInfoProbe, info, "no-flushes", "store-wipe")).toBe(-0.15);
+    // A store the nodes' sessions are not in (a cache beside node-local sessions) wiped none of them.
+    const elsewhere = { ...symptom("lost-after-failover"), "sessions-in-store": "no" };
+    expect(weightFor(redisInfoProbe, info, "restarted-recently", "store-wipe", elsewhere)).toBeUndefined();
   });
 
   it("a store that persists (AOF) and was never flushed rules a wipe out", async () => {

@@ -28,6 +28,35 @@ function stickyKey(backends: Backend[]): { map: string[]; variable: string } {
 }
 
 /**
+ * A cloud balancer's affinity cookie: a new opaque value on every answer (a code naming the backend that answered, then
+ * the request's random id), routed on its code when it comes back. Each backend gets an upstream of its own.
+ */
+function rotatingCookie(backends: Backend[], cookie: { name: string; routes: boolean }) {
+  const code = (i: number) => `k${i + 1}x`;
+  return {
+    http: [
+      "  map $upstream_addr $affinity_code {",
+      '    default "";',
+      ...backends.map((b, i) => `    "127.0.0.1:${b.port}" ${code(i)};`),
+      "  }",
+      ...(cookie.routes
+        ? [
+            `  map $cookie_${cookie.name} $affinity_pool {`,
+            "    default app;",
+            ...backends.map((_, i) => `    "~^${code(i)}" app${i + 1};`),
+            "  }",
+          ]
+        : []),
+      ...backends.flatMap((b, i) => [`  upstream app${i + 1} { server 127.0.0.1:${b.port}; }`]),
+    ],
+    pool: cookie.routes ? "$affinity_pool" : "app",
+    location: [
+      `      add_header Set-Cookie "${cookie.name}=$affinity_code$request_id; Path=/; Max-Age=604800" always;`,
+    ],
+  };
+}
+
+/**
  * Open-source nginx in front of the backends, as a private instance: its prefix, pid, error log, temp paths and a
  * cache zone `app` (for `proxy_cache app;` in `frontLines`) in a scratch folder, one worker.
  *
@@ -38,6 +67,7 @@ function stickyKey(backends: Backend[]): { map: string[]; variable: string } {
  *   lose the session created at sign-in. It suits a shared store, not sessions in node memory.
  * - `healthCheck`: open-source nginx has only passive checks. A backend that fails a request (connection error,
  *   timeout, a 5xx answer) is left out for `fail_timeout`; the health path itself is never requested.
+ * - `rotatingCookie`: an affinity cookie re-issued with a new value on every answer, as AWS ALB's AWSALB is.
  * - `frontLines` go into the server block (`add_header …`, `proxy_cache app;` …).
  */
 export async function startNginx(
@@ -45,6 +75,7 @@ export async function startNginx(
   opts: Partial<BalancerOptions> & StartOptions = {},
 ): Promise<Running> {
   const sticky = opts.sticky ? stickyKey(backends) : undefined;
+  const rotating = opts.rotatingCookie && rotatingCookie(backends, opts.rotatingCookie);
   const passive = opts.healthCheck ? " max_fails=1 fail_timeout=5s" : "";
   return startServer(
     "nginx",
@@ -62,6 +93,7 @@ export async function startNginx(
         ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
         `  proxy_cache_path ${dir}/cache keys_zone=app:1m;`,
         ...(sticky?.map ?? []),
+        ...(rotating?.http ?? []),
         "  upstream app {",
         ...(sticky ? [`    hash ${sticky.variable} consistent;`] : []),
         ...(opts.lines ?? []).map((l) => `    ${l}`),
@@ -71,7 +103,8 @@ export async function startNginx(
         `    listen 127.0.0.1:${port};`,
         ...(opts.frontLines ?? []).map((l) => `    ${l}`),
         "    location / {",
-        "      proxy_pass http://app;",
+        `      proxy_pass http://${rotating?.pool ?? "app"};`,
+        ...(rotating?.location ?? []),
         "      proxy_set_header Host $host;",
         "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         ...(opts.forwardedProto ? [`      proxy_set_header X-Forwarded-Proto ${opts.forwardedProto};`] : []),

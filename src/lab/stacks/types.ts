@@ -71,6 +71,11 @@ export type BalancerOptions = StartOptions & {
   healthCheck?: string;
   /** Sets X-Forwarded-Proto toward the backends (a TLS-terminating proxy in front). */
   forwardedProto?: string;
+  /**
+   * An affinity cookie re-issued with a new opaque value on every answer, as a cloud balancer's (AWS ALB's AWSALB)
+   * is; `routes: false` when the balancer never sees it coming back (a CDN in front that drops cookies). nginx only.
+   */
+  rotatingCookie?: { name: string; routes: boolean };
   /** Extra lines inside the backend (HAProxy), upstream (nginx) or Proxy block (Apache). */
   lines: string[];
   /** Lines at server level (nginx `http`/`server`, Apache VirtualHost, HAProxy frontend). */

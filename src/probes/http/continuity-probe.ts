@@ -6,7 +6,7 @@ import { displayUrl, type HttpClient, type HttpResponse } from "./client.js";
 import { plannedGet, plannedSignIn } from "./plan.js";
 import { deletes, type CookieJar } from "./cookies.js";
 import { COOKIE_FINDINGS, cookieFindings, failedOutcome } from "./findings.js";
-import { recogniseAffinity } from "./names.js";
+import { recogniseAffinity, reissuedEveryAnswer } from "./names.js";
 import {
   baselineOf,
   cacheHit,
@@ -46,6 +46,7 @@ export const CONTINUITY_FINDINGS = {
   "id-rotates": "the server replaced the session cookie on every request",
   "affinity-holds": "the balancer's affinity cookie kept every request on one backend",
   "affinity-breaks": "the balancer's affinity cookie changed or requests moved between backends",
+  "affinity-reissued": "the balancer's affinity cookie takes a new value on every answer: it names no backend",
   "no-affinity": "no affinity cookie",
   "one-backend": "with no affinity cookie, every request reached the same backend",
   "backend-header": "the response header that tells backends apart",
@@ -229,7 +230,7 @@ export const httpContinuityProbe: Probe = {
           summary: `backends told apart by the ${backendOf.header} header`,
           data: { header: backendOf.header },
         });
-      const origin = backendOf.read(login, jar);
+      const originSeen = backendOf.read(login, jar);
       const tally = {
         signedIn: 0,
         anonymous: 0,
@@ -238,8 +239,7 @@ export const httpContinuityProbe: Probe = {
         cachedAnonymous: 0,
         replaced: 0,
       };
-      let lostAtOrigin = 0;
-      const backends: string[] = [];
+      const seen: Array<{ anonymous: boolean } & BackendSeen> = [];
       const affinity: string[] = [];
       for (let i = 0; i < requests; i++) {
         const before = jar.get(name);
@@ -254,11 +254,14 @@ export const httpContinuityProbe: Probe = {
         } else if (reading === "anonymous") tally.anonymous++;
         else tally.signedIn++;
         if (jar.get(name) !== before) tally.replaced++;
-        const label = hit ? undefined : backendOf.read(res, jar);
-        if (label) backends.push(label);
+        if (!hit) seen.push({ anonymous: reading === "anonymous", ...backendOf.read(res, jar) });
         if (backendOf.affinityCookie) affinity.push(jar.get(backendOf.affinityCookie) ?? "");
-        if (reading === "anonymous" && origin && label === origin) lostAtOrigin++;
       }
+      const reissued = reissuedEveryAnswer([originSeen.cookie ?? "", ...affinity], t.nodes.length);
+      const backendOfSeen = (b: BackendSeen) => b.header ?? (reissued ? undefined : b.cookie);
+      const origin = backendOfSeen(originSeen);
+      const backends = seen.flatMap((b) => backendOfSeen(b) ?? []);
+      const lostAtOrigin = seen.filter((b) => b.anonymous && origin && backendOfSeen(b) === origin).length;
       const distinct = [...new Set(backends)];
       if (tally.errors.length)
         findings.push({
@@ -276,7 +279,15 @@ export const httpContinuityProbe: Probe = {
           data: { header: tally.cached[0]!.split(":")[0]! },
           anomaly: true,
         });
-      findings.push(...affinityFindings(backendOf.affinityCookie, affinity, distinct, requests, t.nodes.length, facts));
+      findings.push(
+        ...affinityFindings(
+          { cookie: backendOf.affinityCookie, values: affinity, reissued, header: backendOf.header },
+          distinct,
+          requests,
+          t.nodes.length,
+          facts,
+        ),
+      );
       // Answers that were all proxy errors or cached pages say nothing of whether the session holds.
       if (tally.signedIn + tally.anonymous > 0)
         findings.push(
@@ -404,6 +415,9 @@ async function learnSession(client: HttpClient, base: string, t: Targets): Promi
   return { kind: "ok", name: session.name, how: session.how, nodeCookies: new Set(jar.names()) };
 }
 
+/** Which backend answered, as a configured or discovered header names it, and as a short label of the affinity cookie. */
+type BackendSeen = { header?: string; cookie?: string };
+
 /**
  * How to tell which backend answered: a configured header, a header that differs between the nodes, or an affinity
  * cookie the balancer sets (recognised by name, or because the nodes themselves never set it). Cookie values are
@@ -420,27 +434,31 @@ async function backendReader(client: HttpClient, t: Targets, nodeCookies: Set<st
   const state = {
     header,
     affinityCookie: undefined as string | undefined,
-    read(res: HttpResponse, jar: CookieJar): string | undefined {
+    read(res: HttpResponse, jar: CookieJar): BackendSeen {
       const names = jar.names();
       state.affinityCookie ??= names.find(
         (n) => recogniseAffinity(n, jar.get(n)!) || (nodeCookies.size > 0 && t.nodes.length > 0 && !nodeCookies.has(n)),
       );
-      if (header && res.headers[header]) return discovered?.node.get(res.headers[header]) ?? res.headers[header];
       const value = state.affinityCookie ? jar.get(state.affinityCookie) : undefined;
-      return value ? label(value) : undefined;
+      return {
+        ...(header && res.headers[header]
+          ? { header: discovered?.node.get(res.headers[header]) ?? res.headers[header] }
+          : {}),
+        ...(value ? { cookie: label(value) } : {}),
+      };
     },
   };
   return state;
 }
 
 function affinityFindings(
-  cookie: string | undefined,
-  values: string[],
+  affinity: { cookie?: string; values: string[]; reissued: boolean; header?: string },
   distinct: string[],
   requests: number,
   nodes: number,
   facts: Record<string, FactValue>,
 ): Finding[] {
+  const { cookie, values } = affinity;
   facts["affinity-cookie"] = cookie ? "yes" : "no";
   if (!cookie) {
     if (distinct.length > 1) facts["lb-sticky"] = "no";
@@ -456,16 +474,32 @@ function affinityFindings(
       });
     return findings;
   }
-  const holds = new Set(values).size === 1 && values.length === requests && distinct.length <= 1;
   facts["lb-sticky"] = "yes";
-  facts["affinity-holds"] = holds ? "yes" : "no";
   const product = recogniseAffinity(cookie, values[0] ?? "")?.product ?? "balancer";
+  const reissued = affinity.reissued
+    ? `the ${product} affinity cookie ${cookie} took a new value on every one of ${requests} answers, a token re-issued each time rather than a backend's name`
+    : undefined;
+  if (reissued && !affinity.header)
+    return [
+      {
+        id: "affinity-reissued",
+        summary: `${reissued}: it does not tell whether users stay on one backend (give --backend-header if the backends name themselves)`,
+        data: { values: new Set(values).size },
+      },
+    ];
+  const holds = (reissued || (new Set(values).size === 1 && values.length === requests)) && distinct.length <= 1;
+  facts["affinity-holds"] = holds ? "yes" : "no";
+  const told = reissued
+    ? `${reissued}; the ${affinity.header} header shows ${distinct.length} backend(s) over ${requests} requests`
+    : undefined;
   return [
     {
       id: holds ? "affinity-holds" : "affinity-breaks",
-      summary: holds
-        ? `the ${product} affinity cookie ${cookie} kept every one of ${requests} requests on one backend`
-        : `the ${product} affinity cookie ${cookie} did not hold: ${new Set(values).size} values, ${distinct.length} backends over ${requests} requests`,
+      summary:
+        told ??
+        (holds
+          ? `the ${product} affinity cookie ${cookie} kept every one of ${requests} requests on one backend`
+          : `the ${product} affinity cookie ${cookie} did not hold: ${new Set(values).size} values, ${distinct.length} backends over ${requests} requests`),
       data: { values: new Set(values).size, backends: distinct.length },
     },
   ];

@@ -31,6 +31,16 @@ export function backendLabel(cookie: string, value: string): string {
   return `${cookie}#${createHash("sha256").update(`${cookie}=${value}`).digest("hex").slice(0, 6)}`;
 }
 
+/**
+ * Whether an affinity cookie is a token the balancer re-issues on every answer (AWS ALB encrypts AWSALB afresh each
+ * time) rather than a backend's name: a name takes at most one value per backend, so a value that never comes back,
+ * over more answers than there are backends, names none of them. `nodes` is 0 when the backends are not known.
+ */
+export function reissuedEveryAnswer(values: string[], nodes: number): boolean {
+  const seen = values.filter(Boolean);
+  return seen.length >= 4 && new Set(seen).size === seen.length && seen.length > nodes;
+}
+
 const AFFINITY: Array<{ test: RegExp; product: string; decode?: (v: string) => string | undefined }> = [
   { test: /^(SRV|SERVERID|SERVER|BACKEND)$/i, product: "HAProxy (cookie insert)" },
   { test: /^AWSALB(CORS)?$|^AWSALBAPP-\d+$|^AWSELB$/, product: "AWS load balancer" },
