@@ -151,7 +151,7 @@ export function workerFindings(
     facts["process-sessions"] = "yes";
     findings.push({
       id: "per-process",
-      summary: `asked directly on ${requests} fresh connections with the session it had just created, ${perProcess.map((n) => `${n.node} answered signed in ${count(n.readings, "signed-in")} times and anonymous ${count(n.readings, "anonymous")} (${sequence(n.readings)})`).join("; ")}: the session exists on the node, but only in the memory of the worker process that created it`,
+      summary: `asked directly on ${requests} fresh connections with the session it had just created, ${perProcess.map((n) => `${n.node} answered signed in ${count(n.readings, "signed-in")} times and anonymous ${count(n.readings, "anonymous")} (${sequence(n.readings)})`).join("; ")}: the session exists on the node, but only in the memory of the worker process that created it (or, where the address is itself a Service or balancer over several instances, of the instance that did: give each instance's own address to tell)`,
       data: {
         nodes: perProcess.length,
         signedIn: Math.min(...perProcess.map((n) => count(n.readings, "signed-in"))),
