@@ -6,6 +6,7 @@ import { ALLOWED_COMMANDS, CommandRefused, ReadOnlyRedis } from "../../src/probe
 import { parseRedisTarget } from "../../src/probes/redis/connection.js";
 import { sessionIdFromCookie } from "../../src/probes/redis/layouts.js";
 import { redisInfoProbe, redisSessionsProbe } from "../../src/probes/redis/index.js";
+import { sessionPrefix } from "../../src/probes/redis/sessions-probe.js";
 import { Handoff } from "../../src/probes/types.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
 import { freePort, startRedis, type RedisServer } from "../helpers/redis.js";
@@ -410,6 +411,32 @@ describe("faults injected for real", () => {
       /^auth failed at redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+ for user "default"/,
     );
     expect(JSON.stringify(out)).not.toContain("wrong");
+  });
+});
+
+describe("a broad --session-prefix", () => {
+  it("is narrowed to where the diagnosis' own sessions are: the app's cache keys under it are not sessions", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 20, ttl: 1800, prefix: "app:sess:" });
+    await admin(url, async (r) => {
+      for (let i = 0; i < 40; i++) await r.set(`app:cache:${i}`, "c".repeat(20_000), "EX", 60);
+    });
+    const handoff = new Handoff();
+    handoff.set("session-prefix", "app:sess:");
+    const narrowed = await runProbe(redisSessionsProbe, { redis: url, sessionPrefix: "app:" }, { handoff });
+    expect(finding(narrowed, "layout").summary).toMatch(/^all 20 session keys of keys under "app:sess:"/);
+    expect(finding(narrowed, "ttl-uncompared").data).toMatchObject({ ttlP50Seconds: 1800 });
+    // Without the sessions' own place, the given prefix is taken as it is, cache keys and all.
+    const broad = await runProbe(redisSessionsProbe, { redis: url, sessionPrefix: "app:" });
+    expect(finding(broad, "layout").summary).toMatch(/^all 60 session keys of keys under "app:"/);
+    expect(finding(broad, "ttl-uncompared").data).toMatchObject({ ttlP50Seconds: 60 });
+  });
+
+  it("a prefix found elsewhere does not replace the one given", () => {
+    expect(sessionPrefix("app:", "app:sess:")).toBe("app:sess:");
+    expect(sessionPrefix("app:", "other:")).toBe("app:");
+    expect(sessionPrefix(undefined, "sess:")).toBe("sess:");
+    expect(sessionPrefix("app:", undefined)).toBe("app:");
   });
 });
 

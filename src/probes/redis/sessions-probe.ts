@@ -103,7 +103,7 @@ export const redisSessionsProbe: Probe = {
       const facts: Record<string, FactValue> = {};
       const store = await readStore(conn.keyspaces);
       const dbsize = store.dbsize;
-      const prefix = ctx.targets.sessionPrefix ?? ctx.handoff.get("session-prefix");
+      const prefix = sessionPrefix(ctx.targets.sessionPrefix, ctx.handoff.get("session-prefix"));
       const before = ctx.handoff.get("store-reading");
 
       let layout: Layout | undefined;
@@ -164,6 +164,16 @@ export const redisSessionsProbe: Probe = {
       return { status: sample.examined > 0 ? "ok" : "partial", target: conn.target.display, findings, facts };
     }),
 };
+
+/**
+ * The prefix to sample: the one given, narrowed to where the sessions signed in during the diagnosis were found when
+ * that extends it. A broad prefix ("app:") also takes in the app's cache keys ("app:cache:…"), whose TTLs and sizes
+ * are not the sessions'.
+ */
+export function sessionPrefix(given: string | undefined, found: string | undefined): string | undefined {
+  if (given === undefined) return found;
+  return found !== undefined && found.startsWith(given) ? found : given;
+}
 
 function pickLimits(params: Record<string, unknown>): Partial<SampleLimits> {
   const out: Partial<SampleLimits> = {};
