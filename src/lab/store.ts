@@ -20,8 +20,16 @@ export type LabStore = {
   afterSignIns?: () => Promise<void>;
 };
 
+/**
+ * RDB snapshots as redis-server takes them when no configuration says otherwise: a store that has run for weeks and
+ * one started a second ago look alike only when both keep their data over a restart. A scenario's `args` come after
+ * (`--save ""` for a cache-style store that keeps nothing).
+ */
+const REDIS_DEFAULT_SAVE = ["--save", "3600 1 300 100 60 10000"];
+
 /** Starts the scenario's store in its topology. */
-export function startStore(spec: RedisSpec, opts: StartOptions): Promise<LabStore> {
+export function startStore(given: RedisSpec, opts: StartOptions): Promise<LabStore> {
+  const spec = { ...given, args: [...REDIS_DEFAULT_SAVE, ...given.args] };
   switch (spec.topology) {
     case "single":
       return startSingleStore(spec, opts);

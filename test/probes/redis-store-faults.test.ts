@@ -43,6 +43,46 @@ describe("store-wipe", () => {
     expect(weightFor(redisInfoProbe, info, "restarted-recently", "store-wipe", elsewhere)).toBeUndefined();
   });
 
+  it("a restart without persistence more recent than the sessions live: those signed in before lost them", async () => {
+    const { url } = await redis();
+    await writeSessions(url, { count: 5, ttl: 1800 });
+    const handoff = new Handoff();
+    const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    expect(info.facts["store-lost-at-restart"]).toBe("yes");
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff, facts: info.facts });
+    expect(finding(sessions, "restart-within-lifetime").summary).toMatch(
+      /^the store restarted without persistence \d+s ago, within the 30m its sessions live: every session signed in before the restart was still valid/,
+    );
+    const on = (symptom: string) => ({ ...info.facts, symptom });
+    expect(
+      weightFor(redisSessionsProbe, sessions, "restart-within-lifetime", "store-wipe", on("lost-after-deploy")),
+    ).toBe(0.85);
+    expect(weightFor(redisSessionsProbe, sessions, "restart-within-lifetime", "store-wipe", on("random-logout"))).toBe(
+      0.15,
+    );
+  });
+
+  it("a restart longer ago than the sessions live cost no session that would still be valid", async () => {
+    const { url } = await redis();
+    await new Promise((res) => setTimeout(res, 3_000));
+    await writeSessions(url, { count: 5, ttl: 2 });
+    const handoff = new Handoff();
+    const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff, facts: info.facts });
+    expect(sessions.findings.map((f) => f.id)).toContain("ttl-short");
+    expect(sessions.findings.map((f) => f.id)).not.toContain("restart-within-lifetime");
+  });
+
+  it("a store that keeps RDB snapshots came back with its sessions: no restart loses them", async () => {
+    const { url } = await redis(["--save", "3600 1"]);
+    await writeSessions(url, { count: 5, ttl: 1800 });
+    const handoff = new Handoff();
+    const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    expect(info.facts["store-lost-at-restart"]).toBe("no");
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff, facts: info.facts });
+    expect(sessions.findings.map((f) => f.id)).not.toContain("restart-within-lifetime");
+  });
+
   it("a store that persists (AOF) and was never flushed rules a wipe out", async () => {
     const { url } = await redis(["--appendonly", "yes"]);
     const info = await runProbe(redisInfoProbe, { redis: url });

@@ -25,6 +25,10 @@ export const redisInfoProbe: Probe = {
     "store-clock-offset-ms": { description: "the store's clock minus this host's", values: [0] },
     "store-cluster": { description: "the store is a Redis Cluster", values: ["yes", "no"] },
     "store-promoted": { description: "the store's master was promoted from a replica", values: ["yes", "no"] },
+    "store-lost-at-restart": {
+      description: "the store restarted without persistence (a master that was never a replica): it came back empty",
+      values: ["yes", "no"],
+    },
   },
   findings: {
     server: "the server's version, mode, uptime and clients",
@@ -91,7 +95,7 @@ export const redisInfoProbe: Probe = {
       findings.push(...capacity(info, config, facts));
       findings.push(...clients(info, config));
       const roleValue = role.ok ? (role.value as unknown[]) : undefined;
-      findings.push(...wipes(info, config, conn.target.db, isReplica(info, roleValue)));
+      findings.push(...wipes(info, config, conn.target.db, isReplica(info, roleValue), facts));
       const cluster = info.get("cluster_enabled") === "1" || info.get("redis_mode") === "cluster";
       facts["store-cluster"] = cluster ? "yes" : "no";
       findings.push(
@@ -223,14 +227,23 @@ const isReplica = (info: Map<string, string>, role: unknown[] | undefined) =>
 /**
  * FLUSHDB/FLUSHALL calls, and a restart without persistence: both wipe every session at once. The flush counters are
  * server-wide and count since the start: a flush of another database index moves them too. A replica that restarts
- * without persistence loses nothing: it copies the master's keys again.
+ * without persistence loses nothing: it copies the master's keys again, and so does a replica since promoted.
  */
-function wipes(info: Map<string, string>, config: Config, db: number, replica: boolean): Finding[] {
+function wipes(
+  info: Map<string, string>,
+  config: Config,
+  db: number,
+  replica: boolean,
+  facts: Record<string, FactValue>,
+): Finding[] {
   const findings: Finding[] = [];
   const uptime = num(info, "uptime_in_seconds") ?? Infinity;
   const persistent = info.get("aof_enabled") === "1" || (config.values["save"] ?? "") !== "";
   const known = "save" in config.values || info.get("aof_enabled") !== undefined;
-  const restarted = known && !persistent && !replica && uptime < 86_400;
+  const promoted = (num(info, "second_repl_offset") ?? -1) >= 0;
+  const emptied = known && !persistent && !replica && !promoted;
+  if (known && !replica) facts["store-lost-at-restart"] = emptied ? "yes" : "no";
+  const restarted = emptied && uptime < 86_400;
   if (restarted)
     findings.push({
       id: "restarted-recently",

@@ -51,6 +51,7 @@ export const redisSessionsProbe: Probe = {
     "ttl-uncompared": "the store's session lifetime, with the app's idle timeout unknown",
     "ttl-long": "the store keeps sessions for hours (the app's idle timeout unknown)",
     "ttl-short": "sessions live under 10 minutes in the store (the app's timeout unknown)",
+    "restart-within-lifetime": "the store restarted without persistence more recently than its sessions live",
     "large-sessions": "most sessions over 100 KB",
     "some-large-sessions": "a few sessions over 100 KB",
     sizes: "the size distribution of sessions",
@@ -145,6 +146,7 @@ export const redisSessionsProbe: Probe = {
         facts["session-layout"] = layout.id;
         if (layout.id !== "custom") facts.stack = layout.stack;
         findings.push(...ttlFindings(sample, ctx.facts["idle-timeout"], facts));
+        findings.push(...restartFindings(sample, before, ctx.facts["store-lost-at-restart"]));
         findings.push(...sizeFindings(sample, facts));
         findings.push(...sharingFindings(store.info, otherShare, layout));
         findings.push(...volatileFindings(store.info, sample));
@@ -181,6 +183,31 @@ function pickLimits(params: Record<string, unknown>): Partial<SampleLimits> {
     if (typeof params[key] === "number") out[key] = params[key] as number;
   }
   return out;
+}
+
+/**
+ * A store that came back empty from a restart more recently than its sessions live: every session signed in before
+ * the restart would still be valid by its cookie, and none of them is left. Not a guess that something happened, as a
+ * flush counter is: the timing says it did, to whoever was signed in then.
+ */
+function restartFindings(
+  sample: SessionSample,
+  before: StoreReading | undefined,
+  lostAtRestart: FactValue | undefined,
+): Finding[] {
+  const uptime = before && num(before.info, "uptime_in_seconds");
+  const lifetimes = sample.lifetimes.length ? sample.lifetimes : sample.ttls;
+  if (lostAtRestart !== "yes" || uptime === undefined || lifetimes.length === 0) return [];
+  const lifetime = percentile(lifetimes, 100)!;
+  if (uptime >= lifetime) return [];
+  return [
+    {
+      id: "restart-within-lifetime",
+      summary: `the store restarted without persistence ${formatDuration(uptime)} ago, within the ${formatDuration(lifetime)} its sessions live: every session signed in before the restart was still valid, and none of them is left`,
+      data: { uptimeSeconds: uptime, lifetimeSeconds: Math.round(lifetime) },
+      anomaly: true,
+    },
+  ];
 }
 
 function ttlFindings(
