@@ -188,7 +188,8 @@ function pickLimits(params: Record<string, unknown>): Partial<SampleLimits> {
 /**
  * A store that came back empty from a restart more recently than its sessions live: every session signed in before
  * the restart would still be valid by its cookie, and none of them is left. Not a guess that something happened, as a
- * flush counter is: the timing says it did, to whoever was signed in then.
+ * flush counter is: the timing says it did, to whoever was signed in then. The loss is over, so it is no anomaly of
+ * the system as it stands.
  */
 function restartFindings(
   sample: SessionSample,
@@ -205,7 +206,6 @@ function restartFindings(
       id: "restart-within-lifetime",
       summary: `the store restarted without persistence ${formatDuration(uptime)} ago, within the ${formatDuration(lifetime)} its sessions live: every session signed in before the restart was still valid, and none of them is left`,
       data: { uptimeSeconds: uptime, lifetimeSeconds: Math.round(lifetime) },
-      anomaly: true,
     },
   ];
 }
