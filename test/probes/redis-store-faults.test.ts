@@ -83,6 +83,18 @@ describe("store-wipe", () => {
     expect(sessions.findings.map((f) => f.id)).not.toContain("restart-within-lifetime");
   });
 
+  it("where CONFIG is refused, keys loaded from a snapshot at the start say the store kept its data", async () => {
+    const { url } = await redis(["--rename-command", "CONFIG", "", "--enable-debug-command", "yes"]);
+    await writeSessions(url, { count: 5, ttl: 1800 });
+    const blind = await runProbe(redisInfoProbe, { redis: url });
+    expect(ids(blind)).toContain("restarted-recently");
+    // Saved and loaded again, as a restart of a store that keeps snapshots does.
+    await withRedis(url, (r) => r.call("DEBUG", "RELOAD"));
+    const info = await runProbe(redisInfoProbe, { redis: url });
+    expect(ids(info)).not.toContain("restarted-recently");
+    expect(info.facts["store-lost-at-restart"]).toBe("no");
+  });
+
   it("a store that persists (AOF) and was never flushed rules a wipe out", async () => {
     const { url } = await redis(["--appendonly", "yes"]);
     const info = await runProbe(redisInfoProbe, { redis: url });

@@ -238,7 +238,11 @@ function wipes(
 ): Finding[] {
   const findings: Finding[] = [];
   const uptime = num(info, "uptime_in_seconds") ?? Infinity;
-  const persistent = info.get("aof_enabled") === "1" || (config.values["save"] ?? "") !== "";
+  // Keys loaded from a snapshot at the start (Redis 7) say it kept its data, where CONFIG is refused (managed services).
+  const persistent =
+    info.get("aof_enabled") === "1" ||
+    (config.values["save"] ?? "") !== "" ||
+    (num(info, "rdb_last_load_keys_loaded") ?? 0) > 0;
   const known = "save" in config.values || info.get("aof_enabled") !== undefined;
   const promoted = (num(info, "second_repl_offset") ?? -1) >= 0;
   const emptied = known && !persistent && !replica && !promoted;
