@@ -22,8 +22,8 @@ export type LabStore = {
 
 /**
  * RDB snapshots as redis-server takes them when no configuration says otherwise: a store that has run for weeks and
- * one started a second ago look alike only when both keep their data over a restart. A scenario's `args` come after
- * (`--save ""` for a cache-style store that keeps nothing).
+ * one started a second ago look alike only when both keep their data over a restart. `--save ""` in a scenario's
+ * `args` turns them off (a cache-style store that keeps nothing).
  */
 const REDIS_DEFAULT_SAVE = ["--save", "3600 1 300 100 60 10000"];
 

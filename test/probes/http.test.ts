@@ -116,14 +116,20 @@ describe.concurrent("HAProxy cookie stickiness", () => {
 });
 
 describe.concurrent("a cloud balancer's affinity cookie, re-issued with a new value on every answer (nginx)", () => {
-  async function behindRotatingCookie(env: Record<string, string>, routes: boolean) {
+  async function behindRotatingCookie(env: Record<string, string>, routes: boolean, backendHeader?: string) {
     const nodes = await Promise.all([1, 2].map((i) => startApp({ NODE_NAME: `n${i}`, ...env })));
     const lb = await startNginx(
       nodes.map((n, i) => ({ name: `n${i + 1}`, port: n.port })),
       { rotatingCookie: { name: "AWSALB", routes } },
     );
     running.push(...nodes, lb);
-    const targets = { url: lb.url, nodes: nodes.map((n) => n.url), sessionPath: "/login", checkPath: "/me" };
+    const targets = {
+      url: lb.url,
+      nodes: nodes.map((n) => n.url),
+      sessionPath: "/login",
+      checkPath: "/me",
+      backendHeader,
+    };
     return runProbe(httpContinuityProbe, targets, { params: { requests: 8 } });
   }
 
@@ -134,8 +140,18 @@ describe.concurrent("a cloud balancer's affinity cookie, re-issued with a new va
     );
     expect(out.findings.map((f) => f.id)).not.toContain("affinity-breaks");
     expect(out.facts["affinity-holds"]).toBeUndefined();
-    expect(out.facts).toMatchObject({ "lb-sticky": "yes", "session-continuity": "holds" });
+    expect(out.facts["lb-sticky"]).toBeUndefined();
+    expect(out.facts).toMatchObject({ "session-continuity": "holds" });
     expect(finding(out, "session-holds").data).toMatchObject({ backends: 0 });
+  });
+
+  it("with a header named that never comes (a CDN strips it): neither held nor broken", async () => {
+    const out = await behindRotatingCookie({}, false, "X-Served-By");
+    expect(finding(out, "affinity-reissued").summary).toMatch(
+      /\(the x-served-by header came on none of the answers\)$/,
+    );
+    expect(out.facts["affinity-holds"]).toBeUndefined();
+    expect(out.facts["lb-sticky"]).toBeUndefined();
   });
 
   it("with a header naming the backend: the header tells whether the balancer keeps users on one", async () => {

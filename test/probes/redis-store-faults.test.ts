@@ -60,6 +60,19 @@ describe("store-wipe", () => {
     expect(weightFor(redisSessionsProbe, sessions, "restart-within-lifetime", "store-wipe", on("random-logout"))).toBe(
       0.15,
     );
+    // Hours ago, the restart may be an earlier event than the one users complain of; and a store the nodes' sessions
+    // are not in lost none of theirs.
+    const hoursAgo = {
+      ...sessions,
+      findings: sessions.findings.map((f) =>
+        f.id === "restart-within-lifetime" ? { ...f, data: { ...f.data, uptimeSeconds: 7200 } } : f,
+      ),
+    };
+    expect(
+      weightFor(redisSessionsProbe, hoursAgo, "restart-within-lifetime", "store-wipe", on("lost-after-deploy")),
+    ).toBe(0.4);
+    const elsewhere = { ...on("lost-after-deploy"), "sessions-in-store": "no" };
+    expect(weightFor(redisSessionsProbe, sessions, "restart-within-lifetime", "store-wipe", elsewhere)).toBeUndefined();
   });
 
   it("a restart longer ago than the sessions live cost no session that would still be valid", async () => {
@@ -68,6 +81,7 @@ describe("store-wipe", () => {
     await writeSessions(url, { count: 5, ttl: 2 });
     const handoff = new Handoff();
     const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    expect(info.facts["store-lost-at-restart"]).toBe("yes");
     const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff, facts: info.facts });
     expect(sessions.findings.map((f) => f.id)).toContain("ttl-short");
     expect(sessions.findings.map((f) => f.id)).not.toContain("restart-within-lifetime");

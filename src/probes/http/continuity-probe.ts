@@ -239,7 +239,7 @@ export const httpContinuityProbe: Probe = {
         cachedAnonymous: 0,
         replaced: 0,
       };
-      const seen: Array<{ anonymous: boolean } & BackendSeen> = [];
+      const seen: Array<{ anonymous: boolean; error: boolean } & BackendSeen> = [];
       const affinity: string[] = [];
       for (let i = 0; i < requests; i++) {
         const before = jar.get(name);
@@ -254,10 +254,15 @@ export const httpContinuityProbe: Probe = {
         } else if (reading === "anonymous") tally.anonymous++;
         else tally.signedIn++;
         if (jar.get(name) !== before) tally.replaced++;
-        if (!hit) seen.push({ anonymous: reading === "anonymous", ...backendOf.read(res, jar) });
+        const backend = backendOf.read(res, jar);
+        if (!hit) seen.push({ anonymous: reading === "anonymous", error: reading === "error", ...backend });
         if (backendOf.affinityCookie) affinity.push(jar.get(backendOf.affinityCookie) ?? "");
       }
-      const reissued = reissuedEveryAnswer([originSeen.cookie ?? "", ...affinity], t.nodes.length);
+      // Only answers the balancer passed on from a backend re-issue its cookie: a cache's or a proxy's error keeps it.
+      const reissued = reissuedEveryAnswer(
+        [originSeen, ...seen.filter((b) => !b.error)].map((b) => b.cookie ?? ""),
+        t.nodes.length,
+      );
       const backendOfSeen = (b: BackendSeen) => b.header ?? (reissued ? undefined : b.cookie);
       const origin = backendOfSeen(originSeen);
       const backends = seen.flatMap((b) => backendOfSeen(b) ?? []);
@@ -474,20 +479,24 @@ function affinityFindings(
       });
     return findings;
   }
-  facts["lb-sticky"] = "yes";
   const product = recogniseAffinity(cookie, values[0] ?? "")?.product ?? "balancer";
   const reissued = affinity.reissued
     ? `the ${product} affinity cookie ${cookie} took a new value on every one of ${requests} answers, a token re-issued each time rather than a backend's name`
     : undefined;
-  if (reissued && !affinity.header)
+  // With nothing else naming the backend, the cookie says neither that users stay nor that they move (a pool of many
+  // more backends than the nodes given, moving users every time, would look the same).
+  if (reissued && distinct.length === 0)
     return [
       {
         id: "affinity-reissued",
-        summary: `${reissued}: it does not tell whether users stay on one backend (give --backend-header if the backends name themselves)`,
+        summary: `${reissued}: it does not tell whether users stay on one backend (${affinity.header ? `the ${affinity.header} header came on none of the answers` : "give --backend-header if the backends name themselves"})`,
         data: { values: new Set(values).size },
       },
     ];
-  const holds = (reissued || (new Set(values).size === 1 && values.length === requests)) && distinct.length <= 1;
+  facts["lb-sticky"] = "yes";
+  const holds = reissued
+    ? distinct.length === 1
+    : new Set(values).size === 1 && values.length === requests && distinct.length <= 1;
   facts["affinity-holds"] = holds ? "yes" : "no";
   const told = reissued
     ? `${reissued}; the ${affinity.header} header shows ${distinct.length} backend(s) over ${requests} requests`

@@ -238,12 +238,10 @@ function wipes(
 ): Finding[] {
   const findings: Finding[] = [];
   const uptime = num(info, "uptime_in_seconds") ?? Infinity;
-  // Keys loaded from a snapshot at the start (Redis 7) say it kept its data, where CONFIG is refused (managed services).
-  const persistent =
-    info.get("aof_enabled") === "1" ||
-    (config.values["save"] ?? "") !== "" ||
-    (num(info, "rdb_last_load_keys_loaded") ?? 0) > 0;
-  const known = "save" in config.values || info.get("aof_enabled") !== undefined;
+  // Where CONFIG is refused (managed services), the keys a snapshot gave back at the start (Redis 7) tell instead.
+  const loaded = num(info, "rdb_last_load_keys_loaded");
+  const persistent = info.get("aof_enabled") === "1" || (config.values["save"] ?? "") !== "" || (loaded ?? 0) > 0;
+  const known = persistent || "save" in config.values || loaded !== undefined;
   const promoted = (num(info, "second_repl_offset") ?? -1) >= 0;
   const emptied = known && !persistent && !replica && !promoted;
   if (known && !replica) facts["store-lost-at-restart"] = emptied ? "yes" : "no";

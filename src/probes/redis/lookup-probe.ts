@@ -91,7 +91,10 @@ export const redisLookupProbe: Probe = {
         await growth(conn.keyspaces, ctx.handoff.get("store-reading")),
         facts,
       );
-      const prefix = found.find((w) => w.prefix)?.prefix;
+      // The namespace, not one of its parts: Spring Session keeps `ns:sessions:<id>` and `ns:sessions:expires:<id>`.
+      const prefix = found
+        .flatMap((w) => w.prefixes ?? (w.prefix ? [w.prefix] : []))
+        .sort((a, b) => a.length - b.length)[0];
       if (prefix) ctx.handoff.set("session-prefix", prefix);
       return { status: "ok", target, findings, facts };
     }),
