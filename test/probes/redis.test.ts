@@ -7,6 +7,7 @@ import { parseRedisTarget } from "../../src/probes/redis/connection.js";
 import { sessionIdFromCookie } from "../../src/probes/redis/layouts.js";
 import { redisInfoProbe, redisSessionsProbe } from "../../src/probes/redis/index.js";
 import { sessionPrefix } from "../../src/probes/redis/sessions-probe.js";
+import { readStore } from "../../src/probes/redis/info.js";
 import { Handoff } from "../../src/probes/types.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
 import { freePort, startRedis, type RedisServer } from "../helpers/redis.js";
@@ -411,6 +412,28 @@ describe("faults injected for real", () => {
       /^auth failed at redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+ for user "default"/,
     );
     expect(JSON.stringify(out)).not.toContain("wrong");
+  });
+});
+
+describe("a cluster's masters read as one store", () => {
+  it("memory from the fullest master, the start from the one that started last (a shard that restarted)", async () => {
+    const master = (fields: Record<string, number>, dbsize: number) =>
+      ({
+        call: async (command: string) =>
+          command === "INFO"
+            ? Object.entries(fields)
+                .map(([k, v]) => `${k}:${v}`)
+                .join("\r\n")
+            : dbsize,
+      }) as unknown as ReadOnlyRedis;
+    const { info, dbsize } = await readStore([
+      master({ uptime_in_seconds: 900_000, rdb_last_load_keys_loaded: 500, used_memory: 90, maxmemory: 100 }, 40),
+      master({ uptime_in_seconds: 30, rdb_last_load_keys_loaded: 0, used_memory: 10, maxmemory: 100 }, 2),
+    ]);
+    expect(info.get("used_memory")).toBe("90");
+    expect(info.get("uptime_in_seconds")).toBe("30");
+    expect(info.get("rdb_last_load_keys_loaded")).toBe("0");
+    expect(dbsize).toBe(42);
   });
 });
 

@@ -48,9 +48,13 @@ const SUMMED_ITEMS: ReadonlyArray<readonly [string, string]> = [
     .map((c) => [`cmdstat_${c}`, "calls"] as const),
 ];
 
+/** Fields of one server's last start, read together from the master that started last. */
+const LAST_START = ["uptime_in_seconds", "uptime_in_days", "rdb_last_load_keys_loaded", "aof_enabled"];
+
 /**
- * INFO and DBSIZE of the whole store: one server, or every master of a cluster with its counters added up and the
- * memory of the fullest master (the one that evicts first).
+ * INFO and DBSIZE of the whole store: one server, or every master of a cluster with its counters added up, the
+ * memory of the fullest master (the one that evicts first) and the start of the one that started last (a shard that
+ * restarted).
  */
 export async function readStore(keyspaces: ReadOnlyRedis[]): Promise<{ info: Map<string, string>; dbsize: number }> {
   const all = await Promise.all(
@@ -62,6 +66,13 @@ export async function readStore(keyspaces: ReadOnlyRedis[]): Promise<{ info: Map
   const ratio = (i: Map<string, string>) => (num(i, "used_memory") ?? 0) / Math.max(1, num(i, "maxmemory") ?? 0);
   const fullest = all.reduce((a, b) => (ratio(b.info) > ratio(a.info) ? b : a));
   const info = new Map(fullest.info);
+  const uptime = (i: Map<string, string>) => num(i, "uptime_in_seconds") ?? Infinity;
+  const youngest = all.reduce((a, b) => (uptime(b.info) < uptime(a.info) ? b : a));
+  for (const field of LAST_START) {
+    const value = youngest.info.get(field);
+    if (value === undefined) info.delete(field);
+    else info.set(field, value);
+  }
   for (const field of SUMMED) info.set(field, String(all.reduce((s, x) => s + (num(x.info, field) ?? 0), 0)));
   for (const [field, key] of SUMMED_ITEMS) {
     const total = all.reduce((s, x) => s + Number(parseInfoList(x.info.get(field) ?? `${key}=0`)[key] ?? 0), 0);
