@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { MISLEADING } from "../src/lab/grade.js";
 import { questionsAsked, runScenarios, type ScenarioRun } from "../src/lab/run.js";
 import { loadScenarios } from "../src/lab/scenario.js";
 import { expectedVerdict, type Scenario } from "../src/lab/schema.js";
+import { root } from "./helpers/cli.js";
 
 // The fast scenarios (Node and HAProxy) run here, a few at a time; `npm run lab -- check --slow` runs the rest.
 const scenarios = loadScenarios();
@@ -19,6 +21,23 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("the fault lab", () => {
+  it("proves a scenario without diagnosing it, for an author who must not see the verdict", () => {
+    const r = spawnSync("node", ["dist/lab/cli.js", "prove", "ttl-mismatch"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^✓ ttl-mismatch: 1 of 1 proofs hold\n {4}✓ /);
+    expect(r.stdout).not.toMatch(/expected|ttl-mismatch \d+ %|store TTL/i);
+    const unknown = spawnSync("node", ["dist/lab/cli.js", "prove", "no-such-scenario"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^lab: prove needs scenario ids; no scenario no-such-scenario/);
+  });
+
   it("reproduces every cause of the catalogue, and has at least two healthy systems", () => {
     const expected = new Set(scenarios.map((s) => s.expect));
     for (const cause of CORE_CAUSE_IDS) expect(expected, cause).toContain(cause);

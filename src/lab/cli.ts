@@ -8,7 +8,7 @@ import { questionsAsked, runScenarios, type ScenarioRun } from "./run.js";
 import { bringUp, loadScenarios } from "./scenario.js";
 import { describeStack, expectedVerdict, type Scenario } from "./schema.js";
 
-// `npm run lab -- list | up <scenario> | down <scenario>|--all | check [--all|--slow|ids…]`: the lab as a demo a new
+// `npm run lab -- list | up <scenario> | down <scenario>|--all | prove <scenario>… | check [--all|--slow|ids…]`: the lab as a demo a new
 // user can run by hand, and the full multi-stack check CI runs after the tests.
 const STATE_DIR = projectPath(".lab");
 
@@ -73,6 +73,31 @@ async function check(scenarios: Scenario[]): Promise<number> {
   return bad ? 1 : 0;
 }
 
+/**
+ * Brings each scenario up, runs its proofs and stops it, without diagnosing: how a held-out scenario's author checks
+ * that the system is what it claims without seeing what sessiondoc makes of it.
+ */
+async function prove(chosen: Scenario[]): Promise<number> {
+  let bad = 0;
+  const workDir = join(STATE_DIR, "prove");
+  mkdirSync(workDir, { recursive: true });
+  for (const scenario of chosen) {
+    const lab = await bringUp(scenario, { workDir });
+    try {
+      const proofs = await lab.prove();
+      const failed = proofs.filter((p) => !p.ok).length;
+      if (failed) bad++;
+      process.stdout.write(
+        `${failed ? "✗" : "✓"} ${scenario.id}: ${proofs.length - failed} of ${proofs.length} proofs hold\n`,
+      );
+      for (const p of proofs) process.stdout.write(`    ${p.ok ? "✓" : "✗"} ${p.measured}\n`);
+    } finally {
+      await lab.stop();
+    }
+  }
+  return bad ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [verb, name, ...more] = argv;
   const scenarios = loadScenarios();
@@ -83,6 +108,17 @@ async function main(argv: string[]): Promise<number> {
         `${s.id.padEnd(30)} ${describeStack(s).padEnd(26)} expect ${s.expect.padEnd(20)} ${s.title}${existsSync(statePath(s.id)) ? "  [up]" : ""}\n`,
       );
     return 0;
+  }
+  if (verb === "prove") {
+    const ids = [name, ...more].filter((x): x is string => Boolean(x));
+    const unknown = ids.filter((id) => !scenarios.some((s) => s.id === id));
+    if (!ids.length || unknown.length) {
+      process.stderr.write(
+        `lab: prove needs scenario ids${unknown.length ? `; no scenario ${unknown.join(", ")}` : ""} (scenarios: ${names})\n`,
+      );
+      return 2;
+    }
+    return prove(scenarios.filter((s) => ids.includes(s.id)));
   }
   if (verb === "check") {
     const ids = [name, ...more].filter((x): x is string => Boolean(x) && !x!.startsWith("--"));
@@ -140,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   process.stderr.write(
-    `lab: usage: npm run lab -- list | up <scenario> | down <scenario>|--all | check [--slow | <scenario>…]\n`,
+    `lab: usage: npm run lab -- list | up <scenario> | down <scenario>|--all | prove <scenario>… | check [--slow | <scenario>…]\n`,
   );
   return 2;
 }
