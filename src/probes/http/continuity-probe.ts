@@ -552,10 +552,12 @@ function continuityFinding(
       data,
       anomaly: true,
     };
+  // Lost only on backends other than the one that answered the sign-in: the session stayed where it was made.
+  const movedOffOrigin = r.origin !== undefined && r.distinct.some((b) => b !== r.origin);
   return {
     id: "session-lost",
-    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}`,
-    data,
+    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}${movedOffOrigin ? ", none of them from the backend that answered the sign-in" : ""}`,
+    data: { ...data, movedOffOrigin },
     anomaly: true,
   };
 }
