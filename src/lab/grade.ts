@@ -54,7 +54,21 @@ export async function diagnoseScenario(
   const ms = performance.now() - started;
   const report = Report.parse(JSON.parse(stdout));
   const outcome = outcomeOf(scenario, report);
-  const verdict = report.verdict === expectedVerdict(scenario);
-  const cause = report.verdict !== "cause-found" || report.causes[0]!.id === scenario.expect;
-  return { scenario, report, outcome, asExpected: verdict && cause, asked: questionsForAPerson(report), ms };
+  return {
+    scenario,
+    report,
+    outcome,
+    asExpected: asExpected(scenario, report),
+    asked: questionsForAPerson(report),
+    ms,
+  };
+}
+
+/** Whether a report reaches the verdict the scenario says is honest, naming its cause where it names one. */
+export function asExpected(scenario: Scenario, report: Pick<Report, "verdict" | "causes">): boolean {
+  // Where the targets cannot be relied on to show the fault, showing it anyway and naming it is no miss.
+  const verdict =
+    report.verdict === expectedVerdict(scenario) ||
+    (expectedVerdict(scenario) === "inconclusive" && report.verdict === "cause-found");
+  return verdict && (report.verdict !== "cause-found" || report.causes[0]!.id === scenario.expect);
 }

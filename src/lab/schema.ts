@@ -145,7 +145,8 @@ export const Scenario = z.strictObject({
   expect: z.string().min(1),
   /**
    * The verdict sessiondoc should honestly reach. Defaults to cause-found for a fault and no-fault-found for a
-   * healthy system; "inconclusive" where the targets given cannot show the fault.
+   * healthy system; "inconclusive" where the targets given cannot be relied on to show the fault (naming the right
+   * cause when they happen to show it is no miss).
    */
   verdict: z.enum(["cause-found", "no-fault-found", "inconclusive"]).optional(),
   /** The evidence weights were tuned on this scenario (its figures are reported apart from the others). */
