@@ -8,8 +8,14 @@ const report = (verdict: Report["verdict"], top?: string) =>
   ({ verdict, causes: top ? [{ id: top }] : [] }) as unknown as Pick<Report, "verdict" | "causes">;
 
 describe("grading a scenario's first verdict", () => {
-  it("where the targets cannot be relied on to show the fault, inconclusive or the right cause named both pass", () => {
+  it("where the targets cannot show the fault, naming a cause by guessing is a miss", () => {
     const s = scenario({ expect: "lb-affinity", verdict: "inconclusive" });
+    expect(asExpected(s, report("inconclusive", "lb-affinity"))).toBe(true);
+    expect(asExpected(s, report("cause-found", "lb-affinity"))).toBe(false);
+  });
+
+  it("where they show it on some runs only, inconclusive or the right cause named both pass", () => {
+    const s = scenario({ expect: "lb-affinity", verdict: "inconclusive", shownSometimes: true });
     expect(asExpected(s, report("inconclusive", "lb-affinity"))).toBe(true);
     expect(asExpected(s, report("cause-found", "lb-affinity"))).toBe(true);
     expect(asExpected(s, report("cause-found", "id-regeneration"))).toBe(false);

@@ -66,9 +66,7 @@ export async function diagnoseScenario(
 
 /** Whether a report reaches the verdict the scenario says is honest, naming its cause where it names one. */
 export function asExpected(scenario: Scenario, report: Pick<Report, "verdict" | "causes">): boolean {
-  // Where the targets cannot be relied on to show the fault, showing it anyway and naming it is no miss.
   const verdict =
-    report.verdict === expectedVerdict(scenario) ||
-    (expectedVerdict(scenario) === "inconclusive" && report.verdict === "cause-found");
+    report.verdict === expectedVerdict(scenario) || (scenario.shownSometimes && report.verdict === "cause-found");
   return verdict && (report.verdict !== "cause-found" || report.causes[0]!.id === scenario.expect);
 }

@@ -145,10 +145,14 @@ export const Scenario = z.strictObject({
   expect: z.string().min(1),
   /**
    * The verdict sessiondoc should honestly reach. Defaults to cause-found for a fault and no-fault-found for a
-   * healthy system; "inconclusive" where the targets given cannot be relied on to show the fault (naming the right
-   * cause when they happen to show it is no miss).
+   * healthy system; "inconclusive" where the targets given cannot show the fault.
    */
   verdict: z.enum(["cause-found", "no-fault-found", "inconclusive"]).optional(),
+  /**
+   * The fault shows through the targets on some runs only (where a random id hashes): naming the right cause then is
+   * no miss, though the verdict expected is inconclusive.
+   */
+  shownSometimes: z.boolean().default(false),
   /** The evidence weights were tuned on this scenario (its figures are reported apart from the others). */
   tuned: z.boolean().default(false),
   /**

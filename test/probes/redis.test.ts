@@ -427,9 +427,29 @@ describe("a cluster's masters read as one store", () => {
             : dbsize,
       }) as unknown as ReadOnlyRedis;
     const { info, dbsize } = await readStore([
-      master({ uptime_in_seconds: 900_000, rdb_last_load_keys_loaded: 500, used_memory: 90, maxmemory: 100 }, 40),
-      master({ uptime_in_seconds: 30, rdb_last_load_keys_loaded: 0, used_memory: 10, maxmemory: 100 }, 2),
+      master(
+        {
+          uptime_in_seconds: 900_000,
+          rdb_last_load_keys_loaded: 500,
+          second_repl_offset: 7,
+          used_memory: 90,
+          maxmemory: 100,
+        },
+        40,
+      ),
+      master(
+        {
+          uptime_in_seconds: 30,
+          rdb_last_load_keys_loaded: 0,
+          second_repl_offset: -1,
+          used_memory: 10,
+          maxmemory: 100,
+        },
+        2,
+      ),
     ]);
+    // The shard that restarted was never promoted, whatever an old failover did to another.
+    expect(info.get("second_repl_offset")).toBe("-1");
     expect(info.get("used_memory")).toBe("90");
     expect(info.get("uptime_in_seconds")).toBe("30");
     expect(info.get("rdb_last_load_keys_loaded")).toBe("0");

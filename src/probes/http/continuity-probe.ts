@@ -267,6 +267,14 @@ export const httpContinuityProbe: Probe = {
       const origin = backendOfSeen(originSeen);
       const backends = seen.flatMap((b) => backendOfSeen(b) ?? []);
       const lostAtOrigin = seen.filter((b) => b.anonymous && origin && backendOfSeen(b) === origin).length;
+      // Lost only away from the backend that answered the sign-in, each loss told by the same means as the sign-in's
+      // backend (a header missing from some answers would mix a header's name with a cookie's label).
+      const by = (b: BackendSeen) => (b.header ? "header" : !reissued && b.cookie ? "cookie" : undefined);
+      const lost = seen.filter((b) => b.anonymous);
+      const movedOffOrigin =
+        origin !== undefined &&
+        lost.length > 0 &&
+        lost.every((b) => by(b) === by(originSeen) && backendOfSeen(b) !== origin);
       const distinct = [...new Set(backends)];
       if (tally.errors.length)
         findings.push({
@@ -297,7 +305,7 @@ export const httpContinuityProbe: Probe = {
       if (tally.signedIn + tally.anonymous > 0)
         findings.push(
           continuityFinding(
-            { ...tally, requests, distinct, check: displayUrl(check), origin, lostAtOrigin, rotatedAtLogin },
+            { ...tally, requests, distinct, check: displayUrl(check), lostAtOrigin, movedOffOrigin, rotatedAtLogin },
             facts,
           ),
         );
@@ -522,8 +530,8 @@ function continuityFinding(
     replaced: number;
     distinct: string[];
     check: string;
-    origin?: string;
     lostAtOrigin: number;
+    movedOffOrigin: boolean;
     rotatedAtLogin: boolean;
   },
   facts: Record<string, FactValue>,
@@ -552,12 +560,10 @@ function continuityFinding(
       data,
       anomaly: true,
     };
-  // Lost only on backends other than the one that answered the sign-in: the session stayed where it was made.
-  const movedOffOrigin = r.origin !== undefined && r.distinct.some((b) => b !== r.origin);
   return {
     id: "session-lost",
-    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}${movedOffOrigin ? ", none of them from the backend that answered the sign-in" : ""}`,
-    data: { ...data, movedOffOrigin },
+    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}${r.movedOffOrigin ? ", none of them from the backend that answered the sign-in" : ""}`,
+    data: { ...data, movedOffOrigin: r.movedOffOrigin },
     anomaly: true,
   };
 }

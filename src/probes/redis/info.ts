@@ -49,7 +49,13 @@ const SUMMED_ITEMS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Fields of one server's last start, read together from the master that started last. */
-const LAST_START = ["uptime_in_seconds", "uptime_in_days", "rdb_last_load_keys_loaded", "aof_enabled"];
+const LAST_START = [
+  "uptime_in_seconds",
+  "uptime_in_days",
+  "rdb_last_load_keys_loaded",
+  "aof_enabled",
+  "second_repl_offset",
+];
 
 /**
  * INFO and DBSIZE of the whole store: one server, or every master of a cluster with its counters added up, the
