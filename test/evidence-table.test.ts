@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseYaml, validateYaml, type DataProblem } from "../src/data/load-yaml.js";
-import { checkTable, EvidenceTable } from "../src/evidence/table.js";
+import { checkTable, EvidenceTable, weigh } from "../src/evidence/table.js";
 import { SIGNATURES } from "../src/evidence/signatures.js";
 import { causes, diagnosisOf, probeEvidence, sessionHolds, shipped, shippedFlow } from "./helpers/definitions.js";
 import { assess } from "../src/engine/assess.js";
@@ -253,5 +253,36 @@ describe("a store address that turns out to be a read-only replica", () => {
   it("does not clear a failover's loss on the present state alone", () => {
     const a = diagnose("lost-after-failover", "holds");
     expect(a.coverage.find((c) => c.cause === "replication")!.status).not.toBe("examined");
+  });
+});
+
+describe("sessions lost through a balancer that hashes the session id (nginx hash on the cookie)", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  // Sign-in answered by one backend, every later request by the other; no store to look in.
+  const lost = probeEvidence("http.continuity", "session-lost", { backends: 1, movedOffOrigin: true });
+  const notShared = probeEvidence("http.nodes", "cross-node-unknown");
+  // Two sessions replayed through the balancer each happened to hash to their own node.
+  const lucky = probeEvidence("http.nodes", "suffix-routing-ok", { routes: "none" });
+  function diagnose(answers: Record<string, string>) {
+    const ctx = diagnosisOf(answers, [lost, notShared, lucky]);
+    ctx.facts["session-continuity"] = { value: "lost", source: "probe", from: "http-continuity" };
+    ctx.facts["cross-node"] = { value: "not-recognised", source: "probe", from: "http-nodes" };
+    return assess(ctx, defs);
+  }
+
+  it("a lucky replay does not clear the balancer against the loss measured through it", () => {
+    const against = (continuity: string) =>
+      weigh([lucky], { "session-continuity": continuity }, shipped.weights).find((w) => w.cause === "lb-affinity")
+        ?.weight;
+    expect(against("lost")).toBeUndefined();
+    expect(against("holds")).toBe(-0.4);
+    const a = diagnose({ symptom: "logout-after-login" });
+    expect(a.ranked.slice(0, 2).map((r) => r.id)).toContain("lb-affinity");
+  });
+
+  it("'failures start right after login' and 'sticky by design' do not turn it into a regeneration", () => {
+    const a = diagnose({ symptom: "logout-after-login", "id-regeneration": "yes", "lb-sticky": "yes" });
+    expect(a.verdict === "cause-found" ? a.ranked[0]!.id : "open").not.toBe("id-regeneration");
+    expect(a.ranked.find((r) => r.id === "id-regeneration")!.confidence).toBeLessThan(0.5);
   });
 });
