@@ -221,6 +221,10 @@ function clients(info: Map<string, string>, config: Config): Finding[] {
   return findings;
 }
 
+/** A master that was a replica keeps its old replication id as master_replid2, with a second offset: a failover
+ * promoted it. */
+const wasPromoted = (info: Map<string, string>) => (num(info, "second_repl_offset") ?? -1) >= 0;
+
 const isReplica = (info: Map<string, string>, role: unknown[] | undefined) =>
   role ? role[0] === "slave" || role[0] === "replica" : info.get("role") === "slave";
 
@@ -242,7 +246,7 @@ function wipes(
   const loaded = num(info, "rdb_last_load_keys_loaded");
   const persistent = info.get("aof_enabled") === "1" || (config.values["save"] ?? "") !== "" || (loaded ?? 0) > 0;
   const known = persistent || "save" in config.values || loaded !== undefined;
-  const promoted = (num(info, "second_repl_offset") ?? -1) >= 0;
+  const promoted = wasPromoted(info);
   const emptied = known && !persistent && !replica && !promoted;
   if (known && !replica) facts["store-lost-at-restart"] = emptied ? "yes" : "no";
   const restarted = emptied && uptime < 86_400;
@@ -307,9 +311,8 @@ function replication(
     facts["store-role"] = "replica";
     return findings;
   }
-  // A master that was a replica keeps its old replication id as master_replid2 with a second offset: a failover
-  // promoted it, and clients holding the old master's address may still be writing there.
-  const promoted = (num(info, "second_repl_offset") ?? -1) >= 0;
+  // Clients holding the old master's address may still be writing to what is now a replica.
+  const promoted = wasPromoted(info);
   facts["store-promoted"] = promoted ? "yes" : "no";
   if (promoted)
     findings.push({

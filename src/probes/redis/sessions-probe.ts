@@ -185,6 +185,11 @@ function pickLimits(params: Record<string, unknown>): Partial<SampleLimits> {
   return out;
 }
 
+/** The longest lifetime the store gave a session: remaining TTL plus idle time, as of its last write or touch. */
+function storeLifetime(sample: SessionSample): number | undefined {
+  return percentile(sample.lifetimes.length ? sample.lifetimes : sample.ttls, 100);
+}
+
 /**
  * A store that came back empty from a restart more recently than its sessions live: every session signed in before
  * the restart would still be valid by its cookie, and none of them is left. Not a guess that something happened, as a
@@ -197,10 +202,8 @@ function restartFindings(
   lostAtRestart: FactValue | undefined,
 ): Finding[] {
   const uptime = before && num(before.info, "uptime_in_seconds");
-  const lifetimes = sample.lifetimes.length ? sample.lifetimes : sample.ttls;
-  if (lostAtRestart !== "yes" || uptime === undefined || lifetimes.length === 0) return [];
-  const lifetime = percentile(lifetimes, 100)!;
-  if (uptime >= lifetime) return [];
+  const lifetime = storeLifetime(sample);
+  if (lostAtRestart !== "yes" || uptime === undefined || lifetime === undefined || uptime >= lifetime) return [];
   return [
     {
       id: "restart-within-lifetime",
@@ -225,8 +228,7 @@ function ttlFindings(
     });
   }
   if (sample.ttls.length === 0) return findings;
-  // Remaining TTL plus idle time is the lifetime the store gave a key when it was last written or touched.
-  const lifetime = percentile(sample.lifetimes.length ? sample.lifetimes : sample.ttls, 100)!;
+  const lifetime = storeLifetime(sample)!;
   const dist = `remaining TTL p50 ${formatDuration(percentile(sample.ttls, 50)!)}, max ${formatDuration(percentile(sample.ttls, 100)!)}; store lifetime about ${formatDuration(lifetime)}`;
   const data = {
     ttlP50Seconds: Math.round(percentile(sample.ttls, 50)!),
