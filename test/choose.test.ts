@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { answerModel, expectedPiece, informationGain, makeChooser } from "../src/engine/choose.js";
-import { causes, diagnosisOf, sessionHolds, shipped, shippedFlow } from "./helpers/definitions.js";
+import { causes, diagnosisOf, probeEvidence, sessionHolds, shipped, shippedFlow } from "./helpers/definitions.js";
 
 const beliefs = (entries: Record<string, number>) => new Map(Object.entries(entries));
 const total = (joint: Array<Map<string, number>>) =>
@@ -160,5 +160,34 @@ describe("a CSRF complaint with the session cookie coming back", () => {
     const pool = (shippedFlow.nodes.questions as { questions: string[] }).questions;
     expect(chooser.next(ctx, pool)?.id).toBe("token-cookie-sent");
     expect(chooser.usefulness(ctx, "token-cookie-sent").concludes).toBe(true);
+  });
+});
+
+describe("with measurements that fit two causes alike", () => {
+  const chooser = makeChooser(shippedFlow, { ...shipped, causeIds: [...causes] });
+  const pool = (shippedFlow.nodes.questions as { questions: string[] }).questions;
+
+  it("asks what tells those two apart before what would sort the causes nothing measured points at", () => {
+    // Sessions lost through a round-robin balancer, on nodes that do not know each other's sessions: node memory
+    // without affinity, or keys that differ. What users see would sort many causes; where sessions live settles these.
+    const ctx = diagnosisOf({}, [
+      probeEvidence("http.continuity", "session-lost", {
+        requests: 12,
+        anonymous: 6,
+        replaced: 0,
+        backends: 2,
+        rotatedAtLogin: false,
+        movedOffOrigin: false,
+      }),
+      probeEvidence("http.nodes", "cross-node-unknown"),
+    ]);
+    ctx.facts["session-continuity"] = { value: "lost", source: "probe", from: "http-continuity" };
+    ctx.facts["cross-node"] = { value: "not-recognised", source: "probe", from: "http-nodes" };
+    ctx.facts["lb-sticky"] = { value: "no", source: "probe", from: "http-continuity" };
+    ctx.facts["affinity-cookie"] = { value: "no", source: "probe", from: "http-continuity" };
+    const next = chooser.next(ctx, pool)!;
+    expect(["architecture", "keys-shared"]).toContain(next.id);
+    expect(next.separates).toEqual(expect.arrayContaining(["lb-affinity", "key-mismatch"]));
+    expect(chooser.usefulness(ctx, "symptom").gain).toBeLessThan(chooser.usefulness(ctx, next.id).gain);
   });
 });

@@ -59,6 +59,24 @@ function beliefs(a: Assessment): Map<string, number> {
   return new Map(a.ranked.map((r) => [r.id, excluded.has(r.id) ? 0 : BASE_BELIEF + r.support * (1 - r.against)]));
 }
 
+/** Where measurements already fit a few causes as well as each other, or a named cause beside suspected rivals,
+ * telling those apart is what a verdict waits on: the causes nothing measured points at are not worth a question
+ * before that. Answers alone do not narrow the field so: a person's account is worth widening with the next answer. */
+function focus(a: Assessment, b: Map<string, number>): Map<string, number> {
+  const contenders =
+    a.close.length > 0
+      ? a.close
+      : a.verdict === "cause-found"
+        ? a.ranked.filter((r) => r.confidence > HEALTHY_MAX).map((r) => r.id)
+        : [];
+  const measured = (id: string) =>
+    a.ranked
+      .find((r) => r.id === id)!
+      .evidence.some((w) => w.counted && w.weight >= PIECE && w.item.source !== "answer");
+  if (contenders.length < 2 || !contenders.every(measured)) return b;
+  return new Map([...b].map(([cause, p]) => [cause, contenders.includes(cause) ? p : 0]));
+}
+
 const entropy = (ps: Iterable<number>) => {
   let h = 0;
   for (const p of ps) if (p > 0) h -= p * Math.log2(p);
@@ -316,7 +334,11 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       const overturn = outcomeChanging.reduce((a, j) => a + [...settled[j]!.values()].reduce((b, p) => b + p, 0), 0);
       if (overturn < UNLIKELY) return { ...NOT_USEFUL, unlikely: true };
     }
-    const joint = answerModel(beliefs(now), beliefsThen, usual.get(id));
+    const joint = answerModel(
+      focus(now, beliefs(now)),
+      beliefsThen.map((b) => focus(now, b)),
+      usual.get(id),
+    );
     return {
       score,
       ...(!contested && reachesVerdict ? { concludes: true as const } : {}),
