@@ -1,3 +1,5 @@
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { httpClockProbe, httpContinuityProbe, httpHealthProbe, httpNodesProbe } from "../../src/probes/http/index.js";
 import { redisLookupProbe } from "../../src/probes/redis/index.js";
@@ -7,7 +9,7 @@ import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { startApp, startHaproxy, type Running } from "../helpers/servers.js";
 import { startNginx } from "../../src/lab/balancers/nginx.js";
 
-const running: Array<Running | RedisServer> = [];
+const running: Array<Pick<Running | RedisServer, "stop">> = [];
 afterAll(async () => {
   await Promise.all(running.map((r) => r.stop()));
 });
@@ -80,6 +82,57 @@ describe.concurrent("round robin, sessions in each node's memory", () => {
   });
 });
 
+/**
+ * A balancer that pins users by their session cookie, the way a hash on it does, with the first user's luck made
+ * certain: a request without the cookie goes round robin; the first session seen stays on the node that made it,
+ * every later one is sent to the other node. Deterministic where nginx's `hash $cookie_… consistent` is a coin toss.
+ */
+async function luckyFirstBalancer(ports: [number, number], cookie: string) {
+  const madeOn = new Map<string, number>();
+  let first: string | undefined;
+  let turn = 0;
+  const server = createServer((req, res) => {
+    const id = new RegExp(`(?:^|; )${cookie}=([^;]+)`).exec(req.headers.cookie ?? "")?.[1];
+    first ??= id;
+    const made = id === undefined ? undefined : madeOn.get(id);
+    const node = made === undefined ? turn++ % 2 : id === first ? made : 1 - made;
+    const upstream = request(
+      { port: ports[node], path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        for (const set of [answer.headers["set-cookie"] ?? []].flat()) {
+          const value = new RegExp(`^${cookie}=([^;]+)`).exec(set)?.[1];
+          if (value) madeOn.set(value, node);
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.concurrent("a balancer that pins each user by the session cookie, sessions in each node's memory", () => {
+  it("a first user that kept its session does not clear it: the next users lost theirs", async () => {
+    const nodes = await Promise.all([1, 2].map((i) => startApp({ NODE_NAME: `n${i}`, COOKIE_NAME: "sid" })));
+    const lb = await luckyFirstBalancer([nodes[0]!.port, nodes[1]!.port], "sid");
+    running.push(...nodes, lb);
+    const targets = { url: lb.url, nodes: nodes.map((n) => n.url), sessionPath: "/login", checkPath: "/me" };
+    const out = await runProbe(httpContinuityProbe, targets, { params: { requests: 6 } });
+    const lost = finding(out, "session-lost");
+    expect(lost.summary).toMatch(
+      /^12 of 18 requests .* came back anonymous \(1 backend\), none of them from the backend that answered the sign-in; 6 of the 7 visitors followed lost theirs, the others kept it$/,
+    );
+    expect(lost.data).toMatchObject({ movedOffOrigin: true, backends: 1 });
+    expect(out.facts["session-continuity"]).toBe("lost");
+    expect(finding(out, "one-backend").data).toEqual({ nodes: 2 });
+  });
+});
+
 describe.concurrent("which backend answered", () => {
   it("is told by elimination: a header that is stable per node and differs between them", async () => {
     const { targets } = await cluster([{}, {}]);
@@ -108,7 +161,9 @@ describe.concurrent("HAProxy cookie stickiness", () => {
     expect(finding(out, "affinity-holds").summary).toBe(
       "the HAProxy (cookie insert) affinity cookie SRV kept every one of 8 requests on one backend",
     );
-    expect(finding(out, "session-holds").summary).toMatch(/^all 8 answers .* with the session were signed in/);
+    expect(finding(out, "session-holds").summary).toMatch(
+      /^all 20 answers .* with the session were signed in \(1 backend\), for each of the 7 visitors followed$/,
+    );
     expect(out.facts).toMatchObject({ "lb-sticky": "yes", "affinity-holds": "yes", "session-continuity": "holds" });
     // The cookie's value names the backend: it is never shown.
     expect(JSON.stringify(out)).not.toMatch(/\bn[12]\b/);
@@ -226,7 +281,7 @@ describe.concurrent("a check page that answers 200 either way", () => {
     const env = { STORE: "redis", REDIS_URL: store.url, SECRET: "same", CHECK_PAGE: "html" };
     const { targets } = await cluster([env, env]);
     const out = await runProbe(httpContinuityProbe, targets, { params: { requests: 6 } });
-    expect(finding(out, "session-holds").data).toMatchObject({ requests: 6, anonymous: 0 });
+    expect(finding(out, "session-holds").data).toMatchObject({ requests: 18, anonymous: 0 });
     expect(out.findings.map((f) => f.id)).not.toContain("session-lost");
   });
 
@@ -406,7 +461,7 @@ describe("a configured login", () => {
       form: { user: "probe", password: "${SESSIONDOC_TEST_PROBE_PW}" },
     };
     const ok = await runProbe(httpContinuityProbe, { ...withoutPath, login }, { params: { requests: 3 } });
-    expect(finding(ok, "session-holds").summary).toMatch(/^all 3 answers/);
+    expect(finding(ok, "session-holds").summary).toMatch(/^all 15 answers .*, for each of the 7 visitors followed$/);
     delete process.env.SESSIONDOC_TEST_PROBE_PW;
     const refused = await runProbe(httpContinuityProbe, { ...withoutPath, login }, { params: { requests: 3 } });
     expect(finding(refused, "no-session").summary).toMatch(

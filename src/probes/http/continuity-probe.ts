@@ -27,6 +27,11 @@ import {
 /** Long enough for a payload cookie's timestamp (whole seconds in Flask and Django) to move on. */
 const LATER_VISITOR_MS = 1100;
 const DEFAULT_REQUESTS = 12;
+/** One user's session held: a balancer that pins each user by something of theirs (a hash of the session cookie,
+ * which the sign-in request did not carry yet) may have been lucky for that user only. The second visitor and a few
+ * more are followed for a couple of requests each; with two backends, seven lucky users in a row are one chance in 128. */
+const FURTHER_VISITORS = 6;
+const FURTHER_REQUESTS = 2;
 /** Tries to see a signed-in answer on the node that made the session, before calling the check path unusable. */
 const VALIDATION_TRIES = 3;
 
@@ -89,7 +94,14 @@ export const httpContinuityProbe: Probe = {
       plannedGet(url, t.checkPath!, `${requests + 3} times${fallback}`, {
         note: `2 anonymous (the baseline), a first visit, then ${requests} with the session`,
       }),
-      plannedSignIn(t, url, "up to 4 times", "sign-in: two visitors, a third a second later when they share a value"),
+      plannedSignIn(
+        t,
+        url,
+        `up to ${3 + FURTHER_VISITORS} times`,
+        "sign-in: two visitors, a third a second later when they share a value; when the first keeps its session, " +
+          `${FURTHER_VISITORS - 1} more, and each of them and the second visitor requests the check path ` +
+          `${FURTHER_REQUESTS} times`,
+      ),
       ...(node
         ? [
             plannedGet(node, t.checkPath!, learning, { note: "learning the session cookie on the first node" }),
@@ -270,12 +282,71 @@ export const httpContinuityProbe: Probe = {
       // Lost only away from the backend that answered the sign-in, each loss told by the same means as the sign-in's
       // backend (a header missing from some answers would mix a header's name with a cookie's label).
       const by = (b: BackendSeen) => (b.header ? "header" : !reissued && b.cookie ? "cookie" : undefined);
+      /** The second visitor and a few more, each its own user: losses away from each one's own sign-in backend. */
+      async function followFurtherVisitors() {
+        const r = {
+          requests: 0,
+          signedIn: 0,
+          anonymous: 0,
+          lostAtOrigin: 0,
+          movedOffOrigin: true,
+          visitors: 0,
+          visitorsLost: 0,
+        };
+        // How many backends one visitor's requests reached, as for the first: users spread over backends is no news.
+        let backends = 0;
+        for (let v = 0; v < FURTHER_VISITORS && !ctx.signal.aborted; v++) {
+          const visitor = v === 0 ? other : newJar(t);
+          const signIn = v === 0 ? otherLogin : await obtainSession(client, base, t, visitor);
+          if (loginProblem(signIn) || visitor.get(name) === undefined) continue;
+          const signedInAt = backendOf.read(signIn, visitor);
+          const home = backendOfSeen(signedInAt);
+          let lostHere = 0;
+          const reached = new Set<string>();
+          for (let i = 0; i < FURTHER_REQUESTS; i++) {
+            const res = await client.fetch(check, { jar: visitor });
+            const reading = readAnswer(res, baseline, t.signedInText);
+            // A cache's answer or a proxy's error says nothing of this visitor's session.
+            if (reading === "error" || cacheHit(res)) continue;
+            const at = backendOf.read(res, visitor);
+            const backend = backendOfSeen(at);
+            if (backend !== undefined) reached.add(backend);
+            r.requests++;
+            if (reading === "signed-in") {
+              r.signedIn++;
+              continue;
+            }
+            r.anonymous++;
+            lostHere++;
+            if (home !== undefined && backend === home) r.lostAtOrigin++;
+            if (home === undefined || by(at) !== by(signedInAt) || backend === home) r.movedOffOrigin = false;
+          }
+          r.visitors++;
+          if (lostHere) r.visitorsLost++;
+          backends = Math.max(backends, reached.size);
+        }
+        return { ...r, movedOffOrigin: r.anonymous > 0 && r.movedOffOrigin, backends };
+      }
       const lost = seen.filter((b) => b.anonymous);
       const movedOffOrigin =
         origin !== undefined &&
         lost.length > 0 &&
         lost.every((b) => by(b) === by(originSeen) && backendOfSeen(b) !== origin);
       const distinct = [...new Set(backends)];
+      const further =
+        tally.anonymous === 0 && tally.signedIn > 0 && !shared
+          ? await followFurtherVisitors()
+          : {
+              requests: 0,
+              signedIn: 0,
+              anonymous: 0,
+              lostAtOrigin: 0,
+              movedOffOrigin: false,
+              visitors: 0,
+              visitorsLost: 0,
+              backends: 0,
+            };
+
       if (tally.errors.length)
         findings.push({
           id: "proxy-error",
@@ -305,7 +376,18 @@ export const httpContinuityProbe: Probe = {
       if (tally.signedIn + tally.anonymous > 0)
         findings.push(
           continuityFinding(
-            { ...tally, requests, distinct, check: displayUrl(check), lostAtOrigin, movedOffOrigin, rotatedAtLogin },
+            {
+              requests: requests + further.requests,
+              signedIn: tally.signedIn + further.signedIn,
+              anonymous: tally.anonymous + further.anonymous,
+              replaced: tally.replaced,
+              backends: Math.max(distinct.length, further.backends),
+              check: displayUrl(check),
+              lostAtOrigin: lostAtOrigin + further.lostAtOrigin,
+              movedOffOrigin: movedOffOrigin || further.movedOffOrigin,
+              rotatedAtLogin,
+              visitors: further.visitors ? { lost: further.visitorsLost, of: further.visitors + 1 } : undefined,
+            },
             facts,
           ),
         );
@@ -528,27 +610,33 @@ function continuityFinding(
     signedIn: number;
     anonymous: number;
     replaced: number;
-    distinct: string[];
+    /** The most backends one visitor's requests reached. */
+    backends: number;
     check: string;
     lostAtOrigin: number;
     movedOffOrigin: boolean;
     rotatedAtLogin: boolean;
+    /** The visitors followed beyond the first, when the first kept its session: how many, and how many lost theirs. */
+    visitors?: { lost: number; of: number };
   },
   facts: Record<string, FactValue>,
 ): Finding {
-  const where = r.distinct.length ? ` (${r.distinct.length} backends)` : "";
+  const where = r.backends ? ` (${r.backends} backend${r.backends === 1 ? "" : "s"})` : "";
+  const whose = r.visitors?.lost
+    ? `; ${r.visitors.lost} of the ${r.visitors.of} visitors followed lost theirs, the others kept it`
+    : "";
   const data = {
     requests: r.requests,
     anonymous: r.anonymous,
     replaced: r.replaced,
-    backends: r.distinct.length,
+    backends: r.backends,
     rotatedAtLogin: r.rotatedAtLogin,
   };
   if (r.anonymous === 0) {
     if (r.signedIn > 0) facts["session-continuity"] = "holds";
     return {
       id: "session-holds",
-      summary: `all ${r.signedIn} answers of ${r.check} with the session were signed in${where}${r.rotatedAtLogin ? ", after signing in replaced the visitor's session id" : ""}`,
+      summary: `all ${r.signedIn} answers of ${r.check} with the session were signed in${where}${r.visitors ? `, for each of the ${r.visitors.of} visitors followed` : ""}${r.rotatedAtLogin ? ", after signing in replaced the visitor's session id" : ""}`,
       data,
     };
   }
@@ -556,13 +644,13 @@ function continuityFinding(
   if (r.lostAtOrigin > 0)
     return {
       id: "session-not-kept",
-      summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous, ${r.lostAtOrigin} of them from the backend that created it: the session was not kept (not saved, expired at once, or kept per worker process)`,
+      summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous, ${r.lostAtOrigin} of them from the backend that created it: the session was not kept (not saved, expired at once, or kept per worker process)${whose}`,
       data,
       anomaly: true,
     };
   return {
     id: "session-lost",
-    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}${r.movedOffOrigin ? ", none of them from the backend that answered the sign-in" : ""}`,
+    summary: `${r.anonymous} of ${r.requests} requests to ${r.check} with a valid session came back anonymous${where}${r.movedOffOrigin ? ", none of them from the backend that answered the sign-in" : ""}${whose}`,
     data: { ...data, movedOffOrigin: r.movedOffOrigin },
     anomaly: true,
   };
