@@ -286,3 +286,34 @@ describe("sessions lost through a balancer that hashes the session id (nginx has
     expect(a.ranked.find((r) => r.id === "id-regeneration")!.confidence).toBeLessThan(0.5);
   });
 });
+
+describe("payload cookies refused both ways between nodes whose clocks are an hour apart (Flask, 30-minute sessions)", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const lost = probeEvidence("http.continuity", "session-lost", { backends: 2, movedOffOrigin: false });
+  const notShared = probeEvidence("http.nodes", "cross-node-unknown", { oneWay: false });
+  const skew = probeEvidence("http.clock", "clock-skew", { beyondErrorMs: 3_600_000 });
+  function diagnose(gap: string, observed = [lost, notShared, skew]) {
+    const ctx = diagnosisOf({ symptom: "random-logout" }, observed);
+    const fact = (value: string) => ({ value, source: "probe" as const, from: "http-nodes" });
+    ctx.facts["session-continuity"] = fact("lost");
+    ctx.facts["cross-node"] = fact("not-recognised");
+    ctx.facts.architecture = fact("cookie");
+    ctx.facts["clock-gap"] = fact(gap);
+    ctx.facts["clock-sync"] = fact(gap === "over-a-minute" ? "no" : "yes");
+    return assess(ctx, defs);
+  }
+
+  it("names the clocks, measured, not keys the refusal only looks like", () => {
+    const a = diagnose("over-a-minute");
+    expect(a.verdict).toBe("cause-found");
+    expect(a.ranked[0]!.id).toBe("clock-skew");
+    expect(a.also).not.toContain("key-mismatch");
+  });
+
+  it("with the clocks agreeing, the same refusal confirms keys that differ", () => {
+    const clock = probeEvidence("http.clock", "clock");
+    const a = diagnose("under-a-minute", [lost, notShared, clock]);
+    expect(a.verdict).toBe("cause-found");
+    expect(a.ranked[0]!.id).toBe("key-mismatch");
+  });
+});

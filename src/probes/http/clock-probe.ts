@@ -19,7 +19,13 @@ export const httpClockProbe: Probe = {
   name: "http.clock",
   description: "Compares each node's Date header with the local clock, the other nodes and the store",
   needs: ["nodes"],
-  facts: { "clock-sync": { description: "nodes agree within 2 s", values: ["yes", "no"] } },
+  facts: {
+    "clock-sync": { description: "nodes agree within 2 s", values: ["yes", "no"] },
+    "clock-gap": {
+      description: "how far apart the clocks are beyond the measurement's error",
+      values: ["under-a-minute", "over-a-minute"],
+    },
+  },
   findings: {
     "clock-skew": "node clocks (or a node and the store) disagree by more than 2 s",
     clock: "node clocks agree within 2 s",
@@ -106,6 +112,10 @@ function clockFindings(
     worstOffsetMs: worst.offsetMs,
     nodes: offsets.length,
   };
+  const beyondErrorMs = Math.round(Math.max(gap, Math.abs(worst.offsetMs) - worst.errorMs));
+  // Nodes a minute apart is no rounding: a payload cookie or token signed on one can be expired or not yet valid on
+  // another, either way, which looks from outside like keys that differ.
+  facts["clock-gap"] = gap > 60_000 ? "over-a-minute" : "under-a-minute";
   if (gap > 2_000 || Math.abs(worst.offsetMs) - worst.errorMs > 60_000) {
     facts["clock-sync"] = "no";
     const behind = lo.node;
@@ -113,7 +123,7 @@ function clockFindings(
       {
         id: "clock-skew",
         summary: `clocks disagree: ${list} against this host${storeOffset !== undefined ? `, the store ${storeOffset >= 0 ? "+" : "−"}${(Math.abs(storeOffset) / 1000).toFixed(1)} s` : ""}. ${behind} is ${formatDuration((hi.offsetMs - lo.offsetMs) / 1000)} behind ${hi.node}: cookies and expiry times it computes end that much early (or at once, if the gap exceeds the session lifetime), and tokens from the others look not yet valid to it`,
-        data: { ...data, beyondErrorMs: Math.round(Math.max(gap, Math.abs(worst.offsetMs) - worst.errorMs)) },
+        data: { ...data, beyondErrorMs },
       },
     ];
   }
