@@ -222,6 +222,28 @@ describe.concurrent("a cloud balancer's affinity cookie, re-issued with a new va
 });
 
 describe.concurrent("round robin with connect-redis on a real Redis", () => {
+  it("with no node given, the session obtained through the balancer is looked up: in the store, or not", async () => {
+    const store = await redis();
+    const env = { STORE: "redis", REDIS_URL: store.url, SECRET: "same", STORE_PREFIX: "acme:session:" };
+    const shared = await cluster([env, env]);
+    const memory = await cluster([{}, {}], { sticky: true });
+    const lookUp = async (targets: { url: string; sessionPath: string; checkPath: string }) => {
+      const handoff = new Handoff();
+      await runProbe(httpContinuityProbe, targets, { handoff, params: { requests: 2 } });
+      return runProbe(redisLookupProbe, { redis: store.url }, { handoff });
+    };
+    const strip = ({ url, sessionPath, checkPath }: typeof shared.targets) => ({ url, sessionPath, checkPath });
+    const inStore = await lookUp(strip(shared.targets));
+    expect(finding(inStore, "balancer-session-in-store").summary).toMatch(
+      /^the session obtained through the balancer is in the store \(under "acme:session:"\)/,
+    );
+    expect(inStore.facts["sessions-in-store"]).toBe("yes");
+    expect(weightFor(redisLookupProbe, inStore, "balancer-session-in-store", "per-process-store")).toBe(-0.6);
+    const elsewhere = await lookUp(strip(memory.targets));
+    expect(finding(elsewhere, "balancer-session-not-found").data).toEqual({ absent: true });
+    expect(elsewhere.facts).toEqual({});
+  });
+
   it("with one secret: sessions cross nodes, and they are in the store", async () => {
     const store = await redis();
     const { targets } = await cluster([

@@ -83,7 +83,7 @@ export const httpContinuityProbe: Probe = {
     "session-cached": { description: "a shared cache answers with sessions", values: ["yes", "no"] },
   },
   findings: CONTINUITY_FINDINGS,
-  provides: ["balancer-answered"],
+  provides: ["balancer-answered", "balancer-session"],
   plan({ targets: t, params }) {
     const url = t.url!;
     const node = t.nodes[0];
@@ -180,6 +180,8 @@ export const httpContinuityProbe: Probe = {
           anomaly: true,
         });
       const name = learnt.name;
+      const obtained = jar.get(name);
+      if (obtained !== undefined) ctx.handoff.set("balancer-session", { node: target, name, value: obtained });
       findings.push({
         id: "session-cookie",
         summary: `the session cookie is ${name} (${HOW[learnt.how]})`,

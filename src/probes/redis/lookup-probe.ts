@@ -40,14 +40,19 @@ export const redisLookupProbe: Probe = {
     "not-in-store": "the nodes' sessions are not in the store",
     "in-store-unmapped": "the store grew by the sessions made, though their ids map to no key (encrypted cookies)",
     "id-unmapped": "the session ids could not be mapped to keys, and the store's size could not tell",
+    "balancer-session-in-store": "with no node given, the session obtained through the balancer is in the store",
+    "balancer-session-not-found":
+      "with no node given, the session obtained through the balancer was not found in the store",
     unreachable: "the store could not be reached",
     error: "the store failed mid-probe",
   },
-  uses: ["node-sessions", "store-reading"],
+  uses: ["node-sessions", "balancer-session", "store-reading"],
   provides: ["session-prefix"],
   plan: (ctx) => {
     const layouts = ctx.targets.sessionPrefix ? [customLayout(ctx.targets.sessionPrefix)] : LAYOUTS;
-    const when = "for each session http.nodes obtained";
+    const when = ctx.targets.nodes.length
+      ? "for each session http.nodes obtained"
+      : "for the session http.continuity obtained through the balancer (no node given)";
     return redisPlan(ctx, [
       ...layouts.map((l) => ({ command: `EXISTS ${l.keyFor("<session id>")}`, times: "once", note: when })),
       {
@@ -62,6 +67,12 @@ export const redisLookupProbe: Probe = {
     withRedis(ctx, async (conn) => {
       const target = conn.target.display;
       const sessions = ctx.handoff.get("node-sessions") ?? [];
+      const viaBalancer = ctx.handoff.get("balancer-session");
+      if (sessions.length === 0 && viaBalancer && ctx.facts["store-role"] !== "replica") {
+        const where = await locate(conn, viaBalancer, ctx.targets.sessionPrefix);
+        if (where.prefix) ctx.handoff.set("session-prefix", where.prefix);
+        return { status: "ok", target, ...balancerSessionFindings(where) };
+      }
       if (sessions.length === 0)
         return {
           status: "skipped",
@@ -220,4 +231,32 @@ function interpret(
       data,
     },
   ];
+}
+
+/**
+ * With no node given, the session obtained through the balancer: found in the store, the app keeps its sessions
+ * there, where no worker's or node's memory can lose them. Not found says little (a cookie that carries the session, a
+ * store that refused the write, a layout not known), and weighs nothing.
+ */
+function balancerSessionFindings(where: Where): { findings: Finding[]; facts: Record<string, FactValue> } {
+  if (where.key)
+    return {
+      findings: [
+        {
+          id: "balancer-session-in-store",
+          summary: `the session obtained through the balancer is in the store (under "${where.prefix}"): the app keeps its sessions there, not in a node's or a worker's memory`,
+        },
+      ],
+      facts: { "sessions-in-store": "yes" },
+    };
+  return {
+    findings: [
+      {
+        id: "balancer-session-not-found",
+        summary: `the session obtained through the balancer was ${where.absent ? "not found in the store (looked up under the known layouts and by a full scan for its id)" : "not found under the known layouts, and its id is too short or the scan too long to look further"}: it may live in the cookie itself, in a node's memory or in another store (give --node to tell)`,
+        data: { absent: Boolean(where.absent) },
+      },
+    ],
+    facts: {},
+  };
 }
