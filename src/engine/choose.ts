@@ -29,6 +29,8 @@ export type Usefulness = {
   unlikely?: true;
   /** With no cause suspected yet, some answer would reach a verdict (examine the last causes left open). */
   concludes?: true;
+  /** With no cause suspected yet, how many of the causes left open the answer is expected to settle. */
+  settles?: number;
 };
 
 const NOT_USEFUL: Usefulness = { score: 0, gain: 0, separates: [] };
@@ -90,8 +92,9 @@ const PIECE_VALUE = 1;
 /** The share of systems a question's usual answers come from when it is not about their fault, for ordering
  * questions: modest, so that a question is not passed over for assuming too much about systems. */
 const USUAL_SHARE = 0.6;
-/** The same share when judging whether an answer could still overturn a named cause: a system without a fault
- * rarely shows it (keys that differ, MOVED errors, a replica taking writes). */
+/** The same share when judging whether an answer could still overturn a named cause, or which question is likeliest
+ * to settle the causes left open where nothing is suspected: a system without a fault rarely shows it (keys that
+ * differ, MOVED errors, a replica taking writes). */
 const USUAL_SHARE_SETTLED = 0.9;
 /** Once a cause is named, a question is still put when its answers that would change the verdict have at least this
  * chance; below it the question is passed over as unlikely to change the verdict, and the report says so. */
@@ -278,6 +281,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
     const beliefsThen: Array<Map<string, number>> = [];
     const piecesThen: Array<Set<string>> = [];
     const outcomeChanging: number[] = [];
+    const settledBy: number[] = [];
     // A named cause's rivals the evidence already suspects: an answer that would lead to one is never far-fetched.
     const named = now.verdict === "cause-found" ? now.ranked[0]!.id : undefined;
     const rivals = new Set([...suspects].filter((c) => named !== undefined && c !== named));
@@ -304,11 +308,13 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         reachesVerdict ||= then.verdict !== now.verdict;
       }
       const rankedThen = new Map(then.ranked.map((r) => [r.id, r]));
+      settledBy.push(0);
       for (const c of then.coverage) {
         const before = coverageBefore.get(c.cause)!;
         const was = rankedBefore.get(c.cause)!;
         const is = rankedThen.get(c.cause)!;
         const settledNow = !SETTLED.has(before.status) && SETTLED.has(c.status);
+        if (settledNow) settledBy[settledBy.length - 1]! += 1;
         // A cause a probe examined and found clean is not put to a person to overturn, as a confirmed one is not.
         const suspicion =
           before.status !== "examined" &&
@@ -339,9 +345,17 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       beliefsThen.map((b) => focus(now, b)),
       usual.get(id),
     );
+    // Nothing suspected: the system looks healthy so far, and gives a question's usual answers as one without a fault
+    // would (a cookie that arrives expired is what a skewed clock shows, not what these systems do).
+    const settles = () =>
+      answerModel(beliefs(now), beliefsThen, usual.get(id), USUAL_SHARE_SETTLED).reduce(
+        (sum, answer, j) => sum + settledBy[j]! * [...answer.values()].reduce((a, p) => a + p, 0),
+        0,
+      );
     return {
       score,
       ...(!contested && reachesVerdict ? { concludes: true as const } : {}),
+      ...(!contested ? { settles: settles() } : {}),
       gain: informationGain(joint) + PIECE_VALUE * expectedPiece(joint, piecesThen),
       separates: [...moved],
     };
@@ -374,6 +388,10 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       // suspected, a question that could end the diagnosis comes next: what is left is to examine the open causes.
       // Then, among the questions whose answers could still change something, the one expected to tell the causes
       // apart most.
+      // Probes examined some causes and suspect none: what is left is to settle the few they could not reach, and the
+      // question expected to settle most of those comes first (before one that sorts the causes already examined).
+      const now = current(ctx);
+      const examining = suspectsOf(now).size === 0 && now.coverage.some((c) => c.status === "examined");
       let best: ({ id: string; measured: boolean } & Usefulness) | undefined;
       for (const id of pool) {
         if (!eligible(ctx, id)) continue;
@@ -383,6 +401,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         const order = best
           ? Number(candidate.measured) - Number(best.measured) ||
             Number(candidate.concludes ?? false) - Number(best.concludes ?? false) ||
+            (examining ? (candidate.settles ?? 0) - (best.settles ?? 0) : 0) ||
             candidate.gain - best.gain ||
             candidate.score - best.score
           : 1;
