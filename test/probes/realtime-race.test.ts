@@ -8,7 +8,7 @@ import {
   type PollResult,
 } from "../../src/probes/http/realtime-probe.js";
 import { parallelFindings, reissuesOf } from "../../src/probes/http/parallel-probe.js";
-import { httpParallelProbe, httpRealtimeProbe } from "../../src/probes/http/index.js";
+import { httpContinuityProbe, httpParallelProbe, httpRealtimeProbe } from "../../src/probes/http/index.js";
 import { redisInfoProbe, redisWritesProbe } from "../../src/probes/redis/index.js";
 import { commandMix, writeFindings } from "../../src/probes/redis/writes-probe.js";
 import { parseInfo } from "../../src/probes/redis/info.js";
@@ -111,6 +111,8 @@ describe("the store's write/read mix", () => {
     expect(writeFindings({ reads: 20, writes: 3, lockReleases: 0 }, false)[0]!.id).toBe("writes-on-change");
     expect(writeFindings({ reads: 20, writes: 13, lockReleases: 0 }, false)[0]!.id).toBe("writes-mixed");
     expect(writeFindings({ reads: 3, writes: 3, lockReleases: 0 }, false)[0]!.id).toBe("too-few-reads");
+    expect(writeFindings({ reads: 0, writes: 1, lockReleases: 0 }, false)[0]!.id).toBe("too-few-reads");
+    expect(writeFindings({ reads: 0, writes: 8, lockReleases: 0 }, false)[0]!.id).toBe("written-never-read");
     expect(writeFindings({ reads: 20, writes: 20, lockReleases: 0 }, true)[0]!.summary).toContain("other clients");
   });
 });
@@ -190,6 +192,33 @@ describe("express-session's writes, measured in a real Redis", () => {
     expect(
       weightFor(redisWritesProbe, out, "rewrites-per-read", "concurrent-write-race", { symptom: "random-logout" }),
     ).toBe(0.15);
+  });
+
+  it("a Secure cookie withheld behind a proxy the app does not trust: sessions written, never read back", async () => {
+    const store = await startRedis();
+    const nodes = await Promise.all(
+      ["n1", "n2"].map((name) =>
+        startApp({ NODE_NAME: name, STORE: "redis", REDIS_URL: store.url, COOKIE_SECURE: "1" }),
+      ),
+    );
+    const lb = await startHaproxy(
+      nodes.map((n, i) => ({ port: n.port, name: `n${i + 1}` })),
+      { forwardedProto: "https" },
+    );
+    running.push(store, ...nodes, lb);
+    const handoff = new Handoff();
+    await runProbe(redisInfoProbe, { redis: store.url }, { handoff });
+    const targets = { url: lb.url, sessionPath: "/login", checkPath: "/me" };
+    // Two sign-ins, as the diagnosis' other probes of the URL sign in too.
+    await runProbe(httpContinuityProbe, targets);
+    const continuity = await runProbe(httpContinuityProbe, targets, { handoff });
+    expect(finding(continuity, "no-session").summary).toMatch(/signing in set no session cookie$/);
+    expect(continuity.facts).toEqual({ "session-cookie-set": "no" });
+    const out = await runProbe(redisWritesProbe, { redis: store.url }, { handoff });
+    expect(finding(out, "written-never-read").summary).toMatch(/^\d+ SET\/SETEX and not one GET of a string value/);
+    expect(weightFor(redisWritesProbe, out, "written-never-read", "cookie-attributes", continuity.facts)).toBe(0.6);
+    // Where signing in did set a cookie, writes with no read say nothing about its attributes.
+    expect(weightFor(redisWritesProbe, out, "written-never-read", "cookie-attributes")).toBeUndefined();
   });
 
   it("resave: false writes only sessions that changed", async () => {

@@ -81,6 +81,7 @@ export const httpContinuityProbe: Probe = {
     },
     "idle-timeout": { description: "the session cookie's lifetime", values: ["1800s"] },
     "session-cached": { description: "a shared cache answers with sessions", values: ["yes", "no"] },
+    "session-cookie-set": { description: "signing in through the balancer set a session cookie", values: ["no"] },
   },
   findings: CONTINUITY_FINDINGS,
   provides: ["balancer-answered", "balancer-session"],
@@ -139,6 +140,9 @@ export const httpContinuityProbe: Probe = {
       if ((learnt.kind === "indistinct" || learnt.kind === "no-cookie") && where !== base)
         learnt = await learnSession(client, (where = base), t);
       if (learnt.kind === "error" || learnt.kind === "no-cookie") {
+        // Through the balancer, as a browser signs in: whether a cookie was withheld or the path is no sign-in at all,
+        // the store's counters tell (redis.writes).
+        if (learnt.kind === "no-cookie") facts["session-cookie-set"] = "no";
         findings.push(learnt.finding);
         return partial();
       }

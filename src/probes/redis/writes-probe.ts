@@ -6,6 +6,8 @@ import { redisPlan, withRedis } from "./run.js";
 
 /** Fewer session reads than this over the diagnosis say nothing about a mix. */
 const MIN_READS = 8;
+/** Writes with no read at all: more than one sign-in's worth. */
+const NEVER_READ_WRITES = 2;
 const REWRITE_RATIO = 0.8;
 const ON_CHANGE_RATIO = 0.5;
 /** A request under a lock releases it once, and may read the lock key besides the session (phpredis checks it). */
@@ -36,6 +38,16 @@ export function commandMix(before: Map<string, string>, after: Map<string, strin
 export function writeFindings(mix: CommandMix, busy: boolean): Finding[] {
   const { reads, writes, lockReleases } = mix;
   const where = busy ? " (other clients were busy on the store: the mix is theirs too)" : "";
+  // Sessions written, by the diagnosis' own sign-ins among others, and not one read: no request ever came back with a
+  // session cookie. Whoever writes a session reads it on the next request that presents it.
+  if (reads === 0 && writes >= NEVER_READ_WRITES)
+    return [
+      {
+        id: "written-never-read",
+        summary: `${writes} SET/SETEX and not one GET of a string value during the diagnosis${where}: sessions are written and never read back, so no request came back with a session cookie (the app withheld it, a proxy stripped it, or browsers dropped it)`,
+        data: { ...mix, busy },
+      },
+    ];
   if (reads < MIN_READS)
     return [
       {
@@ -103,6 +115,7 @@ export const redisWritesProbe: Probe = {
     "writes-on-change": "the store wrote values far less often than it read them",
     "writes-mixed": "between writing on change and rewriting every time",
     "too-few-reads": "too few reads during the diagnosis to judge",
+    "written-never-read": "sessions were written during the diagnosis and not one was read back",
     "no-reading": "no counters from the start of the diagnosis to compare with",
     unreachable: "the store could not be reached",
     error: "the store failed mid-probe",
