@@ -6,6 +6,11 @@ export function parseDuration(text: string): number | undefined {
   return m ? Number(m[1]) * UNITS[m[2] || "s"]! : undefined;
 }
 
+/** A duration fact, measured ("1800s") or answered ("30m", 1800), in seconds; undefined when it is none. */
+export function durationOf(value: unknown): number | undefined {
+  return typeof value === "string" ? parseDuration(value) : typeof value === "number" ? value : undefined;
+}
+
 /** 1800 → "30m", 5400 → "1h 30m", 42 → "42s". */
 export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);

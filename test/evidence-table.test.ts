@@ -287,24 +287,24 @@ describe("sessions lost through a balancer that hashes the session id (nginx has
   });
 });
 
-describe("payload cookies refused both ways between nodes whose clocks are an hour apart (Flask, 30-minute sessions)", () => {
+describe("payload cookies refused both ways between nodes whose clocks are further apart than sessions live", () => {
   const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
   const lost = probeEvidence("http.continuity", "session-lost", { backends: 2, movedOffOrigin: false });
   const notShared = probeEvidence("http.nodes", "cross-node-unknown", { oneWay: false });
   const skew = probeEvidence("http.clock", "clock-skew", { beyondErrorMs: 3_600_000 });
-  function diagnose(gap: string, observed = [lost, notShared, skew]) {
+  function diagnose(gap: string, clocks: "apart" | "agree", observed = [lost, notShared, skew]) {
     const ctx = diagnosisOf({ symptom: "random-logout" }, observed);
     const fact = (value: string) => ({ value, source: "probe" as const, from: "http-nodes" });
     ctx.facts["session-continuity"] = fact("lost");
     ctx.facts["cross-node"] = fact("not-recognised");
     ctx.facts.architecture = fact("cookie");
     ctx.facts["clock-gap"] = fact(gap);
-    ctx.facts["clock-sync"] = fact(gap === "over-a-minute" ? "no" : "yes");
+    ctx.facts["clock-sync"] = fact(clocks === "agree" ? "yes" : "no");
     return assess(ctx, defs);
   }
 
   it("names the clocks, measured, not keys the refusal only looks like", () => {
-    const a = diagnose("over-a-minute");
+    const a = diagnose("beyond-lifetime", "apart");
     expect(a.verdict).toBe("cause-found");
     expect(a.ranked[0]!.id).toBe("clock-skew");
     expect(a.also).not.toContain("key-mismatch");
@@ -312,8 +312,15 @@ describe("payload cookies refused both ways between nodes whose clocks are an ho
 
   it("with the clocks agreeing, the same refusal confirms keys that differ", () => {
     const clock = probeEvidence("http.clock", "clock");
-    const a = diagnose("under-a-minute", [lost, notShared, clock]);
+    const a = diagnose("within-lifetime", "agree", [lost, notShared, clock]);
     expect(a.verdict).toBe("cause-found");
     expect(a.ranked[0]!.id).toBe("key-mismatch");
+  });
+
+  it("clocks minutes apart, well within the sessions' lifetime, do not explain a refusal both ways: keys do", () => {
+    const minutes = probeEvidence("http.clock", "clock-skew", { beyondErrorMs: 180_000 });
+    const a = diagnose("within-lifetime", "apart", [lost, notShared, minutes]);
+    expect(a.ranked[0]!.id).toBe("key-mismatch");
+    expect(a.ranked.find((r) => r.id === "key-mismatch")!.confirmed).toBe(true);
   });
 });

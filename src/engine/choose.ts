@@ -79,6 +79,9 @@ function focus(a: Assessment, b: Map<string, number>): Map<string, number> {
   return new Map([...b].map(([cause, p]) => [cause, contenders.includes(cause) ? p : 0]));
 }
 
+/** Expected counts compared to the hundredth: rounding noise must not outrank a real difference in gain. */
+const hundredths = (x = 0) => Math.round(x * 100);
+
 const entropy = (ps: Iterable<number>) => {
   let h = 0;
   for (const p of ps) if (p > 0) h -= p * Math.log2(p);
@@ -388,10 +391,12 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
       // suspected, a question that could end the diagnosis comes next: what is left is to examine the open causes.
       // Then, among the questions whose answers could still change something, the one expected to tell the causes
       // apart most.
-      // Probes examined some causes and suspect none: what is left is to settle the few they could not reach, and the
-      // question expected to settle most of those comes first (before one that sorts the causes already examined).
+      // Probes examined some causes, suspect none and saw nothing amiss: what is left is to settle the few they could not
+      // reach, and the question expected to settle most of those comes first (before one that sorts the causes already
+      // examined).
       const now = current(ctx);
-      const examining = suspectsOf(now).size === 0 && now.coverage.some((c) => c.status === "examined");
+      const examining =
+        suspectsOf(now).size === 0 && now.unexplained.length === 0 && now.coverage.some((c) => c.status === "examined");
       let best: ({ id: string; measured: boolean } & Usefulness) | undefined;
       for (const id of pool) {
         if (!eligible(ctx, id)) continue;
@@ -401,7 +406,7 @@ export function makeChooser(flow: Flow, defs: Omit<AssessDefs, "flow"> & { probe
         const order = best
           ? Number(candidate.measured) - Number(best.measured) ||
             Number(candidate.concludes ?? false) - Number(best.concludes ?? false) ||
-            (examining ? (candidate.settles ?? 0) - (best.settles ?? 0) : 0) ||
+            (examining ? hundredths(candidate.settles) - hundredths(best.settles) : 0) ||
             candidate.gain - best.gain ||
             candidate.score - best.score
           : 1;

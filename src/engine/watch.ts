@@ -77,7 +77,10 @@ export async function watchRound(
   const run = makeProbeRunner({ registry, targets, log, handoff, ...(timeoutMs ? { timeoutMs } : {}) });
   const signal = new AbortController().signal;
   const [http, redis] = await Promise.all(
-    ["http.continuity", "redis.info"].map((probe) => run({ node: probe, probe, params: {} }, {}, signal)),
+    // One visitor a round: further visitors (each a sign-in) are for a diagnosis, not for every round of a watch.
+    ["http.continuity", "redis.info"].map((probe) =>
+      run({ node: probe, probe, params: probe === "http.continuity" ? { visitors: 0 } : {} }, {}, signal),
+    ),
   );
   const round: Round = { at: new Date(), problems: [] };
   for (const r of [http!, redis!]) if (r.status === "failed") round.problems.push(problemOf(r));

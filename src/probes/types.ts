@@ -77,8 +77,9 @@ export type StoreReading = {
 export type HandoffValues = {
   /** http.nodes → redis.lookup, redis.sessions */
   "node-sessions": NodeSession[];
-  /** http.continuity → redis.lookup: the session obtained through the balancer, looked up when no node is given */
-  "balancer-session": NodeSession;
+  /** http.continuity → redis.lookup: the sessions its visitors obtained through the balancer, looked up when no node
+   * gave any */
+  "balancer-sessions": NodeSession[];
   /** redis.info → redis.lookup, redis.sessions */
   "store-reading": StoreReading;
   /** redis.lookup → redis.sessions: the key prefix the nodes' sessions were found under, when no layout knew it */

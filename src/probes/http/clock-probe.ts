@@ -1,6 +1,6 @@
 import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
-import { formatDuration } from "../../units.js";
+import { durationOf, formatDuration } from "../../units.js";
 import type { Probe } from "../types.js";
 import { displayUrl, HttpProblem, type HttpResponse } from "./client.js";
 import { plannedGet, times } from "./plan.js";
@@ -22,8 +22,8 @@ export const httpClockProbe: Probe = {
   facts: {
     "clock-sync": { description: "nodes agree within 2 s", values: ["yes", "no"] },
     "clock-gap": {
-      description: "how far apart the clocks are beyond the measurement's error",
-      values: ["under-a-minute", "over-a-minute"],
+      description: "whether two nodes' clocks are further apart than the session cookie lives",
+      values: ["within-lifetime", "beyond-lifetime"],
     },
   },
   findings: {
@@ -72,6 +72,12 @@ export const httpClockProbe: Probe = {
           : undefined;
       const facts: Record<string, FactValue> = {};
       const findings = clockFindings(offsets, storeOffset, facts);
+      const lifetime = durationOf(ctx.facts["idle-timeout"]);
+      // Nodes further apart than the session cookie lives refuse each other's timestamped payload cookies both ways
+      // (expired on the node ahead, from the future on the one behind), which looks from outside like keys that
+      // differ. Only the nodes' clocks count, and only where the lifetime is known.
+      if (offsets.length >= 2 && lifetime !== undefined)
+        facts["clock-gap"] = nodesApartMs(offsets) >= lifetime * 1000 ? "beyond-lifetime" : "within-lifetime";
       if (skipped.length)
         findings.push({
           id: "no-date",
@@ -91,6 +97,14 @@ function describe(o: Offset): string {
   const s = Math.abs(o.offsetMs);
   const amount = s >= 60_000 ? formatDuration(s / 1000) : `${(s / 1000).toFixed(1)} s`;
   return `${o.node} ${o.offsetMs >= 0 ? "+" : "−"}${amount}`;
+}
+
+/** How far apart the two furthest nodes' clocks are, beyond the measurement's error. */
+function nodesApartMs(offsets: Offset[]): number {
+  const sorted = [...offsets].sort((a, b) => a.offsetMs - b.offsetMs);
+  const lo = sorted[0]!;
+  const hi = sorted[sorted.length - 1]!;
+  return hi.offsetMs - lo.offsetMs - lo.errorMs - hi.errorMs;
 }
 
 function clockFindings(
@@ -113,9 +127,6 @@ function clockFindings(
     nodes: offsets.length,
   };
   const beyondErrorMs = Math.round(Math.max(gap, Math.abs(worst.offsetMs) - worst.errorMs));
-  // Nodes a minute apart is no rounding: a payload cookie or token signed on one can be expired or not yet valid on
-  // another, either way, which looks from outside like keys that differ.
-  facts["clock-gap"] = gap > 60_000 ? "over-a-minute" : "under-a-minute";
   if (gap > 2_000 || Math.abs(worst.offsetMs) - worst.errorMs > 60_000) {
     facts["clock-sync"] = "no";
     const behind = lo.node;

@@ -1,7 +1,7 @@
 import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Targets } from "../../model/targets.js";
-import type { Probe } from "../types.js";
+import type { NodeSession, Probe } from "../types.js";
 import { displayUrl, type HttpClient, type HttpResponse } from "./client.js";
 import { plannedGet, plannedSignIn } from "./plan.js";
 import { deletes, type CookieJar } from "./cookies.js";
@@ -32,6 +32,16 @@ const DEFAULT_REQUESTS = 12;
  * more are followed for a couple of requests each; with two backends, seven lucky users in a row are one chance in 128. */
 const FURTHER_VISITORS = 6;
 const FURTHER_REQUESTS = 2;
+const NOT_FOLLOWED = {
+  requests: 0,
+  signedIn: 0,
+  anonymous: 0,
+  lostAtOrigin: 0,
+  movedOffOrigin: false,
+  visitors: 0,
+  visitorsLost: 0,
+  backends: 0,
+};
 /** Tries to see a signed-in answer on the node that made the session, before calling the check path unusable. */
 const VALIDATION_TRIES = 3;
 
@@ -84,24 +94,24 @@ export const httpContinuityProbe: Probe = {
     "session-cookie-set": { description: "signing in through the balancer set a session cookie", values: ["no"] },
   },
   findings: CONTINUITY_FINDINGS,
-  provides: ["balancer-answered", "balancer-session"],
+  provides: ["balancer-answered", "balancer-sessions"],
   plan({ targets: t, params }) {
     const url = t.url!;
     const node = t.nodes[0];
     const requests = Number(params.requests ?? DEFAULT_REQUESTS);
+    const visitors = Number(params.visitors ?? FURTHER_VISITORS);
     const learning = `2 anonymous, up to ${VALIDATION_TRIES} signed in, one per cookie set at sign-in (that cookie left out)`;
     const fallback = node ? `; when learning on the node fails, also ${learning}` : `, then ${learning}`;
     return [
-      plannedGet(url, t.checkPath!, `${requests + 3} times${fallback}`, {
-        note: `2 anonymous (the baseline), a first visit, then ${requests} with the session`,
+      plannedGet(url, t.checkPath!, `up to ${requests + 3 + visitors * FURTHER_REQUESTS} times${fallback}`, {
+        note: `2 anonymous (the baseline), a first visit, then ${requests} with the session${visitors ? `, and ${FURTHER_REQUESTS} for each further visitor` : ""}`,
       }),
       plannedSignIn(
         t,
         url,
-        `up to ${3 + FURTHER_VISITORS} times`,
-        "sign-in: two visitors, a third a second later when they share a value; when the first keeps its session, " +
-          `${FURTHER_VISITORS - 1} more, and each of them and the second visitor requests the check path ` +
-          `${FURTHER_REQUESTS} times`,
+        `up to ${2 + Math.max(1, visitors)} times`,
+        "sign-in: two visitors, a third a second later when they share a value" +
+          (visitors ? `; when the first keeps its session, ${visitors - 1} more (the second is followed too)` : ""),
       ),
       ...(node
         ? [
@@ -184,15 +194,15 @@ export const httpContinuityProbe: Probe = {
           anomaly: true,
         });
       const name = learnt.name;
-      const obtained = jar.get(name);
-      if (obtained !== undefined) ctx.handoff.set("balancer-session", { node: target, name, value: obtained });
+      const value = jar.get(name);
+      const balancerSessions: NodeSession[] = value === undefined ? [] : [{ node: target, name, value }];
+      ctx.handoff.set("balancer-sessions", balancerSessions);
       findings.push({
         id: "session-cookie",
         summary: `the session cookie is ${name} (${HOW[learnt.how]})`,
-        data: { name, how: learnt.how, bytes: name.length + (jar.get(name)?.length ?? 0) },
+        data: { name, how: learnt.how, bytes: name.length + (value?.length ?? 0) },
       });
       findings.push(...cookieFindings(jar, name, facts));
-      const value = jar.get(name);
       const rotatedAtLogin = beforeLogin.has(name) && beforeLogin.get(name) !== value;
       if (value === undefined && discardedDuringSignIn(jar, name)) {
         // Set at sign-in, then deleted by a later answer of the same sign-in (a redirect that reached a node that did
@@ -208,6 +218,8 @@ export const httpContinuityProbe: Probe = {
       }
       if (value === undefined) {
         const issued = [...new Set(jar.seen.map((s) => s.cookie.name))];
+        // Learnt where the app set it, yet not set through the balancer: withheld behind the proxy, or stripped by it.
+        if (!issued.includes(name)) facts["session-cookie-set"] = "no";
         findings.push({
           id: "no-session",
           summary: `${login.status} from ${displayUrl(login.url)}: ${issued.includes(name) ? `browsers would not keep the session cookie ${name}` : `no ${name} cookie was set through the balancer`}`,
@@ -290,24 +302,18 @@ export const httpContinuityProbe: Probe = {
       const by = (b: BackendSeen) => (b.header ? "header" : !reissued && b.cookie ? "cookie" : undefined);
       /** The second visitor and a few more, each its own user: losses away from each one's own sign-in backend. */
       async function followFurtherVisitors() {
-        const r = {
-          requests: 0,
-          signedIn: 0,
-          anonymous: 0,
-          lostAtOrigin: 0,
-          movedOffOrigin: true,
-          visitors: 0,
-          visitorsLost: 0,
-        };
-        // How many backends one visitor's requests reached, as for the first: users spread over backends is no news.
-        let backends = 0;
-        for (let v = 0; v < FURTHER_VISITORS && !ctx.signal.aborted; v++) {
+        const r = { ...NOT_FOLLOWED, movedOffOrigin: true };
+        for (let v = 0; v < Number(ctx.params.visitors ?? FURTHER_VISITORS) && !ctx.signal.aborted; v++) {
           const visitor = v === 0 ? other : newJar(t);
           const signIn = v === 0 ? otherLogin : await obtainSession(client, base, t, visitor);
-          if (loginProblem(signIn) || visitor.get(name) === undefined) continue;
+          // A refused or throttled sign-in (many in a few seconds) may still set an anonymous cookie: not a session.
+          const session = visitor.get(name);
+          if (signIn.status >= 400 || loginProblem(signIn) || session === undefined) continue;
+          balancerSessions.push({ node: target, name, value: session });
           const signedInAt = backendOf.read(signIn, visitor);
           const home = backendOfSeen(signedInAt);
           let lostHere = 0;
+          let read = 0;
           const reached = new Set<string>();
           for (let i = 0; i < FURTHER_REQUESTS; i++) {
             const res = await client.fetch(check, { jar: visitor });
@@ -317,6 +323,7 @@ export const httpContinuityProbe: Probe = {
             const at = backendOf.read(res, visitor);
             const backend = backendOfSeen(at);
             if (backend !== undefined) reached.add(backend);
+            read++;
             r.requests++;
             if (reading === "signed-in") {
               r.signedIn++;
@@ -327,11 +334,14 @@ export const httpContinuityProbe: Probe = {
             if (home !== undefined && backend === home) r.lostAtOrigin++;
             if (home === undefined || by(at) !== by(signedInAt) || backend === home) r.movedOffOrigin = false;
           }
+          // A visitor none of whose answers could be read (proxy errors, cached pages) kept nothing anyone saw.
+          if (read === 0) continue;
           r.visitors++;
           if (lostHere) r.visitorsLost++;
-          backends = Math.max(backends, reached.size);
+          // How many backends one visitor's requests reached, as for the first: users spread over backends is no news.
+          r.backends = Math.max(r.backends, reached.size);
         }
-        return { ...r, movedOffOrigin: r.anonymous > 0 && r.movedOffOrigin, backends };
+        return { ...r, movedOffOrigin: r.anonymous > 0 && r.movedOffOrigin };
       }
       const lost = seen.filter((b) => b.anonymous);
       const movedOffOrigin =
@@ -339,19 +349,11 @@ export const httpContinuityProbe: Probe = {
         lost.length > 0 &&
         lost.every((b) => by(b) === by(originSeen) && backendOfSeen(b) !== origin);
       const distinct = [...new Set(backends)];
+      // The affinity cookie as the first visitor saw it: a cookie only a later visitor got (a CDN's, another app
+      // version's) is not the balancer's, and must not be read as affinity that broke.
+      const affinityCookie = backendOf.affinityCookie;
       const further =
-        tally.anonymous === 0 && tally.signedIn > 0 && !shared
-          ? await followFurtherVisitors()
-          : {
-              requests: 0,
-              signedIn: 0,
-              anonymous: 0,
-              lostAtOrigin: 0,
-              movedOffOrigin: false,
-              visitors: 0,
-              visitorsLost: 0,
-              backends: 0,
-            };
+        tally.anonymous === 0 && tally.signedIn > 0 && !shared ? await followFurtherVisitors() : NOT_FOLLOWED;
 
       if (tally.errors.length)
         findings.push({
@@ -371,7 +373,7 @@ export const httpContinuityProbe: Probe = {
         });
       findings.push(
         ...affinityFindings(
-          { cookie: backendOf.affinityCookie, values: affinity, reissued, header: backendOf.header },
+          { cookie: affinityCookie, values: affinity, reissued, header: backendOf.header },
           distinct,
           requests,
           t.nodes.length,

@@ -40,13 +40,13 @@ export const redisLookupProbe: Probe = {
     "not-in-store": "the nodes' sessions are not in the store",
     "in-store-unmapped": "the store grew by the sessions made, though their ids map to no key (encrypted cookies)",
     "id-unmapped": "the session ids could not be mapped to keys, and the store's size could not tell",
-    "balancer-session-in-store": "with no node given, the session obtained through the balancer is in the store",
-    "balancer-session-not-found":
-      "with no node given, the session obtained through the balancer was not found in the store",
+    "balancer-session-in-store": "with no node given, the sessions obtained through the balancer are in the store",
+    "balancer-sessions-split": "with no node given, some sessions obtained through the balancer are in the store",
+    "balancer-session-not-found": "with no node given, none of the sessions obtained through the balancer is in it",
     unreachable: "the store could not be reached",
     error: "the store failed mid-probe",
   },
-  uses: ["node-sessions", "balancer-session", "store-reading"],
+  uses: ["node-sessions", "balancer-sessions", "store-reading"],
   provides: ["session-prefix"],
   plan: (ctx) => {
     const layouts = ctx.targets.sessionPrefix ? [customLayout(ctx.targets.sessionPrefix)] : LAYOUTS;
@@ -67,13 +67,8 @@ export const redisLookupProbe: Probe = {
     withRedis(ctx, async (conn) => {
       const target = conn.target.display;
       const sessions = ctx.handoff.get("node-sessions") ?? [];
-      const viaBalancer = ctx.handoff.get("balancer-session");
-      if (sessions.length === 0 && viaBalancer && ctx.facts["store-role"] !== "replica") {
-        const where = await locate(conn, viaBalancer, ctx.targets.sessionPrefix);
-        if (where.prefix) ctx.handoff.set("session-prefix", where.prefix);
-        return { status: "ok", target, ...balancerSessionFindings(where) };
-      }
-      if (sessions.length === 0)
+      const viaBalancer = ctx.handoff.get("balancer-sessions") ?? [];
+      if (sessions.length === 0 && viaBalancer.length === 0)
         return {
           status: "skipped",
           target,
@@ -94,7 +89,13 @@ export const redisLookupProbe: Probe = {
           facts: {},
         };
       const found: Where[] = [];
-      for (const session of sessions) found.push(await locate(conn, session, ctx.targets.sessionPrefix));
+      for (const session of sessions.length ? sessions : viaBalancer)
+        found.push(await locate(conn, session, ctx.targets.sessionPrefix));
+      if (sessions.length === 0) {
+        const prefix = found.find((w) => w.prefix)?.prefix;
+        if (prefix) ctx.handoff.set("session-prefix", prefix);
+        return { status: "ok", target, ...balancerSessionFindings(found) };
+      }
       const facts: Record<string, FactValue> = {};
       const findings = interpret(
         found,
@@ -234,28 +235,44 @@ function interpret(
 }
 
 /**
- * With no node given, the session obtained through the balancer: found in the store, the app keeps its sessions
- * there, where no worker's or node's memory can lose them. Not found says little (a cookie that carries the session, a
- * store that refused the write, a layout not known), and weighs nothing.
+ * With no session obtained on a node (no --node given), those the visitors obtained through the balancer: all in the
+ * store, the app keeps its sessions there, where no worker's or node's memory can lose them (the evidence asks for
+ * more than one, made on more than one backend as likely as not). Some in it and some not is a backend that keeps them
+ * elsewhere. None found says little: a cookie that carries the session, a store that refused the write, a layout not
+ * known.
  */
-function balancerSessionFindings(where: Where): { findings: Finding[]; facts: Record<string, FactValue> } {
-  if (where.key)
+function balancerSessionFindings(found: Where[]): { findings: Finding[]; facts: Record<string, FactValue> } {
+  const n = found.length;
+  const inStore = found.filter((w) => w.key);
+  const data = { sessions: n, inStore: inStore.length };
+  const looked = found.every((w) => w.key || w.absent)
+    ? "looked up under the known layouts and by a full scan for each id"
+    : "some ids too short to scan for, or a scan cut short";
+  if (inStore.length === n)
     return {
       findings: [
         {
           id: "balancer-session-in-store",
-          summary: `the session obtained through the balancer is in the store (under "${where.prefix}"): the app keeps its sessions there, not in a node's or a worker's memory`,
+          summary: `${n === 1 ? "the session" : `all ${n} sessions`} obtained through the balancer ${n === 1 ? "is" : "are"} in the store (under "${inStore[0]!.prefix}"): the app keeps its sessions there, not in a node's or a worker's memory`,
+          data,
         },
       ],
-      facts: { "sessions-in-store": "yes" },
+      facts: n >= 2 ? { "sessions-in-store": "yes" } : {},
     };
   return {
     findings: [
-      {
-        id: "balancer-session-not-found",
-        summary: `the session obtained through the balancer was ${where.absent ? "not found in the store (looked up under the known layouts and by a full scan for its id)" : "not found under the known layouts, and its id is too short or the scan too long to look further"}: it may live in the cookie itself, in a node's memory or in another store (give --node to tell)`,
-        data: { absent: Boolean(where.absent) },
-      },
+      inStore.length > 0
+        ? {
+            id: "balancer-sessions-split",
+            summary: `${inStore.length} of the ${n} sessions obtained through the balancer are in the store, the others not (${looked}): some backend may keep its sessions elsewhere (give --node to tell which)`,
+            data,
+            anomaly: true,
+          }
+        : {
+            id: "balancer-session-not-found",
+            summary: `none of the ${n} sessions obtained through the balancer is in the store (${looked}): they may live in the cookie itself, in a node's memory or in another store (give --node to tell)`,
+            data,
+          },
     ],
     facts: {},
   };

@@ -1,6 +1,6 @@
 import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
-import { formatBytes, formatDuration, parseDuration } from "../../units.js";
+import { durationOf, formatBytes, formatDuration } from "../../units.js";
 import type { Probe, StoreReading } from "../types.js";
 import { num, parseInfoList, readStore } from "./info.js";
 import { customLayout, type Layout } from "./layouts.js";
@@ -235,8 +235,7 @@ function ttlFindings(
     ttlMaxSeconds: Math.round(percentile(sample.ttls, 100)!),
     lifetimeSeconds: Math.round(lifetime),
   };
-  const idle =
-    typeof idleFact === "string" ? parseDuration(idleFact) : typeof idleFact === "number" ? idleFact : undefined;
+  const idle = durationOf(idleFact);
   if (idle !== undefined) {
     if (lifetime < idle * 0.9) {
       findings.push({

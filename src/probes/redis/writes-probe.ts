@@ -108,6 +108,10 @@ export const redisWritesProbe: Probe = {
   needs: ["redis"],
   facts: {
     "session-locking": { description: "the store takes a lock around each request", values: ["yes", "no"] },
+    "sessions-read-back": {
+      description: "on a quiet store, sessions written during the diagnosis were read back at least once",
+      values: ["no"],
+    },
   },
   findings: {
     "rewrites-per-read": "the store wrote a value back about once per read, with no lock",
@@ -142,6 +146,8 @@ export const redisWritesProbe: Probe = {
       const locked = findings[0]?.data?.locked;
       const facts: Record<string, FactValue> = {};
       if (typeof locked === "boolean") facts["session-locking"] = locked ? "yes" : "no";
+      if (findings[0]?.id === "written-never-read" && findings[0].data?.busy === false)
+        facts["sessions-read-back"] = "no";
       return { status: "ok", target, findings, facts };
     }),
 };
