@@ -77,7 +77,7 @@ export const httpClockProbe: Probe = {
       // (expired on the node ahead, from the future on the one behind), which looks from outside like keys that
       // differ. Only the nodes' clocks count, and only where the lifetime is known.
       if (offsets.length >= 2 && lifetime !== undefined)
-        facts["clock-gap"] = nodesApartMs(offsets) >= lifetime * 1000 ? "beyond-lifetime" : "within-lifetime";
+        facts["clock-gap"] = extremes(offsets).apartMs >= lifetime * 1000 ? "beyond-lifetime" : "within-lifetime";
       if (skipped.length)
         findings.push({
           id: "no-date",
@@ -99,12 +99,12 @@ function describe(o: Offset): string {
   return `${o.node} ${o.offsetMs >= 0 ? "+" : "−"}${amount}`;
 }
 
-/** How far apart the two furthest nodes' clocks are, beyond the measurement's error. */
-function nodesApartMs(offsets: Offset[]): number {
+/** The clocks furthest behind and ahead, and how far apart they are beyond the measurement's error. */
+function extremes(offsets: Offset[]): { lo: Offset; hi: Offset; apartMs: number } {
   const sorted = [...offsets].sort((a, b) => a.offsetMs - b.offsetMs);
   const lo = sorted[0]!;
   const hi = sorted[sorted.length - 1]!;
-  return hi.offsetMs - lo.offsetMs - lo.errorMs - hi.errorMs;
+  return { lo, hi, apartMs: hi.offsetMs - lo.offsetMs - lo.errorMs - hi.errorMs };
 }
 
 function clockFindings(
@@ -115,10 +115,7 @@ function clockFindings(
   if (offsets.length === 0) return [];
   const refs =
     storeOffset !== undefined ? [...offsets, { node: "the store", offsetMs: storeOffset, errorMs: 0 }] : offsets;
-  const sorted = [...refs].sort((a, b) => a.offsetMs - b.offsetMs);
-  const lo = sorted[0]!;
-  const hi = sorted[sorted.length - 1]!;
-  const gap = hi.offsetMs - lo.offsetMs - lo.errorMs - hi.errorMs;
+  const { lo, hi, apartMs: gap } = extremes(refs);
   const worst = offsets.reduce((w, o) => (Math.abs(o.offsetMs) - o.errorMs > Math.abs(w.offsetMs) - w.errorMs ? o : w));
   const list = offsets.map(describe).join(", ");
   const data = {

@@ -195,6 +195,7 @@ export const httpContinuityProbe: Probe = {
         });
       const name = learnt.name;
       const value = jar.get(name);
+      // Handed on now and added to as further visitors sign in: redis.lookup reads it once this probe is done.
       const balancerSessions: NodeSession[] = value === undefined ? [] : [{ node: target, name, value }];
       ctx.handoff.set("balancer-sessions", balancerSessions);
       findings.push({
@@ -303,7 +304,8 @@ export const httpContinuityProbe: Probe = {
       /** The second visitor and a few more, each its own user: losses away from each one's own sign-in backend. */
       async function followFurtherVisitors() {
         const r = { ...NOT_FOLLOWED, movedOffOrigin: true };
-        for (let v = 0; v < Number(ctx.params.visitors ?? FURTHER_VISITORS) && !ctx.signal.aborted; v++) {
+        const visitors = Number(ctx.params.visitors ?? FURTHER_VISITORS);
+        for (let v = 0; v < visitors && !ctx.signal.aborted; v++) {
           const visitor = v === 0 ? other : newJar(t);
           const signIn = v === 0 ? otherLogin : await obtainSession(client, base, t, visitor);
           // A refused or throttled sign-in (many in a few seconds) may still set an anonymous cookie: not a session.

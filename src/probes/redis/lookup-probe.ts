@@ -52,7 +52,7 @@ export const redisLookupProbe: Probe = {
     const layouts = ctx.targets.sessionPrefix ? [customLayout(ctx.targets.sessionPrefix)] : LAYOUTS;
     const when = ctx.targets.nodes.length
       ? "for each session http.nodes obtained"
-      : "for the session http.continuity obtained through the balancer (no node given)";
+      : "for each session http.continuity's visitors obtained through the balancer (no node given)";
     return redisPlan(ctx, [
       ...layouts.map((l) => ({ command: `EXISTS ${l.keyFor("<session id>")}`, times: "once", note: when })),
       {
