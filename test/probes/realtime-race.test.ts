@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   engineError,
@@ -99,21 +100,23 @@ describe("the store's write/read mix", () => {
   it("counts reads, writes and lock releases between two readings", () => {
     const mix = commandMix(info({ get: 10, set: 4, evalsha: 1 }), info({ get: 30, set: 24, setex: 2, evalsha: 1 }));
     expect(mix).toEqual({ reads: 20, writes: 22, lockReleases: 0 });
-    expect(writeFindings(mix, false)[0]!.id).toBe("rewrites-per-read");
+    expect(writeFindings(mix, false, 0)[0]!.id).toBe("rewrites-per-read");
   });
 
   it("reads a lock around every request, writes on change, and too few reads", () => {
-    expect(writeFindings({ reads: 20, writes: 20, lockReleases: 21 }, false)[0]!.id).toBe("locked-sessions");
+    expect(writeFindings({ reads: 20, writes: 20, lockReleases: 21 }, false, 0)[0]!.id).toBe("locked-sessions");
     // phpredis reads the lock key too before it writes: 150 GET for 110 locked requests.
-    expect(writeFindings({ reads: 150, writes: 98, lockReleases: 110 }, false)[0]!.id).toBe("locked-sessions");
+    expect(writeFindings({ reads: 150, writes: 98, lockReleases: 110 }, false, 0)[0]!.id).toBe("locked-sessions");
     // A logout or a new id at sign-in deletes a key now and then: no lock.
-    expect(writeFindings({ reads: 52, writes: 46, lockReleases: 6 }, false)[0]!.id).toBe("rewrites-per-read");
-    expect(writeFindings({ reads: 20, writes: 3, lockReleases: 0 }, false)[0]!.id).toBe("writes-on-change");
-    expect(writeFindings({ reads: 20, writes: 13, lockReleases: 0 }, false)[0]!.id).toBe("writes-mixed");
-    expect(writeFindings({ reads: 3, writes: 3, lockReleases: 0 }, false)[0]!.id).toBe("too-few-reads");
-    expect(writeFindings({ reads: 0, writes: 1, lockReleases: 0 }, false)[0]!.id).toBe("too-few-reads");
-    expect(writeFindings({ reads: 0, writes: 8, lockReleases: 0 }, false)[0]!.id).toBe("written-never-read");
-    expect(writeFindings({ reads: 20, writes: 20, lockReleases: 0 }, true)[0]!.summary).toContain("other clients");
+    expect(writeFindings({ reads: 52, writes: 46, lockReleases: 6 }, false, 0)[0]!.id).toBe("rewrites-per-read");
+    expect(writeFindings({ reads: 20, writes: 3, lockReleases: 0 }, false, 0)[0]!.id).toBe("writes-on-change");
+    expect(writeFindings({ reads: 20, writes: 13, lockReleases: 0 }, false, 0)[0]!.id).toBe("writes-mixed");
+    expect(writeFindings({ reads: 3, writes: 3, lockReleases: 0 }, false, 0)[0]!.id).toBe("too-few-reads");
+    expect(writeFindings({ reads: 0, writes: 1, lockReleases: 0 }, false, 0)[0]!.id).toBe("too-few-reads");
+    expect(writeFindings({ reads: 0, writes: 8, lockReleases: 0 }, false, 8)[0]!.id).toBe("written-never-read");
+    // Writes with no new key are a job rewriting its own keys, not sessions made and never read.
+    expect(writeFindings({ reads: 0, writes: 8, lockReleases: 0 }, false, 0)[0]!.id).toBe("too-few-reads");
+    expect(writeFindings({ reads: 20, writes: 20, lockReleases: 0 }, true, 0)[0]!.summary).toContain("other clients");
   });
 });
 
@@ -215,10 +218,34 @@ describe("express-session's writes, measured in a real Redis", () => {
     expect(finding(continuity, "no-session").summary).toMatch(/signing in set no session cookie$/);
     expect(continuity.facts).toEqual({ "session-cookie-set": "no" });
     const out = await runProbe(redisWritesProbe, { redis: store.url }, { handoff });
-    expect(finding(out, "written-never-read").summary).toMatch(/^\d+ SET\/SETEX and not one GET of a string value/);
+    expect(finding(out, "written-never-read").summary).toMatch(
+      /^\d+ SET\/SETEX, \d+ new keys and not one GET of a string value/,
+    );
     expect(weightFor(redisWritesProbe, out, "written-never-read", "cookie-attributes", continuity.facts)).toBe(0.6);
     // Where signing in did set a cookie, writes with no read say nothing about its attributes.
     expect(weightFor(redisWritesProbe, out, "written-never-read", "cookie-attributes")).toBeUndefined();
+  });
+
+  it("a sign-in path that makes no session, beside a job rewriting its own key: no session was made unread", async () => {
+    const store = await startRedis();
+    running.push(store);
+    const targets = { ...(await cluster({}, false, store)), sessionPath: "/health" };
+    const handoff = new Handoff();
+    await runProbe(redisInfoProbe, { redis: store.url }, { handoff });
+    const job = new Redis(store.url);
+    const writing = setInterval(() => void job.set("job:heartbeat", String(Date.now())), 50);
+    try {
+      const continuity = await runProbe(httpContinuityProbe, targets, { handoff });
+      expect(continuity.facts).toEqual({ "session-cookie-set": "no" });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const out = await runProbe(redisWritesProbe, { redis: store.url }, { handoff });
+      expect(out.findings.map((f) => f.id)).toEqual(["too-few-reads"]);
+      expect(finding(out, "too-few-reads").data).toMatchObject({ reads: 0 });
+      expect(out.facts).toEqual({});
+    } finally {
+      clearInterval(writing);
+      job.disconnect();
+    }
   });
 
   it("resave: false writes only sessions that changed", async () => {

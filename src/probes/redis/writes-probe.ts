@@ -34,18 +34,20 @@ export function commandMix(before: Map<string, string>, after: Map<string, strin
 /**
  * What the mix says: a lock around each request (a release, by script or DEL, per read); else a session written back
  * whole on about every read (express-session `resave: true`, PHP rewriting a session that changed), or only on change.
+ * `newKeys` is how many more keys the store holds than at the start.
  */
-export function writeFindings(mix: CommandMix, busy: boolean): Finding[] {
+export function writeFindings(mix: CommandMix, busy: boolean, newKeys: number): Finding[] {
   const { reads, writes, lockReleases } = mix;
   const where = busy ? " (other clients were busy on the store: the mix is theirs too)" : "";
-  // Sessions written, by the diagnosis' own sign-ins among others, and not one read: no request ever came back with a
-  // session cookie. Whoever writes a session reads it on the next request that presents it.
-  if (reads === 0 && writes >= NEVER_READ_WRITES)
+  // Sessions made, by the diagnosis' own sign-ins among others, and not one read: no request ever came back with a
+  // session cookie. Whoever writes a session reads it on the next request that presents it. New keys, not writes
+  // alone: a job that rewrites its own keys and reads none is no session at all.
+  if (reads === 0 && writes >= NEVER_READ_WRITES && newKeys >= NEVER_READ_WRITES)
     return [
       {
         id: "written-never-read",
-        summary: `${writes} SET/SETEX and not one GET of a string value during the diagnosis${where}: sessions are written and never read back, so no request came back with a session cookie (the app withheld it, a proxy stripped it, or browsers dropped it)`,
-        data: { ...mix, busy },
+        summary: `${writes} SET/SETEX, ${newKeys} new keys and not one GET of a string value during the diagnosis${where}: sessions are made and never read back, so no request came back with a session cookie (the app withheld it, a proxy stripped it, or browsers dropped it)`,
+        data: { ...mix, newKeys, busy },
       },
     ];
   if (reads < MIN_READS)
@@ -142,7 +144,11 @@ export const redisWritesProbe: Probe = {
           facts: {},
         };
       const now = await readStore(conn.keyspaces);
-      const findings = writeFindings(commandMix(before.info, now.info), before.opsPerSecond > QUIET_OPS_PER_SECOND);
+      const findings = writeFindings(
+        commandMix(before.info, now.info),
+        before.opsPerSecond > QUIET_OPS_PER_SECOND,
+        now.dbsize - before.dbsize,
+      );
       const locked = findings[0]?.data?.locked;
       const facts: Record<string, FactValue> = {};
       if (typeof locked === "boolean") facts["session-locking"] = locked ? "yes" : "no";
