@@ -144,11 +144,57 @@ describe("store-wipe", () => {
     expect(now.data).toMatchObject({ flushes: 1, emptied: false });
     expect(now.summary).toMatch(/the keys here did not fall/);
     expect(weightFor(redisSessionsProbe, sessions, "flush-now", "store-wipe")).toBe(0.3);
-    const after = await runProbe(redisInfoProbe, { redis: url });
-    // Server-wide and cumulative: a piece of evidence, never a confirmation.
-    expect(weightFor(redisInfoProbe, after, "flushes-since-start", "store-wipe", { symptom: "random-logout" })).toBe(
-      0.3,
+    const later = new Handoff();
+    const after = await runProbe(redisInfoProbe, { redis: url }, { handoff: later });
+    // Server-wide, cumulative, and a client chose another database: a hint, not even a piece, whatever users saw.
+    for (const symptom of ["random-logout", "lost-after-deploy"])
+      expect(weightFor(redisInfoProbe, after, "flushes-since-start", "store-wipe", { symptom })).toBe(0.15);
+    expect(finding(after, "flushes-since-start").data).toMatchObject({ flushes: 1, onSessionsDb: 0 });
+    // A client chose database 1: even on a server younger than the sessions live, the flush is not timed as theirs.
+    const timed = await runProbe(redisSessionsProbe, { redis: url }, { handoff: later, facts: after.facts });
+    expect(ids(timed)).not.toContain("flush-within-lifetime");
+  });
+
+  it("a FLUSHDB where no client ever chose another database, on a server younger than the sessions live", async () => {
+    const { url } = await redis(["--save", "3600 1"]);
+    await writeSessions(url, { count: 5, ttl: 1800 });
+    await withRedis(url, (r) => r.flushdb());
+    await writeSessions(url, { count: 5, ttl: 1800 });
+    const handoff = new Handoff();
+    const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+    expect(finding(info, "flushes-since-start").summary).toMatch(
+      /^FLUSHDB\/FLUSHALL ran 1 times since the last restart \(\d+s ago\): each emptied the sessions' database/,
     );
+    // Untimed, the counter alone is a piece.
+    expect(weightFor(redisInfoProbe, info, "flushes-since-start", "store-wipe", { symptom: "lost-after-deploy" })).toBe(
+      0.45,
+    );
+    const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff, facts: info.facts });
+    expect(finding(sessions, "flush-within-lifetime").summary).toMatch(
+      /^FLUSHDB\/FLUSHALL emptied the sessions' database once since the store started \d+s ago, within the 30m its sessions live/,
+    );
+    const on = (symptom: string) => ({ ...info.facts, symptom });
+    expect(
+      weightFor(redisSessionsProbe, sessions, "flush-within-lifetime", "store-wipe", on("lost-after-deploy")),
+    ).toBe(0.85);
+    expect(weightFor(redisSessionsProbe, sessions, "flush-within-lifetime", "store-wipe", on("random-logout"))).toBe(
+      0.15,
+    );
+    // Once a client chooses another database, a FLUSHDB may have been its; a FLUSHALL empties them all regardless.
+    await withRedis(`${url}/2`, (r) => r.ping());
+    const chosen = new Handoff();
+    const ambiguous = await runProbe(redisInfoProbe, { redis: url }, { handoff: chosen });
+    expect(finding(ambiguous, "flushes-since-start").data).toMatchObject({ flushes: 1, onSessionsDb: 0 });
+    expect(ids(await runProbe(redisSessionsProbe, { redis: url }, { handoff: chosen }))).not.toContain(
+      "flush-within-lifetime",
+    );
+    await withRedis(`${url}/2`, (r) => r.flushall());
+    await writeSessions(url, { count: 5, ttl: 1800 });
+    const all = new Handoff();
+    await runProbe(redisInfoProbe, { redis: url }, { handoff: all });
+    expect(
+      finding(await runProbe(redisSessionsProbe, { redis: url }, { handoff: all }), "flush-within-lifetime").data,
+    ).toMatchObject({ flushes: 1 });
   });
 });
 

@@ -5,7 +5,7 @@ import type { RedisSpec } from "../schema.js";
 import type { LabStore } from "../store.js";
 import { until, waitForSync, withRedis } from "./admin.js";
 
-/** The database a cache-clear script flushes in `flush-other-db`, beside the sessions in database 0. */
+/** The database of the cache a clear script flushes (`flush-other-db`, `flushall`), beside the sessions in database 0. */
 const CACHE_DB = 1;
 const CACHE_KEYS = { keys: 200, bytes: 100 };
 
@@ -18,7 +18,7 @@ export async function startSingleStore(spec: RedisSpec, opts: StartOptions): Pro
     const master = await startRedis([...spec.args, ...syncNow], opts);
     parts.push(master);
     if (spec.cache) await fillCache(master.url, spec.cache.keys, spec.cache.bytes);
-    if (spec.afterSignIns === "flush-other-db")
+    if (spec.afterSignIns === "flush-other-db" || spec.afterSignIns === "flushall")
       await fillCache(`${master.url}/${CACHE_DB}`, CACHE_KEYS.keys, CACHE_KEYS.bytes);
     if (spec.idleClients) parts.push(await holdConnections(master, spec.idleClients));
     let used = master;
@@ -53,7 +53,9 @@ async function happen(
       await withRedis(server.url, (r) => r.flushdb());
       return;
     case "flush-other-db":
-      await withRedis(`${server.url}/${CACHE_DB}`, (r) => r.flushdb());
+    case "flushall":
+      // A cache clear from a client of the cache's database: FLUSHDB empties that one, FLUSHALL every database.
+      await withRedis(`${server.url}/${CACHE_DB}`, (r) => (event === "flushall" ? r.flushall() : r.flushdb()));
       // The cache fills again as the app reads through it.
       await fillCache(`${server.url}/${CACHE_DB}`, CACHE_KEYS.keys, CACHE_KEYS.bytes);
       return;

@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding, ProbeOutcome } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { formatBytes, formatDuration } from "../../units.js";
-import { num, parseInfoList, readStore } from "./info.js";
+import { flushCounts, num, parseInfoList, readStore } from "./info.js";
 import type { ReadOnlyRedis } from "./read-only.js";
 import { redisPlan, withRedis } from "./run.js";
 
@@ -256,16 +256,18 @@ function wipes(
       summary: `the store restarted ${formatDuration(uptime)} ago with no persistence (no RDB saves, no AOF): every session it held before was lost`,
       data: { uptimeSeconds: uptime },
     });
-  const flushes = ["cmdstat_flushdb", "cmdstat_flushall"]
-    .map((k) => Number(parseInfoList(info.get(k) ?? "calls=0").calls ?? 0))
-    .reduce((a, b) => a + b, 0);
+  const { flushes, onDb } = flushCounts(info, db);
   const otherDatabases = [...info.keys()].filter((k) => /^db\d+$/.test(k) && k !== `db${db}`).length;
   const since = `since the last restart (${formatDuration(num(info, "uptime_in_seconds") ?? 0)} ago)`;
   if (flushes > 0)
     findings.push({
       id: "flushes-since-start",
-      summary: `FLUSHDB/FLUSHALL ran ${flushes} times ${since}: each one on the sessions' database deleted every session (the counter is server-wide${otherDatabases ? `, and ${otherDatabases} other database(s) hold keys here` : ""})`,
-      data: { flushes, perHour: perHour(flushes, info), otherDatabases },
+      summary: `FLUSHDB/FLUSHALL ran ${flushes} times ${since}: ${
+        onDb
+          ? `${onDb === flushes ? "each" : `${onDb} of them`} emptied the sessions' database (FLUSHALL, or FLUSHDB where no client ever chose another database), deleting every session`
+          : `one on the sessions' database deletes every session, but the counter is server-wide and a client has chosen another database, so these may have been its (${otherDatabases ? `${otherDatabases} other database(s) hold keys here` : "no other database holds keys now"})`
+      }`,
+      data: { flushes, onSessionsDb: onDb, perHour: perHour(flushes, info), otherDatabases },
     });
   else
     findings.push({

@@ -48,6 +48,22 @@ const SUMMED_ITEMS: ReadonlyArray<readonly [string, string]> = [
     .map((c) => [`cmdstat_${c}`, "calls"] as const),
 ];
 
+/** How many times `command` ran since the start (INFO commandstats). */
+export const commandCalls = (info: Map<string, string>, command: string) =>
+  Number(parseInfoList(info.get(`cmdstat_${command}`) ?? "calls=0").calls ?? 0);
+
+/**
+ * The FLUSHDB/FLUSHALL calls counted since the start, and how many of them certainly emptied database `db`: every
+ * FLUSHALL did; every FLUSHDB did too where `db` is 0 and no client ever chose another database (SELECT, SWAPDB), since
+ * every connection starts on database 0. Elsewhere the server-wide counter cannot say which database a FLUSHDB emptied.
+ */
+export function flushCounts(info: Map<string, string>, db: number): { flushes: number; onDb: number } {
+  const flushall = commandCalls(info, "flushall");
+  const flushdb = commandCalls(info, "flushdb");
+  const onlyDbZero = db === 0 && commandCalls(info, "select") === 0 && commandCalls(info, "swapdb") === 0;
+  return { flushes: flushall + flushdb, onDb: flushall + (onlyDbZero ? flushdb : 0) };
+}
+
 /** Fields of one server's last start, read together from the master that started last. */
 const LAST_START = [
   "uptime_in_seconds",

@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import { durationOf, formatBytes, formatDuration } from "../../units.js";
 import type { Probe, StoreReading } from "../types.js";
-import { num, parseInfoList, readStore } from "./info.js";
+import { flushCounts, num, parseInfoList, readStore } from "./info.js";
 import { customLayout, type Layout } from "./layouts.js";
 import type { ReadOnlyRedis } from "./read-only.js";
 import {
@@ -52,6 +52,7 @@ export const redisSessionsProbe: Probe = {
     "ttl-long": "the store keeps sessions for hours (the app's idle timeout unknown)",
     "ttl-short": "sessions live under 10 minutes in the store (the app's timeout unknown)",
     "restart-within-lifetime": "the store restarted without persistence more recently than its sessions live",
+    "flush-within-lifetime": "a flush emptied the sessions' database more recently than its sessions live",
     "large-sessions": "most sessions over 100 KB",
     "some-large-sessions": "a few sessions over 100 KB",
     sizes: "the size distribution of sessions",
@@ -146,7 +147,9 @@ export const redisSessionsProbe: Probe = {
         facts["session-layout"] = layout.id;
         if (layout.id !== "custom") facts.stack = layout.stack;
         findings.push(...ttlFindings(sample, ctx.facts["idle-timeout"], facts));
-        findings.push(...restartFindings(sample, before, ctx.facts["store-lost-at-restart"]));
+        findings.push(
+          ...wipeFindings(sample, before, ctx.facts["store-lost-at-restart"], conn.keyspaces.length, conn.target.db),
+        );
         findings.push(...sizeFindings(sample, facts));
         findings.push(...sharingFindings(store.info, otherShare, layout));
         findings.push(...volatileFindings(store.info, sample));
@@ -191,26 +194,39 @@ function storeLifetime(sample: SessionSample): number | undefined {
 }
 
 /**
- * A store that came back empty from a restart more recently than its sessions live: every session signed in before
- * the restart would still be valid by its cookie, and none of them is left. Not a guess that something happened, as a
- * flush counter is: the timing says it did, to whoever was signed in then. The loss is over, so it is no anomaly of
- * the system as it stands.
+ * A store emptied more recently than its sessions live: every session signed in before would still be valid by its
+ * cookie, and none of them is left. Not a guess that something happened, as a flush counter alone is: the timing says
+ * it did, to whoever was signed in then. The counters start at the start, so on a server younger than the sessions'
+ * lifetime every flush counted fell within it (on a cluster the counters of masters that started earlier are summed
+ * in, so there the start does not time them). The loss is over, so it is no anomaly of the system as it stands.
  */
-function restartFindings(
+function wipeFindings(
   sample: SessionSample,
   before: StoreReading | undefined,
   lostAtRestart: FactValue | undefined,
+  servers: number,
+  db: number,
 ): Finding[] {
   const uptime = before && num(before.info, "uptime_in_seconds");
   const lifetime = storeLifetime(sample);
-  if (lostAtRestart !== "yes" || uptime === undefined || lifetime === undefined || uptime >= lifetime) return [];
-  return [
-    {
+  if (!before || uptime === undefined || lifetime === undefined || uptime >= lifetime) return [];
+  const data = { uptimeSeconds: uptime, lifetimeSeconds: Math.round(lifetime) };
+  const within = `${formatDuration(uptime)} ago, within the ${formatDuration(lifetime)} its sessions live`;
+  const findings: Finding[] = [];
+  if (lostAtRestart === "yes")
+    findings.push({
       id: "restart-within-lifetime",
-      summary: `the store restarted without persistence ${formatDuration(uptime)} ago, within the ${formatDuration(lifetime)} its sessions live: every session signed in before the restart was still valid, and none of them is left`,
-      data: { uptimeSeconds: uptime, lifetimeSeconds: Math.round(lifetime) },
-    },
-  ];
+      summary: `the store restarted without persistence ${within}: every session signed in before the restart was still valid, and none of them is left`,
+      data,
+    });
+  const { onDb } = flushCounts(before.info, db);
+  if (servers === 1 && onDb > 0)
+    findings.push({
+      id: "flush-within-lifetime",
+      summary: `FLUSHDB/FLUSHALL emptied the sessions' database ${onDb === 1 ? "once" : `${onDb} times`} since the store started ${within}: every session signed in before the flush was still valid, and it deleted them`,
+      data: { ...data, flushes: onDb },
+    });
+  return findings;
 }
 
 function ttlFindings(

@@ -1,7 +1,7 @@
 import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
-import { parseInfoList, readStore, SESSION_COMMANDS } from "./info.js";
+import { commandCalls, readStore, SESSION_COMMANDS } from "./info.js";
 import { redisPlan, withRedis } from "./run.js";
 
 /** Fewer session reads than this over the diagnosis say nothing about a mix. */
@@ -15,15 +15,10 @@ const LOCKED_RATIO = 0.5;
 
 export type CommandMix = { reads: number; writes: number; lockReleases: number };
 
-function calls(info: Map<string, string>, command: string): number {
-  const v = info.get(`cmdstat_${command}`);
-  return v ? Number(parseInfoList(v).calls ?? 0) : 0;
-}
-
 /** The commands sent between two INFO readings (commandstats), by kind. */
 export function commandMix(before: Map<string, string>, after: Map<string, string>): CommandMix {
   const delta = (list: readonly string[]) =>
-    list.reduce((sum, c) => sum + Math.max(0, calls(after, c) - calls(before, c)), 0);
+    list.reduce((sum, c) => sum + Math.max(0, commandCalls(after, c) - commandCalls(before, c)), 0);
   return {
     reads: delta(SESSION_COMMANDS.reads),
     writes: delta(SESSION_COMMANDS.writes),
