@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpClient, DEFAULT_HTTP_LIMITS } from "../../src/probes/http/client.js";
 import { cookieProblems, CookieJar, parseSetCookie } from "../../src/probes/http/cookies.js";
-import { decodeBigIp, recogniseAffinity, reissuedEveryAnswer } from "../../src/probes/http/names.js";
+import { decodeBigIp, recogniseAffinity, reissuedEveryAnswer, stackOfCookie } from "../../src/probes/http/names.js";
 import { createPolicy, TargetRefused } from "../../src/probes/http/policy.js";
 
 let server: Server;
@@ -196,5 +196,20 @@ describe("cookie rules as browsers apply them", () => {
     expect(recogniseAffinity("SRV", "app2")!.backend).not.toBe(srv.backend);
     expect(recogniseAffinity("INGRESSCOOKIE", "1700000000.1.2|abcdef")?.backend).not.toContain("1700000000");
     expect(recogniseAffinity("theme", "dark")).toBeUndefined();
+  });
+
+  it("tells the stack from a session cookie's well-known name, or else from a value only one stack shapes so", () => {
+    expect(stackOfCookie("PHPSESSID", "abc")).toBe("php");
+    // express-session under a custom name: `s:<id>.<signature>`, URL-encoded.
+    const express = "s%3AQkqGv3Yx3oRm1sQFh7cKpD9y2Zr8TnWb.m0jJ%2Bq3mZkq8H1qRz9vT4wQeYt2rXc6bN8dLpA5sKfE";
+    expect(stackOfCookie("sid", express)).toBe("express");
+    expect(stackOfCookie("app_session", `CfDJ8${"A1b2C3d4E5-_".repeat(8)}`)).toBe("aspnet-core");
+    // Ids that several stacks give alike say nothing: hex, a Django-style key, a signed Flask payload.
+    for (const value of [
+      "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
+      "x2k9q0m1z8w7v6u5t4s3r2p1o0n9m8l7",
+      "eyJ1c2VyIjoiYSJ9.ZxYw.sig",
+    ])
+      expect(stackOfCookie("sid", value)).toBeUndefined();
   });
 });

@@ -129,6 +129,8 @@ describe.concurrent("a balancer that pins each user by the session cookie, sessi
     );
     expect(lost.data).toMatchObject({ movedOffOrigin: true, backends: 1 });
     expect(out.facts["session-continuity"]).toBe("lost");
+    // The cookie is called `sid`, but its signed value is express-session's.
+    expect(out.facts.stack).toBe("express");
     expect(finding(out, "one-backend").data).toEqual({ nodes: 2 });
   });
 });

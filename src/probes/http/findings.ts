@@ -60,7 +60,7 @@ export function cookieFindings(
     const isSession = cookie.name === session;
     const affinity = recogniseAffinity(cookie.name, cookie.value);
     if (isSession) {
-      const stack = stackOfCookie(cookie.name);
+      const stack = stackOfCookie(cookie.name, cookie.value);
       if (stack) facts.stack = stack;
       const life = lifetimeSeconds(cookie, serverDate);
       if (life !== undefined && life > 0) facts["idle-timeout"] = `${Math.round(life)}s`;

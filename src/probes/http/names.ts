@@ -16,8 +16,22 @@ export const KNOWN_SESSION_COOKIES: ReadonlyArray<{ test: RegExp; stack: string 
   { test: /^_[A-Za-z0-9-]+_session$/, stack: "ruby" },
 ];
 
-export function stackOfCookie(name: string): string | undefined {
-  return KNOWN_SESSION_COOKIES.find((s) => s.test.test(name))?.stack;
+/**
+ * Session values whose shape only one stack gives, whatever the cookie is called: express-session signs the id as
+ * `s:<id>.<signature>` (sent URL-encoded), and ASP.NET Core's Data Protection payloads begin with its magic header
+ * 09 F0 C9 F0, `CfDJ8` in base64url.
+ */
+const SESSION_VALUE_SHAPES: ReadonlyArray<{ test: RegExp; stack: string }> = [
+  { test: /^s(%3A|:)[^.]+\.[A-Za-z0-9+/%_-]{20,}$/, stack: "express" },
+  { test: /^CfDJ8[A-Za-z0-9_-]{40,}$/, stack: "aspnet-core" },
+];
+
+/** The stack a session cookie tells, by its well-known name or else by the shape of its value. */
+export function stackOfCookie(name: string, value = ""): string | undefined {
+  return (
+    KNOWN_SESSION_COOKIES.find((s) => s.test.test(name))?.stack ??
+    SESSION_VALUE_SHAPES.find((s) => s.test.test(value))?.stack
+  );
 }
 
 /** `backend` names the backend without revealing the cookie's value: a decoded address, or a stable short label. */

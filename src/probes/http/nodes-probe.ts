@@ -131,7 +131,7 @@ export const httpNodesProbe: Probe = {
         "node-sessions",
         sessions.map(({ cookieHeader: _, ...s }) => s),
       );
-      const stack = sessions.map((s) => stackOfCookie(s.name)).find(Boolean);
+      const stack = sessions.map((s) => stackOfCookie(s.name, s.value)).find(Boolean);
       if (stack) facts.stack = stack;
       if (sessions.length && sessions.every((s) => carriesSession(s.value))) {
         facts.architecture = "cookie";
