@@ -116,11 +116,14 @@ export const RedisSpec = z
     failover: z.boolean().default(false),
     /**
      * Single: what happens to the store once the first users signed in, before as many sign in again — `flush`
-     * (a deploy script's FLUSHDB on the sessions' database), `flush-other-db` (a cache clear's FLUSHDB on database 1,
+     * (a deploy script's FLUSHDB on the sessions' database), `flush-after-select-0` (the same from a client that sends
+     * SELECT 0 first, as Laravel's does), `flush-other-db` (a cache clear's FLUSHDB on database 1,
      * which holds cache keys), `flushall` (the same clear with FLUSHALL, which takes the sessions too), `restart` (SHUTDOWN and start again with the same options and data folder), or
      * `drop-clients` (every client connection dropped, as by a network blip).
      */
-    afterSignIns: z.enum(["flush", "flush-other-db", "flushall", "restart", "drop-clients"]).optional(),
+    afterSignIns: z
+      .enum(["flush", "flush-after-select-0", "flush-other-db", "flushall", "restart", "drop-clients"])
+      .optional(),
     /** Single: connections other services hold open on the store for the whole run (their pools). */
     idleClients: z.number().int().positive().optional(),
   })

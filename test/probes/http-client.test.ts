@@ -203,6 +203,9 @@ describe("cookie rules as browsers apply them", () => {
     // express-session under a custom name: `s:<id>.<signature>`, URL-encoded.
     const express = "s%3AQkqGv3Yx3oRm1sQFh7cKpD9y2Zr8TnWb.m0jJ%2Bq3mZkq8H1qRz9vT4wQeYt2rXc6bN8dLpA5sKfE";
     expect(stackOfCookie("sid", express)).toBe("express");
+    // The value's shape goes before a well-known name another stack uses too.
+    expect(stackOfCookie("sessionid", express)).toBe("express");
+    expect(stackOfCookie("sessionid", "x2k9q0m1z8w7v6u5t4s3r2p1o0n9m8l7")).toBe("python");
     expect(stackOfCookie("app_session", `CfDJ8${"A1b2C3d4E5-_".repeat(8)}`)).toBe("aspnet-core");
     // Ids that several stacks give alike say nothing: hex, a Django-style key, a signed Flask payload.
     for (const value of [

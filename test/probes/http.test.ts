@@ -91,22 +91,40 @@ async function luckyFirstBalancer(ports: [number, number], cookie: string) {
   const madeOn = new Map<string, number>();
   let first: string | undefined;
   let turn = 0;
+  return scriptedBalancer(
+    cookie,
+    (id) => {
+      first ??= id;
+      const made = id === undefined ? undefined : madeOn.get(id);
+      return ports[made === undefined ? turn++ % 2 : id === first ? made : 1 - made];
+    },
+    (id, port) => madeOn.set(id, ports.indexOf(port)),
+  );
+}
+
+/**
+ * A balancer of a test's own: `route` picks, from the session id a request carries, the port to pass it to, or none
+ * for a backend that is down (502); `made` hears of each session an answer sets, and where it was made.
+ */
+async function scriptedBalancer(
+  cookie: string,
+  route: (id: string | undefined) => number | undefined,
+  made: (id: string, port: number) => void,
+) {
   const server = createServer((req, res) => {
-    const id = new RegExp(`(?:^|; )${cookie}=([^;]+)`).exec(req.headers.cookie ?? "")?.[1];
-    first ??= id;
-    const made = id === undefined ? undefined : madeOn.get(id);
-    const node = made === undefined ? turn++ % 2 : id === first ? made : 1 - made;
-    const upstream = request(
-      { port: ports[node], path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        for (const set of [answer.headers["set-cookie"] ?? []].flat()) {
-          const value = new RegExp(`^${cookie}=([^;]+)`).exec(set)?.[1];
-          if (value) madeOn.set(value, node);
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const port = route(new RegExp(`(?:^|; )${cookie}=([^;]+)`).exec(req.headers.cookie ?? "")?.[1]);
+    if (port === undefined) {
+      res.writeHead(502, { "content-type": "text/html" }).end("<html><body><h1>502 Bad Gateway</h1></body></html>");
+      return;
+    }
+    const upstream = request({ port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      for (const set of [answer.headers["set-cookie"] ?? []].flat()) {
+        const id = new RegExp(`^${cookie}=([^;]+)`).exec(set)?.[1];
+        if (id) made(id, port);
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -132,6 +150,44 @@ describe.concurrent("a balancer that pins each user by the session cookie, sessi
     // The cookie is called `sid`, but its signed value is express-session's.
     expect(out.facts.stack).toBe("express");
     expect(finding(out, "one-backend").data).toEqual({ nodes: 2 });
+  });
+});
+
+/**
+ * A balancer in front of one node whose other backend went down once one user had made `streak` requests in a row:
+ * the sessions made since are sent to the dead backend (502), those made before stay on the node.
+ */
+async function backendDownAfter(port: number, cookie: string, streak: number) {
+  const before = new Set<string>();
+  let last: string | undefined;
+  let run = 0;
+  let down = false;
+  return scriptedBalancer(
+    cookie,
+    (id) => {
+      run = id !== undefined && id === last ? run + 1 : 1;
+      last = id;
+      down ||= run >= streak;
+      return id === undefined || before.has(id) ? port : undefined;
+    },
+    (id) => {
+      if (!down) before.add(id);
+    },
+  );
+}
+
+describe.concurrent("a backend that goes down while the first visitor is followed", () => {
+  it("reports the further visitors' proxy errors, which the first visitor never saw", async () => {
+    const node = await startApp({ NODE_NAME: "n1" });
+    const lb = await backendDownAfter(node.port, "connect.sid", 4);
+    running.push(node, lb);
+    const targets = { url: lb.url, sessionPath: "/login", checkPath: "/me" };
+    const out = await runProbe(httpContinuityProbe, targets, { params: { requests: 4 } });
+    const errors = finding(out, "proxy-error");
+    // The second visitor signed in before the fall and keeps its session; the five after it get the dead backend.
+    expect(errors.summary).toMatch(/^10 of 16 requests to .* were answered by a proxy, not the app \(502\)$/);
+    expect(errors.data).toMatchObject({ errors: 10, requests: 16, headerErrors: 0 });
+    expect(errors.anomaly).toBe(true);
   });
 });
 

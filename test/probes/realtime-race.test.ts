@@ -116,6 +116,7 @@ describe("the store's write/read mix", () => {
     expect(writeFindings({ reads: 0, writes: 8, lockReleases: 0 }, false, 8)[0]!.id).toBe("written-never-read");
     // Writes with no new key are a job rewriting its own keys, not sessions made and never read.
     expect(writeFindings({ reads: 0, writes: 8, lockReleases: 0 }, false, 0)[0]!.id).toBe("too-few-reads");
+    expect(writeFindings({ reads: 0, writes: 8, lockReleases: 0 }, false, -3)[0]!.id).toBe("too-few-reads");
     expect(writeFindings({ reads: 20, writes: 20, lockReleases: 0 }, true, 0)[0]!.summary).toContain("other clients");
   });
 });

@@ -198,6 +198,27 @@ describe("store-wipe", () => {
   });
 });
 
+describe("store-wipe, counters a reset cleared", () => {
+  it("a FLUSHDB by a pooled connection that chose its database before CONFIG RESETSTAT is not the sessions'", async () => {
+    const { url } = await redis(["--save", "3600 1"]);
+    const pooled = new Redis(`${url}/1`);
+    try {
+      await pooled.set("cache:page", "x");
+      await withRedis(url, (r) => r.config("RESETSTAT"));
+      await pooled.flushdb();
+      await writeSessions(url, { count: 5, ttl: 1800 });
+      const handoff = new Handoff();
+      const info = await runProbe(redisInfoProbe, { redis: url }, { handoff });
+      // No SELECT counted since the reset, yet the flush was database 1's.
+      expect(finding(info, "flushes-since-start").data).toMatchObject({ flushes: 1, onSessionsDb: 0 });
+      const sessions = await runProbe(redisSessionsProbe, { redis: url }, { handoff, facts: info.facts });
+      expect(ids(sessions)).not.toContain("flush-within-lifetime");
+    } finally {
+      pooled.disconnect();
+    }
+  });
+});
+
 describe("store-connectivity", () => {
   async function hold(port: number, count: number) {
     for (let i = 0; i < count; i++)

@@ -52,6 +52,13 @@ async function happen(
     case "flush":
       await withRedis(server.url, (r) => r.flushdb());
       return;
+    case "flush-after-select-0":
+      // As Laravel's and Predis' clients connect: SELECT of the configured database, 0 included.
+      await withRedis(server.url, async (r) => {
+        await r.select(0);
+        await r.flushdb();
+      });
+      return;
     case "flush-other-db":
     case "flushall":
       // A cache clear from a client of the cache's database: FLUSHDB empties that one, FLUSHALL every database.

@@ -33,6 +33,8 @@ const DEFAULT_REQUESTS = 12;
 const FURTHER_VISITORS = 6;
 const FURTHER_REQUESTS = 2;
 const NOT_FOLLOWED = {
+  /** Every request sent, those a proxy or a cache answered included. */
+  sent: 0,
   requests: 0,
   signedIn: 0,
   anonymous: 0,
@@ -320,8 +322,16 @@ export const httpContinuityProbe: Probe = {
           for (let i = 0; i < FURTHER_REQUESTS; i++) {
             const res = await client.fetch(check, { jar: visitor });
             const reading = readAnswer(res, baseline, t.signedInText);
-            // A cache's answer or a proxy's error says nothing of this visitor's session.
-            if (reading === "error" || cacheHit(res)) continue;
+            r.sent++;
+            // A cache's answer or a proxy's error says nothing of this visitor's session, and is reported as the
+            // first visitor's are.
+            const hit = cacheHit(res);
+            if (reading === "error") tally.errors.push(proxyError(res) ?? String(res.status));
+            else if (hit) {
+              tally.cached.push(hit);
+              if (reading === "anonymous") tally.cachedAnonymous++;
+            }
+            if (reading === "error" || hit) continue;
             const at = backendOf.read(res, visitor);
             const backend = backendOfSeen(at);
             if (backend !== undefined) reached.add(backend);
@@ -357,11 +367,16 @@ export const httpContinuityProbe: Probe = {
       const further =
         tally.anonymous === 0 && tally.signedIn > 0 && !shared ? await followFurtherVisitors() : NOT_FOLLOWED;
 
+      const sent = requests + further.sent;
       if (tally.errors.length)
         findings.push({
           id: "proxy-error",
-          summary: `${tally.errors.length} of ${requests} requests to ${displayUrl(check)} were answered by a proxy, not the app (${[...new Set(tally.errors)].join(", ")})`,
-          data: { errors: tally.errors.length, requests, headerErrors: tally.errors.filter(isHeaderRefusal).length },
+          summary: `${tally.errors.length} of ${sent} requests to ${displayUrl(check)} were answered by a proxy, not the app (${[...new Set(tally.errors)].join(", ")})`,
+          data: {
+            errors: tally.errors.length,
+            requests: sent,
+            headerErrors: tally.errors.filter(isHeaderRefusal).length,
+          },
           anomaly: true,
         });
       if (tally.cached.length)

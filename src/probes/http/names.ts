@@ -17,20 +17,21 @@ export const KNOWN_SESSION_COOKIES: ReadonlyArray<{ test: RegExp; stack: string 
 ];
 
 /**
- * Session values whose shape only one stack gives, whatever the cookie is called: express-session signs the id as
- * `s:<id>.<signature>` (sent URL-encoded), and ASP.NET Core's Data Protection payloads begin with its magic header
- * 09 F0 C9 F0, `CfDJ8` in base64url.
+ * Session values whose shape tells the stack whatever the cookie is called, and before its name does (an express
+ * session may be called `sessionid`): cookie-signature's `s:<id>.<signature>` (sent URL-encoded), as express-session
+ * and cookie-parser sign on Node.js, and the magic header 09 F0 C9 F0 of ASP.NET Core's Data Protection payloads,
+ * `CfDJ8` in base64url.
  */
 const SESSION_VALUE_SHAPES: ReadonlyArray<{ test: RegExp; stack: string }> = [
-  { test: /^s(%3A|:)[^.]+\.[A-Za-z0-9+/%_-]{20,}$/, stack: "express" },
+  { test: /^s(%3[Aa]|:)[^.]+\.[A-Za-z0-9+/%_-]{20,}$/, stack: "express" },
   { test: /^CfDJ8[A-Za-z0-9_-]{40,}$/, stack: "aspnet-core" },
 ];
 
-/** The stack a session cookie tells, by its well-known name or else by the shape of its value. */
+/** The stack a session cookie tells, by the shape of its value or else by its well-known name. */
 export function stackOfCookie(name: string, value = ""): string | undefined {
   return (
-    KNOWN_SESSION_COOKIES.find((s) => s.test.test(name))?.stack ??
-    SESSION_VALUE_SHAPES.find((s) => s.test.test(value))?.stack
+    SESSION_VALUE_SHAPES.find((s) => s.test.test(value))?.stack ??
+    KNOWN_SESSION_COOKIES.find((s) => s.test.test(name))?.stack
   );
 }
 

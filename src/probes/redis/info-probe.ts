@@ -265,7 +265,7 @@ function wipes(
       summary: `FLUSHDB/FLUSHALL ran ${flushes} times ${since}: ${
         onDb
           ? `${onDb === flushes ? "each" : `${onDb} of them`} emptied the sessions' database (FLUSHALL, or FLUSHDB where no client ever chose another database), deleting every session`
-          : `one on the sessions' database deletes every session, but the counter is server-wide and a client has chosen another database, so these may have been its (${otherDatabases ? `${otherDatabases} other database(s) hold keys here` : "no other database holds keys now"})`
+          : `one on the sessions' database deletes every session, but the counter is server-wide and a client sent SELECT (of this database or another), so these may have been another database's (${otherDatabases ? `${otherDatabases} other database(s) hold keys here` : "no other database holds keys now"})`
       }`,
       data: { flushes, onSessionsDb: onDb, perHour: perHour(flushes, info), otherDatabases },
     });

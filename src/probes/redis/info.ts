@@ -53,14 +53,20 @@ export const commandCalls = (info: Map<string, string>, command: string) =>
   Number(parseInfoList(info.get(`cmdstat_${command}`) ?? "calls=0").calls ?? 0);
 
 /**
- * The FLUSHDB/FLUSHALL calls counted since the start, and how many of them certainly emptied database `db`: every
- * FLUSHALL did; every FLUSHDB did too where `db` is 0 and no client ever chose another database (SELECT, SWAPDB), since
- * every connection starts on database 0. Elsewhere the server-wide counter cannot say which database a FLUSHDB emptied.
+ * The FLUSHDB/FLUSHALL calls counted, and how many of them certainly emptied database `db`: every FLUSHALL did; every
+ * FLUSHDB did too where `db` is 0 and no client ever sent SELECT or SWAPDB, since every connection starts on database
+ * 0. A SELECT may have been of database 0 (Laravel, Predis) or of another; the counter cannot say which, nor whose
+ * database a FLUSHDB emptied then. Counters a CONFIG RESETSTAT cleared forget the SELECTs of connections still open
+ * (a pool), so they prove nothing: Redis 7 counts the reset itself, and connections still open from before a reset
+ * outnumber those received since.
  */
 export function flushCounts(info: Map<string, string>, db: number): { flushes: number; onDb: number } {
   const flushall = commandCalls(info, "flushall");
   const flushdb = commandCalls(info, "flushdb");
-  const onlyDbZero = db === 0 && commandCalls(info, "select") === 0 && commandCalls(info, "swapdb") === 0;
+  const reset =
+    commandCalls(info, "config|resetstat") > 0 ||
+    (num(info, "connected_clients") ?? 0) > (num(info, "total_connections_received") ?? Infinity);
+  const onlyDbZero = db === 0 && !reset && commandCalls(info, "select") === 0 && commandCalls(info, "swapdb") === 0;
   return { flushes: flushall + flushdb, onDb: flushall + (onlyDbZero ? flushdb : 0) };
 }
 
