@@ -321,6 +321,11 @@ describe.concurrent("round robin with connect-redis on a real Redis", () => {
     const handoff = new Handoff();
     const nodes = await runProbe(httpNodesProbe, targets, { handoff });
     expect(nodes.facts["cross-node"]).toBe("recognised");
+    // Nodes that share sessions lose none when a user moves: more so where sessions are known to live in the store.
+    expect(weightFor(httpNodesProbe, nodes, "cross-node-ok", "ip-affinity")).toBe(-0.5);
+    const shared = { architecture: "external-store" };
+    expect(weightFor(httpNodesProbe, nodes, "cross-node-ok", "ip-affinity", shared)).toBe(-0.8);
+    expect(weightFor(httpNodesProbe, nodes, "cross-node-ok", "lb-affinity", shared)).toBe(-0.8);
     const lookup = await runProbe(redisLookupProbe, { redis: store.url }, { handoff, facts: nodes.facts });
     expect(finding(lookup, "in-store").summary).toBe(
       "all 2 sessions created on the nodes are in the store: sessions are shared",
