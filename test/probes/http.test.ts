@@ -474,14 +474,15 @@ describe.concurrent("health checks", () => {
     expect(out.facts["lb-health"]).toBeUndefined();
   });
 
-  it("a node failing three checks in a row and passing again is taken out by any balancer, and flaps", async () => {
+  it("a node failing three checks in a row and passing again flaps wherever the balancer checks that path", async () => {
     const { targets, nodes } = await cluster([{}, { HEALTH: "burst" }]);
     const out = await runProbe(httpHealthProbe, targets, { params: { checks: 8, intervalMs: 50 } });
     const f = finding(out, "node-flapping");
     expect(f.summary).toMatch(new RegExp(`^127\\.0\\.0\\.1:${nodes[1]!.port} failed \\d of 8 .*3 failures in a row`));
     expect(f.data).toMatchObject({ longestFailRun: 3 });
-    expect(weightFor(httpHealthProbe, out, "node-flapping", "node-flapping")).toBe(0.85);
-    expect(out.facts["lb-health"]).toBe("yes");
+    // A piece, not a proof: open-source nginx checks no path, and a balancer may check another one.
+    expect(weightFor(httpHealthProbe, out, "node-flapping", "node-flapping")).toBe(0.6);
+    expect(out.facts["lb-health"]).toBeUndefined();
   });
 
   it("a clean window too short to have seen flapping does not rule it out", async () => {

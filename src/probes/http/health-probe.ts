@@ -16,7 +16,7 @@ export const httpHealthProbe: Probe = {
   name: "http.health",
   description: "Polls each node's health check and reports failure rate and pattern",
   needs: ["nodes", "health-path"],
-  facts: { "lb-health": { description: "some backend flaps", values: ["yes", "no"] } },
+  facts: { "lb-health": { description: "backends stay up", values: ["no"] } },
   findings: {
     "node-flapping": "a node failed some health checks and passed others",
     "node-down": "a node failed every health check",
@@ -68,7 +68,7 @@ export const httpHealthProbe: Probe = {
   },
 };
 
-/** Failed checks in a row that every common balancer's default takes a node out after. */
+/** Failed checks in a row that the common balancers' active checks take a node out after, by default. */
 const SURELY_OUT_RUN = 3;
 
 function healthFindings(
@@ -79,7 +79,6 @@ function healthFindings(
 ): Finding[] {
   const findings: Finding[] = [];
   let flapping = 0;
-  let surelyOut = 0;
   let down = 0;
   for (const [node, results] of patterns) {
     const failed = results.filter((ok) => !ok).length;
@@ -109,14 +108,14 @@ function healthFindings(
       continue;
     }
     flapping++;
-    // Balancers take a node out after 1 (Apache's hcfails) to 3 (HAProxy's fall, Kubernetes) failed checks in a row:
-    // a shorter run moves users only where the balancer acts at once, which its status page tells.
+    // Balancers that check the path take a node out after 1 (Apache's hcfails) to 3 (HAProxy's fall, Kubernetes)
+    // failed checks in a row: a shorter run moves users only where the balancer acts at once. Whether the balancer
+    // checks this path at all (open-source nginx checks none) its status page tells, not the node.
     const takenOut = longestFailRun >= SURELY_OUT_RUN;
-    if (takenOut) surelyOut++;
     const alternating = results.every((ok, i) => i === 0 || ok !== results[i - 1]);
     findings.push({
       id: "node-flapping",
-      summary: `${node} failed ${failed} of ${results.length} health checks ${interval} ms apart (${shape}${alternating ? ", alternating" : ""}): ${takenOut ? `${longestFailRun} failures in a row take it out of any balancer's pool, and back in, moving its users between backends` : `at most ${longestFailRun} in a row, which takes it out only of a balancer that acts on fewer (HAProxy's default is 3)`}`,
+      summary: `${node} failed ${failed} of ${results.length} health checks ${interval} ms apart (${shape}${alternating ? ", alternating" : ""}): ${takenOut ? `${longestFailRun} failures in a row take it out of the pool of any balancer that checks this path (HAProxy's default fall, Kubernetes' failureThreshold), and back in, moving its users between backends` : `at most ${longestFailRun} in a row, which takes it out only of a balancer that acts on fewer (HAProxy's default is 3)`}`,
       data,
     });
   }
@@ -128,7 +127,7 @@ function healthFindings(
     });
     // Only a window long enough to have seen flapping may answer "backends stay up".
     if (windowSeconds >= HEALTHY_WINDOW_SECONDS) facts["lb-health"] = "no";
-  } else if (surelyOut) facts["lb-health"] = "yes";
+  }
   return findings;
 }
 
