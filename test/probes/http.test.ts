@@ -7,6 +7,7 @@ import { Handoff } from "../../src/probes/types.js";
 import { finding, runProbe, weightFor } from "../helpers/probe-context.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
 import { startApp, startHaproxy, type Running } from "../helpers/servers.js";
+import { startApache } from "../../src/lab/balancers/apache.js";
 import { startNginx } from "../../src/lab/balancers/nginx.js";
 
 const running: Array<Pick<Running | RedisServer, "stop">> = [];
@@ -521,6 +522,22 @@ describe.concurrent("route suffixes (Tomcat jvmRoute), judged by behaviour", () 
     expect(weightFor(httpNodesProbe, out, "routes-not-honoured", "jvm-route", { ...facts, "lb-sticky": "yes" })).toBe(
       0.8,
     );
+  });
+
+  it("a route only one node's balancer member lacks is found though Apache evens out its requests", async () => {
+    const nodes = await Promise.all(
+      ["app1", "app2", "app03"].map((route, i) => startApp({ NODE_NAME: `n${i + 1}`, JVMROUTE: route })),
+    );
+    const backends = nodes.map((n, i) => ({ name: `n${i + 1}`, port: n.port, route: `app${i + 1}` }));
+    // The third member's route is app3, its node's app03: Apache balances that node's sessions byrequests, and the
+    // routed requests of the others leave that node behind, so tried last it alone would always get them back.
+    const apache = await startApache(backends, { sticky: true });
+    running.push(...nodes, apache);
+    const targets = { url: apache.url, nodes: nodes.map((n) => n.url), sessionPath: "/login", checkPath: "/me" };
+    const out = await runProbe(httpNodesProbe, targets);
+    const f = finding(out, "routes-not-honoured");
+    expect(f.summary).toMatch(/:\d+'s 100 %, 127\.0\.0\.1:\d+'s 100 %, 127\.0\.0\.1:\d+'s (?!100 )\d+ % recognised/);
+    expect(out.facts["jvm-route"]).toBe("no");
   });
 
   it("unique routes the balancer honours are fine", async () => {

@@ -80,8 +80,8 @@ export const httpNodesProbe: Probe = {
       ]),
       ...(t.url && t.nodes.length > 1
         ? [
-            plannedGet(t.url, t.checkPath!, `2 times, then ${ROUTING_TRIES} per node's session`, {
-              note: "each node's session through the balancer, to see where its route takes it",
+            plannedGet(t.url, t.checkPath!, `2 times, then ${2 * ROUTING_TRIES} per node's session`, {
+              note: "each node's session through the balancer, in two passes, to see where its route takes it",
             }),
           ]
         : []),
@@ -294,15 +294,19 @@ async function routeFindings(
   // the session's route: a session replayed without it says nothing of routes.
   const nodeCookies = new Set(sessions.flatMap((s) => s.cookieHeader.split(/;\s*/).map((p) => p.split("=")[0]!)));
   let balancerCookie = false;
-  for (const s of sessions) {
-    let recognised = 0;
-    for (let i = 0; i < ROUTING_TRIES; i++) {
-      const res = await client.fetch(check, { headers: { cookie: s.cookieHeader } });
-      if (readAnswer(res, baseline, t.signedInText) === "signed-in") recognised++;
-      if (res.setCookies.some((c) => !nodeCookies.has(c.split("=")[0]!.trim()))) balancerCookie = true;
-    }
-    survival.push(recognised / ROUTING_TRIES);
-  }
+  const recognised = sessions.map(() => 0);
+  // Two passes, the second in reverse order. A balancer that evens out requests per backend (Apache's byrequests)
+  // sends a session whose route it does not know to the backend the other sessions' routed requests left behind,
+  // which is its own node when it is tried last; after a pass the backends are even, and the reverse pass tries it
+  // on level ground.
+  for (const order of [sessions.keys(), [...sessions.keys()].reverse()])
+    for (const k of order)
+      for (let i = 0; i < ROUTING_TRIES; i++) {
+        const res = await client.fetch(check, { headers: { cookie: sessions[k]!.cookieHeader } });
+        if (readAnswer(res, baseline, t.signedInText) === "signed-in") recognised[k]!++;
+        if (res.setCookies.some((c) => !nodeCookies.has(c.split("=")[0]!.trim()))) balancerCookie = true;
+      }
+  survival.push(...recognised.map((n) => n / (2 * ROUTING_TRIES)));
   const through = sessions.map((s, i) => `${hostOf(s.node)}'s ${Math.round(survival[i]! * 100)} %`).join(", ");
   // One session recognised on some tries and not on others: this client's requests reached different nodes, so the
   // balancer does not pin it by its address.
