@@ -264,8 +264,8 @@ function wipes(
       id: "flushes-since-start",
       summary: `FLUSHDB/FLUSHALL ran ${flushes} times ${since}: ${
         onDb
-          ? `${onDb === flushes ? "each" : `${onDb} of them`} emptied the sessions' database (FLUSHALL, or FLUSHDB where no client ever chose another database), deleting every session`
-          : `one on the sessions' database deletes every session, but the counter is server-wide and a client sent SELECT (of this database or another), so these may have been another database's (${otherDatabases ? `${otherDatabases} other database(s) hold keys here` : "no other database holds keys now"})`
+          ? `${onDb === flushes ? "each" : `${onDb} of them`} emptied the sessions' database (FLUSHALL, or FLUSHDB where no client ever sent SELECT or SWAPDB), deleting every session`
+          : `one on the sessions' database deletes every session, but the counter is server-wide and cannot say which database a FLUSHDB emptied (a client sent SELECT, of this database or another, or the counters were reset since), so these may have been another database's (${otherDatabases ? `${otherDatabases} other database(s) hold keys here` : "no other database holds keys now"})`
       }`,
       data: { flushes, onSessionsDb: onDb, perHour: perHour(flushes, info), otherDatabases },
     });
