@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import pLimit from "p-limit";
 import { diagnoseScenario, type Graded } from "./grade.js";
 import type { ProofResult } from "./proof.js";
@@ -35,6 +36,13 @@ export function questionsAsked(r: ScenarioRun): string[] {
   return r.stepped ? [...r.stepped.answered.map((a) => a.question), ...r.stepped.final.asked] : r.asked;
 }
 
+/** The end of what the balancer logged: why it took a backend out, when a proof through it failed. */
+function balancerLog(file: string | undefined): string {
+  if (!file || !existsSync(file)) return "";
+  const tail = readFileSync(file, "utf8").trim().split("\n").slice(-5).join("\n    ");
+  return tail ? `\n    the balancer logged:\n    ${tail}` : "";
+}
+
 /** Brings a scenario up, proves its fault is there, diagnoses it and stops it; a failed proof is an error. */
 export async function runScenario(scenario: Scenario, workDir: string): Promise<ScenarioRun> {
   const lab = await bringUp(scenario, { workDir });
@@ -43,7 +51,8 @@ export async function runScenario(scenario: Scenario, workDir: string): Promise<
     const failed = proofs.filter((p) => !p.ok);
     if (failed.length) {
       throw new Error(
-        `${scenario.id}: the scenario is not what it claims: ${failed.map((p) => p.measured).join("; ")}`,
+        `${scenario.id}: the scenario is not what it claims: ${failed.map((p) => p.measured).join("; ")}` +
+          balancerLog(lab.balancer?.logFile),
       );
     }
     lab.snapshotLogs();

@@ -12,7 +12,9 @@ const MODULES = "/usr/lib/apache2/modules";
  */
 function members(backends: Backend[], lines: string[], healthCheck?: string): { members: string[]; rest: string[] } {
   const url = (b: Backend) => `"http://127.0.0.1:${b.port}"`;
-  const check = healthCheck ? ` hcmethod=GET hcuri=${healthCheck} hcinterval=1 hcfails=1 hcpasses=1` : "";
+  // retry=0: a member that refused one connection while its JVM was busy starting is tried again on the next
+  // request, as the scenario's own design expects, instead of sitting out Apache's default 60 s.
+  const check = ` retry=0${healthCheck ? ` hcmethod=GET hcuri=${healthCheck} hcinterval=1 hcfails=1 hcpasses=1` : ""}`;
   const overrides = new Map<string, string>();
   const rest: string[] = [];
   for (const line of lines) {
