@@ -103,7 +103,7 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
         continue;
       }
       const probe = defs.probes.get(rule.on.split("/")[0]!);
-      if (!probe || ran.has(probe.name)) continue;
+      if (!probe || ran.has(probe.name) || (probe.irrelevantWhen && holds(probe.irrelevantWhen, facts))) continue;
       const missing = probe.needs.filter((need) => !targets || !hasTarget(targets, need));
       if (missing.length) probes.set(probe.name, missing);
     }

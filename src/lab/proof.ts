@@ -143,10 +143,11 @@ export async function runProof(proof: Proof, ctx: ProofContext): Promise<ProofRe
   switch (proof.kind) {
     case "continuity": {
       const base = baseOf(proof, ctx);
+      const signInBase = proof.signInVia ? baseOf({ kind: proof.kind, via: proof.signInVia }, ctx) : base;
       let lost = 0;
       for (let u = 0; u < proof.users; u++) {
         const client = new LabClient();
-        await client.signIn(base, ctx.paths);
+        await client.signIn(signInBase, ctx.paths);
         for (let i = 0; i < proof.requests; i++) {
           const res = await client.request(new URL(ctx.paths.check, base).href);
           if (!ctx.paths.signedIn(res.status, res.body)) lost++;

@@ -18,10 +18,14 @@ export const Proof = z.discriminatedUnion("kind", [
   /**
    * A cookie-keeping client signs in (through the balancer, or one node) and counts answers that are not signed in;
    * `users` sign in one after another, each with its own cookies (a fault that strikes only the users of one node).
+   * `signInVia` signs in on that node instead and checks through `via`: a balancer that evens out requests per backend
+   * (Apache's byrequests) sends an unroutable session back to its own node until that node has caught up, so only a
+   * long run of one such session is sure to be moved.
    */
   z.strictObject({
     kind: z.literal("continuity"),
     via: z.union([z.literal("balancer"), z.number().int().min(1)]).default("balancer"),
+    signInVia: z.number().int().min(1).optional(),
     users: z.number().int().positive().default(1),
     requests: z.number().int().positive().default(12),
     lost: Expectation,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { FactValue, Facts } from "../model/facts.js";
+import type { Condition, FactValue, Facts } from "../model/facts.js";
 import type { ProbeOutcome } from "../model/findings.js";
 import type { TargetKind, Targets } from "../model/targets.js";
 
@@ -21,6 +21,11 @@ export type ProbeSpec = {
   name: string;
   description: string;
   needs: TargetKind[];
+  /**
+   * Where what it reaches cannot hold the sessions (a Redis, with sessions said to live in a database): it is then
+   * never named as the input that would settle a cause.
+   */
+  irrelevantWhen?: Condition;
   facts: Record<string, { description: string; values: FactValue[] }>;
   /** Every finding id the probe can report, with what it means; the evidence table may only name these. */
   findings: Record<string, string>;

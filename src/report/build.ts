@@ -2,7 +2,8 @@ import type { Stack } from "../catalogue/schema.js";
 import { assess, type Assessment } from "../engine/assess.js";
 import type { Definitions } from "../engine/definitions.js";
 import type { Flow } from "../flows/schema.js";
-import type { DiagnosisRecord } from "../model/diagnosis.js";
+import { factValues, type DiagnosisRecord } from "../model/diagnosis.js";
+import { holds } from "../model/facts.js";
 import { hasTarget, type Targets } from "../model/targets.js";
 import type { Report } from "./schema.js";
 import { securityAlerts, securityHeadline } from "./security.js";
@@ -68,11 +69,14 @@ export function buildReport(
   const probeTargetsFor = (question: string): string[] => {
     const node = flow.nodes[question];
     const fact = node?.kind === "question" ? (node.fact ?? question) : question;
+    const known = factValues(ctx);
     const skipped = new Set(ctx.probes.filter((p) => p.status === "skipped").map((p) => p.probe));
     return [
       ...new Set(
         [...defs.probes.values()]
-          .filter((p) => fact in p.facts && skipped.has(p.name))
+          .filter(
+            (p) => fact in p.facts && skipped.has(p.name) && !(p.irrelevantWhen && holds(p.irrelevantWhen, known)),
+          )
           .flatMap((p) => p.needs.filter((need) => !targets || !hasTarget(targets, need))),
       ),
     ];

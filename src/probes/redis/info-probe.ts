@@ -4,13 +4,14 @@ import type { Probe } from "../types.js";
 import { formatBytes, formatDuration } from "../../units.js";
 import { flushCounts, num, parseInfoList, readStore } from "./info.js";
 import type { ReadOnlyRedis } from "./read-only.js";
-import { redisPlan, withRedis } from "./run.js";
+import { redisPlan, SESSIONS_NOT_IN_REDIS, withRedis } from "./run.js";
 
 /** Server-level health of the session store: memory and evictions, replication, persistence, clock, latency. */
 export const redisInfoProbe: Probe = {
   name: "redis.info",
   description: "Reads INFO, CONFIG GET, ROLE, TIME, LATENCY and SLOWLOG of the session store",
   needs: ["redis"],
+  irrelevantWhen: SESSIONS_NOT_IN_REDIS,
   facts: {
     "store-reachable": { description: "the store answered", values: [true, false] },
     "store-evictions": { description: "the store is evicting or refusing writes for memory", values: ["yes", "no"] },

@@ -4,7 +4,7 @@ import type { NodeSession, Probe, StoreReading } from "../types.js";
 import { customLayout, LAYOUTS, sessionIdFromCookie } from "./layouts.js";
 import type { ReadOnlyRedis } from "./read-only.js";
 import type { RedisConnection } from "./connection.js";
-import { redisPlan, withRedis } from "./run.js";
+import { redisPlan, SESSIONS_NOT_IN_REDIS, withRedis } from "./run.js";
 
 /** An id shorter than this could match unrelated keys by chance; it is looked up only under known layouts. */
 const MIN_SCANNABLE_ID = 16;
@@ -27,6 +27,7 @@ export const redisLookupProbe: Probe = {
   name: "redis.lookup",
   description: "Finds the sessions created on each node in the store, to split key-mismatch from lb-affinity",
   needs: ["redis"],
+  irrelevantWhen: SESSIONS_NOT_IN_REDIS,
   facts: {
     "sessions-in-store": { description: "sessions created on the nodes are in the store", values: ["yes", "no"] },
     "keys-shared": { description: "the nodes read each other's session cookies", values: ["no"] },

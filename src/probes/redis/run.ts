@@ -1,6 +1,10 @@
+import type { Condition } from "../../model/facts.js";
 import type { ProbeOutcome } from "../../model/findings.js";
 import type { PlanContext, PlannedRequest, ProbeContext } from "../types.js";
 import { connectRedis, parseRedisTarget, type RedisConnection } from "./connection.js";
+
+/** Sessions said to live in a database are not in any Redis given. */
+export const SESSIONS_NOT_IN_REDIS: Condition = { fact: "architecture", equals: "database" };
 
 export const CONNECT_TIMEOUT_MS = 3_000;
 export const COMMAND_TIMEOUT_MS = 3_000;

@@ -13,7 +13,7 @@ import {
   type SampleLimits,
   type SessionSample,
 } from "./sample.js";
-import { redisPlan, withRedis } from "./run.js";
+import { redisPlan, SESSIONS_NOT_IN_REDIS, withRedis } from "./run.js";
 import { sessionsPerMaster, spreadOf } from "./spread.js";
 
 const LARGE = 100 * 1024;
@@ -29,6 +29,7 @@ export const redisSessionsProbe: Probe = {
   name: "redis.sessions",
   description: "Samples session keys with SCAN: layout, TTL distribution against the app's idle timeout, sizes",
   needs: ["redis"],
+  irrelevantWhen: SESSIONS_NOT_IN_REDIS,
   facts: {
     stack: {
       description: "the stack whose session store wrote the keys",

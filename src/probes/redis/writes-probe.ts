@@ -2,7 +2,7 @@ import type { FactValue } from "../../model/facts.js";
 import type { Finding } from "../../model/findings.js";
 import type { Probe } from "../types.js";
 import { commandCalls, readStore, SESSION_COMMANDS } from "./info.js";
-import { redisPlan, withRedis } from "./run.js";
+import { redisPlan, SESSIONS_NOT_IN_REDIS, withRedis } from "./run.js";
 
 /** Fewer session reads than this over the diagnosis say nothing about a mix. */
 const MIN_READS = 8;
@@ -103,6 +103,7 @@ export const redisWritesProbe: Probe = {
   name: "redis.writes",
   description: "Compares the store's command counters before and after the HTTP probes: session writes per read, locks",
   needs: ["redis"],
+  irrelevantWhen: SESSIONS_NOT_IN_REDIS,
   facts: {
     "session-locking": { description: "the store takes a lock around each request", values: ["yes", "no"] },
     "sessions-read-back": {
