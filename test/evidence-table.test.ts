@@ -324,3 +324,37 @@ describe("payload cookies refused both ways between nodes whose clocks are furth
     expect(a.ranked.find((r) => r.id === "key-mismatch")!.confirmed).toBe(true);
   });
 });
+
+describe("sessions in a database", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const status = (a: ReturnType<typeof assess>, cause: string) => a.coverage.find((c) => c.cause === cause)!.status;
+  /** A diagnosis whose HTTP probes all ran: a Redis is the only target left to give. */
+  const probed = (answers: Record<string, string>) => {
+    const ctx = diagnosisOf({ symptom: "random-logout", ...answers }, [sessionHolds(2)]);
+    for (const p of shipped.probes.values())
+      if (!p.needs.includes("redis"))
+        ctx.probes.push({ node: p.name, probe: p.name, target: "", status: "ok", durationMs: 1, findings: [] });
+    return assess(ctx, defs);
+  };
+
+  it("leaves out what only a memory store does, evictions and Cluster routing, and never asks for a Redis", () => {
+    const a = probed({ architecture: "database" });
+    expect(status(a, "store-capacity")).toBe("not-applicable");
+    expect(status(a, "store-cluster-mode")).toBe("not-applicable");
+    expect(a.verdict).toBe("inconclusive");
+    expect(a.next?.inputs.targets).toEqual([]);
+    expect(a.next?.inputs.questions.length).toBe(1);
+  });
+
+  it("asks for the Redis where sessions live in one", () => {
+    const a = probed({ architecture: "external-store" });
+    expect(a.next?.inputs.targets).toEqual(["redis"]);
+  });
+
+  it("takes a session that held through the balancer as a store that accepts writes, except for a past failover", () => {
+    const held = (symptom: string) =>
+      assess(diagnosisOf({ symptom, architecture: "database" }, [sessionHolds(2)]), defs);
+    expect(status(held("random-logout"), "replication")).toBe("examined");
+    expect(status(held("lost-after-failover"), "replication")).not.toBe("examined");
+  });
+});
