@@ -33,6 +33,9 @@ const table: EvidenceTable = {
     },
     { on: "p.one/alpha-sighting", effects: [{ cause: "alpha", weight: 0.6 }] },
     { on: "p.one/alpha-weak", effects: [{ cause: "alpha", weight: 0.3 }] },
+    { on: "p.one/alpha-quarter", effects: [{ cause: "alpha", weight: 0.25 }] },
+    { on: "p.one/alpha-other-quarter", effects: [{ cause: "alpha", weight: 0.25 }] },
+    { on: "p.one/alpha-hint", effects: [{ cause: "alpha", weight: 0.15 }] },
     { on: "p.one/clean-alpha", effects: [{ cause: "alpha", weight: -0.6 }] },
     { on: "p.one/clean-beta", effects: [{ cause: "beta", weight: -0.6 }] },
     { on: "p.one/clean-gamma", effects: [{ cause: "gamma", weight: -0.6 }] },
@@ -101,6 +104,18 @@ describe("ranking", () => {
     expect(alpha.groups).toBe(2);
     expect(alpha.established).toBe(true);
     expect(alpha.confidence).toBe(0.51);
+  });
+
+  it("does not let a hint carry two weak pieces over the line, though it adds to a cause they name", () => {
+    const weak = rank([seen("alpha-quarter"), seen("alpha-other-quarter"), seen("alpha-hint")]).find(
+      (r) => r.id === "alpha",
+    )!;
+    expect(weak.support).toBeGreaterThan(0.5);
+    expect(weak.established).toBe(false);
+    expect(weak.confidence).toBe(UNCONFIRMED_MAX);
+    const named = rank([seen("hint"), seen("other-hint"), seen("alpha-hint")]).find((r) => r.id === "alpha")!;
+    expect(named.established).toBe(true);
+    expect(named.confidence).toBeCloseTo(1 - 0.49 * 0.85);
   });
 
   it("counts observations of one underlying fact once: the strongest of the group", () => {
