@@ -358,3 +358,58 @@ describe("sessions in a database", () => {
     expect(status(held("lost-after-failover"), "replication")).not.toBe("examined");
   });
 });
+
+describe("nodes of one pool that share sessions, and one that does not", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const lost = probeEvidence("http.continuity", "session-lost", { backends: 3 });
+  const routeless = probeEvidence("http.nodes", "no-route-lost");
+  const partly = probeEvidence("http.nodes", "cross-node-unknown", {
+    pairs: 6,
+    notRecognised: 4,
+    recognised: 2,
+    oneWay: false,
+  });
+  const none = probeEvidence("http.nodes", "cross-node-unknown", {
+    pairs: 6,
+    notRecognised: 6,
+    recognised: 0,
+    oneWay: false,
+  });
+  const judge = (answers: Record<string, string>, seen: Evidence) =>
+    assess(diagnosisOf({ symptom: "random-logout", stack: "java-tomcat", ...answers }, [lost, routeless, seen]), defs);
+
+  it("does not blame the balancer or the routes when some nodes share sessions", () => {
+    expect(judge({}, none).ranked[0]!.id).toBe("lb-affinity");
+    const a = judge({}, partly);
+    expect(a.verdict).toBe("inconclusive");
+    expect(a.ranked.find((r) => r.id === "lb-affinity")!.established).toBe(false);
+    expect(a.ranked.find((r) => r.id === "jvm-route")!.established).toBe(false);
+  });
+
+  it("names replication once sessions are said to be replicated", () => {
+    const a = judge({ architecture: "in-memory-replication" }, partly);
+    expect(a.verdict).toBe("cause-found");
+    expect(a.ranked[0]!.id).toBe("replication");
+  });
+});
+
+describe("node clocks that disagree while every node accepts the others' sessions", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const skew = probeEvidence("http.clock", "clock-skew", { beyondErrorMs: 3 * 3600_000 });
+  const shared = probeEvidence("http.nodes", "cross-node-ok", {
+    pairs: 2,
+    notRecognised: 0,
+    recognised: 2,
+    oneWay: false,
+  });
+  const clockStatus = (symptom: string) => {
+    const ctx = diagnosisOf({ symptom }, [skew, shared, sessionHolds(2)]);
+    ctx.facts["clock-sync"] = { value: "no", source: "probe", from: "http-clock" };
+    return assess(ctx, defs).coverage.find((c) => c.cause === "clock-skew")!.status;
+  };
+
+  it("clears the skew for users logged out while active, not for idle logouts it could shorten", () => {
+    expect(clockStatus("random-logout")).toBe("examined");
+    expect(clockStatus("idle-logout")).toBe("suspected");
+  });
+});
