@@ -413,3 +413,26 @@ describe("node clocks that disagree while every node accepts the others' session
     expect(clockStatus("idle-logout")).toBe("suspected");
   });
 });
+
+describe("a session cookie with SameSite=Strict", () => {
+  const defs = { ...shipped, causeIds: [...causes], flow: shippedFlow };
+  const strict = probeEvidence("http.continuity", "cookie-samesite-strict", { session: true, dropped: false });
+  const judge = (answers: Record<string, string>) => {
+    const ctx = diagnosisOf({ symptom: "random-logout", ...answers }, [sessionHolds(2), strict]);
+    ctx.facts["session-samesite"] = { value: "strict", source: "probe", from: "http-continuity" };
+    return assess(ctx, defs);
+  };
+  const status = (a: ReturnType<typeof assess>) => a.coverage.find((c) => c.cause === "cookie-attributes")!.status;
+
+  it("is not cleared by a session that held on the probe's own same-site requests", () => {
+    expect(status(judge({}))).toBe("suspected");
+    expect(judge({}).verdict).not.toBe("no-fault-found");
+  });
+
+  it("is named where users arrive from other sites, and cleared where they do not", () => {
+    const a = judge({ "cookie-context": "cross-site" });
+    expect(a.verdict).toBe("cause-found");
+    expect(a.ranked[0]!.id).toBe("cookie-attributes");
+    expect(status(judge({ "cookie-context": "none" }))).toBe("examined");
+  });
+});

@@ -159,6 +159,9 @@ describe("cookie rules as browsers apply them", () => {
     ["connect.sid=x; Path=/admin; HttpOnly", https, { appPath: "/me" }, ["path-excludes-app"]],
     ["pref=x; Path=/; Max-Age=63072000", https, {}, ["lifetime-capped"]],
     ["connect.sid=x; Path=/", https, { session: true }, ["missing-httponly", "missing-secure-on-https"]],
+    ["PHPSESSID=x; Path=/; Secure; HttpOnly; SameSite=Strict", https, { session: true }, ["samesite-strict"]],
+    ["csrftoken=x; Path=/; Secure; SameSite=Strict", https, {}, []],
+    ["PHPSESSID=x; Path=/; Secure; HttpOnly; SameSite=Lax", https, { session: true }, []],
   ];
   for (const [header, url, opts, expected] of cases) {
     it(`${header.length > 70 ? `${header.slice(0, 40)}… (${header.length} bytes)` : header} over ${url.protocol}`, () => {

@@ -87,6 +87,7 @@ export const httpContinuityProbe: Probe = {
     "affinity-holds": { description: "the affinity held over every request", values: ["yes", "no"] },
     "affinity-cookie": { description: "the balancer sets an affinity cookie", values: ["yes", "no"] },
     "cookie-sent": { description: "browsers keep and send the session cookie", values: ["yes", "no"] },
+    "session-samesite": { description: "the session cookie's SameSite attribute", values: ["strict", "lax", "none"] },
     stack: {
       description: "the stack the session cookie's name suggests",
       values: ["express", "java-tomcat", "java-spring-session", "aspnet-core", "php", "python", "ruby", "other"],

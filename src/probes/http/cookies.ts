@@ -44,7 +44,8 @@ export type CookieRule =
   | "path-excludes-app"
   | "lifetime-capped"
   | "missing-httponly"
-  | "missing-secure-on-https";
+  | "missing-secure-on-https"
+  | "samesite-strict";
 
 /** A browser rule a Set-Cookie breaks; `dropped` when browsers refuse or lose the cookie because of it. */
 export type CookieProblem = { rule: CookieRule; dropped: boolean; detail: string };
@@ -226,6 +227,13 @@ export function cookieProblems(
       rule: "missing-secure-on-https",
       dropped: false,
       detail: "no Secure on a session cookie served over https://",
+    });
+  if (opts.session && c.sameSite?.toLowerCase() === "strict")
+    problems.push({
+      rule: "samesite-strict",
+      dropped: false,
+      detail:
+        "SameSite=Strict on the session cookie: browsers withhold it on every arrival from another site (a link in an e-mail, a payment or sign-in provider's redirect back), so those visits look signed out and may be given a new session",
     });
   return problems;
 }

@@ -40,7 +40,15 @@ export const COOKIE_FINDINGS: Record<`cookie-${CookieRule}`, string> = {
   "cookie-lifetime-capped": "a lifetime over 400 days, which browsers cap",
   "cookie-missing-httponly": "a session cookie without HttpOnly",
   "cookie-missing-secure-on-https": "a session cookie without Secure over https",
+  "cookie-samesite-strict": "a session cookie with SameSite=Strict, withheld on arrivals from other sites",
 };
+
+/** Rules that concern the session cookie only, read once it is known which cookie that is. */
+const SESSION_ONLY: ReadonlySet<CookieRule> = new Set([
+  "missing-httponly",
+  "missing-secure-on-https",
+  "samesite-strict",
+]);
 
 /**
  * What the cookies a jar received say, read the way browsers read them: problems with the session cookie and the
@@ -64,11 +72,15 @@ export function cookieFindings(
       if (stack) facts.stack = stack;
       const life = lifetimeSeconds(cookie, serverDate);
       if (life !== undefined && life > 0) facts["idle-timeout"] = `${Math.round(life)}s`;
-      facts["cookie-sent"] = problems.some((p) => p.dropped) ? "no" : "yes";
+      const sameSite = cookie.sameSite?.toLowerCase();
+      if (sameSite === "strict" || sameSite === "lax" || sameSite === "none") facts["session-samesite"] = sameSite;
+      // A Strict cookie is sent on same-site requests only: whether users' browsers send it is theirs to say.
+      if (problems.some((p) => p.dropped)) facts["cookie-sent"] = "no";
+      else if (sameSite !== "strict") facts["cookie-sent"] = "yes";
     }
     // The jar stored cookies before the session cookie was known: its advice for session cookies comes now.
     const advice = isSession
-      ? cookieProblems(cookie, url, { serverDate, session: true }).filter((p) => p.rule.startsWith("missing-"))
+      ? cookieProblems(cookie, url, { serverDate, session: true }).filter((p) => SESSION_ONLY.has(p.rule))
       : [];
     for (const p of [...problems, ...advice]) {
       // Another cookie of the same name reaches the app: this one is a duplicate (a collision), not a loss.
