@@ -54,11 +54,12 @@ export function rankCauses(weighed: readonly Weighed[], causeIds: readonly strin
     const support = 1 - pos.reduce((p, w) => p * (1 - w.weight), 1);
     const against = 1 - neg.reduce((p, w) => p * (1 + w.weight), 1);
     const raw = support * (1 - against);
-    const groups = new Set(pos.filter((w) => w.weight >= PIECE).map((w) => w.group)).size;
+    const strong = pos.filter((w) => w.weight >= PIECE);
+    const groups = new Set(strong.map((w) => w.group)).size;
     const confirmed = items.some((w) => w.confirms);
     // Hints may add to a named cause's confidence, never carry an unconfirmed one over the line by themselves.
-    const pieces = 1 - pos.filter((w) => w.weight >= PIECE).reduce((p, w) => p * (1 - w.weight), 1);
-    const established = raw >= FOUND && (confirmed || (groups >= 2 && pieces * (1 - against) >= FOUND));
+    const pieces = 1 - strong.reduce((p, w) => p * (1 - w.weight), 1);
+    const established = confirmed ? raw >= FOUND : groups >= 2 && pieces * (1 - against) >= FOUND;
     const evidence = items
       .map((w) => ({ ...w, counted: counted.has(w) }))
       .sort((a, b) => Number(b.counted) - Number(a.counted) || Math.abs(b.weight) - Math.abs(a.weight));

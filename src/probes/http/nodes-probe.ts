@@ -238,9 +238,15 @@ function crossNodeFinding(pairs: number, failures: string[], facts: Record<strin
   // future"); different keys fail both ways.
   const reversed = (f: string) => f.split(" → ").reverse().join(" → ");
   const oneWay = failures.some((f) => !failures.includes(reversed(f)));
-  // Pairs recognised both ways beside pairs that are not: some nodes share sessions, so sharing is the design and
-  // the others are left out of it. With no one-way failure, every recognised pair was recognised both ways.
-  const data = { pairs, notRecognised: failures.length, recognised: pairs - failures.length, oneWay };
+  // One node in every failure, both ways, while other pairs recognise each other: the others share sessions, so
+  // sharing is the design and that node is left out of it. Groups that share among themselves on purpose (two
+  // replicating pairs) fail with no node common to every failure.
+  const nodesOf = (f: string) => f.split(" → ");
+  const inEvery = failures.length
+    ? nodesOf(failures[0]!).filter((n) => failures.every((f) => nodesOf(f).includes(n)))
+    : [];
+  const oneLeftOut = !oneWay && inEvery.length === 1 && pairs > failures.length;
+  const data = { pairs, notRecognised: failures.length, oneWay, oneLeftOut };
   if (failures.length === 0) {
     facts["cross-node"] = "recognised";
     facts["keys-shared"] = "yes";
