@@ -2,10 +2,15 @@ import { weigh, type Weights } from "../evidence/table.js";
 import type { Flow } from "../flows/schema.js";
 import { factOf } from "../flows/validate.js";
 import { factValues, type DiagnosisContext, type Evidence } from "../model/diagnosis.js";
-import { holds, holdsAll } from "../model/facts.js";
+import { holds, holdsAll, type Facts } from "../model/facts.js";
 import { hasTarget, type TargetKind, type Targets } from "../model/targets.js";
 import type { ProbeSpec } from "../probes/types.js";
 import { distinguishedFrom, FOUND, HEALTHY_MAX, PIECE, rankCauses, type RankedCause, type Verdict } from "./rank.js";
+
+/** Whether what the probe reaches may hold the sessions, on what is known (not a Redis, with sessions in a database). */
+export function mayHoldSessions(probe: ProbeSpec, facts: Facts): boolean {
+  return !(probe.irrelevantWhen && holds(probe.irrelevantWhen, facts));
+}
 
 /**
  * Whether a cause was looked at: `found` and `suspected` (evidence for it), `examined` (a probe or log observation
@@ -103,7 +108,7 @@ export function assess(ctx: DiagnosisContext, defs: AssessDefs, targets?: Target
         continue;
       }
       const probe = defs.probes.get(rule.on.split("/")[0]!);
-      if (!probe || ran.has(probe.name) || (probe.irrelevantWhen && holds(probe.irrelevantWhen, facts))) continue;
+      if (!probe || ran.has(probe.name) || !mayHoldSessions(probe, facts)) continue;
       const missing = probe.needs.filter((need) => !targets || !hasTarget(targets, need));
       if (missing.length) probes.set(probe.name, missing);
     }

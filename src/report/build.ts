@@ -1,9 +1,8 @@
 import type { Stack } from "../catalogue/schema.js";
-import { assess, type Assessment } from "../engine/assess.js";
+import { assess, mayHoldSessions, type Assessment } from "../engine/assess.js";
 import type { Definitions } from "../engine/definitions.js";
 import type { Flow } from "../flows/schema.js";
 import { factValues, type DiagnosisRecord } from "../model/diagnosis.js";
-import { holds } from "../model/facts.js";
 import { hasTarget, type Targets } from "../model/targets.js";
 import type { Report } from "./schema.js";
 import { securityAlerts, securityHeadline } from "./security.js";
@@ -66,17 +65,15 @@ export function buildReport(
     typeof stack === "string" && stack in APP_STACKS ? new Set([...APP_STACKS[stack]!, ...INFRA_STACKS]) : undefined;
   const coverage = new Map(a.coverage.map((c) => [c.cause, c]));
   /** The targets that a probe which sets this question's fact lacked when it was skipped. */
+  const known = factValues(ctx);
   const probeTargetsFor = (question: string): string[] => {
     const node = flow.nodes[question];
     const fact = node?.kind === "question" ? (node.fact ?? question) : question;
-    const known = factValues(ctx);
     const skipped = new Set(ctx.probes.filter((p) => p.status === "skipped").map((p) => p.probe));
     return [
       ...new Set(
         [...defs.probes.values()]
-          .filter(
-            (p) => fact in p.facts && skipped.has(p.name) && !(p.irrelevantWhen && holds(p.irrelevantWhen, known)),
-          )
+          .filter((p) => fact in p.facts && skipped.has(p.name) && mayHoldSessions(p, known))
           .flatMap((p) => p.needs.filter((need) => !targets || !hasTarget(targets, need))),
       ),
     ];
